@@ -1,0 +1,104 @@
+# Makefile: builds libvmjail, the vmjail command, the test payloads, and runs the tests.
+#
+#   make            build build/vmjail and build/libvmjail.a
+#   make demo       install what is needed, build, run the bundled demo inside VMs
+#   make check      install what is needed, build, run every test (unit + integration)
+#   make bench      run the benchmarks (bench/run), write docs/performance.md
+#   make CC=clang   any of the above with clang
+
+CC ?= gcc
+BUILD ?= build
+ARCH := x86_64
+HOST := kvm
+
+WARN := -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wvla -Wstrict-prototypes \
+        -Wmissing-prototypes -Wformat=2
+CFLAGS ?= -O2 -g
+CFLAGS += -std=gnu11 $(WARN) -fstack-protector-strong -D_GNU_SOURCE -Iinclude -iquote src/lib \
+          -fvisibility=hidden -MMD -MP
+LDFLAGS ?=
+LDLIBS ?=
+
+LIB_SRCS := $(wildcard src/lib/*.c)
+LIB_ASM := src/guest/stubs_$(ARCH).S
+CLI_SRCS := $(wildcard src/cli/*.c)
+LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o) $(LIB_ASM:%.S=$(BUILD)/%.o)
+CLI_OBJS := $(CLI_SRCS:%.c=$(BUILD)/%.o)
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(UNIT_SRCS:%.c=$(BUILD)/%)
+
+all: $(BUILD)/vmjail $(BUILD)/libvmjail.a
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/%.o: %.S include/vmjail_abi.h
+	@mkdir -p $(dir $@)
+	$(CC) -Iinclude -c -o $@ $<
+
+$(BUILD)/libvmjail.a: $(LIB_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/vmjail: $(CLI_OBJS) $(BUILD)/libvmjail.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(CLI_OBJS) $(BUILD)/libvmjail.a $(LDLIBS)
+
+$(BUILD)/tests/unit/%: tests/unit/%.c $(BUILD)/libvmjail.a tests/unit/tap.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(BUILD)/libvmjail.a $(LDLIBS)
+
+# ---- test payloads: each C file built four ways -------------------------------------------
+PAYLOAD_SRCS := $(wildcard tests/payloads/*.c)
+PAYLOAD_NAMES := $(notdir $(PAYLOAD_SRCS:.c=))
+PAYLOAD_CFLAGS := -O1 -g -Wall -Wno-unused-result -D_GNU_SOURCE
+P := $(BUILD)/payloads
+PAYLOADS := $(PAYLOAD_NAMES:%=$(P)/glibc/%) $(PAYLOAD_NAMES:%=$(P)/musl/%) \
+            $(PAYLOAD_NAMES:%=$(P)/pie/%) $(PAYLOAD_NAMES:%=$(P)/dynamic/%)
+
+$(P)/glibc/%: tests/payloads/%.c
+	@mkdir -p $(dir $@)
+	gcc $(PAYLOAD_CFLAGS) -static -o $@ $<
+$(P)/musl/%: tests/payloads/%.c
+	@mkdir -p $(dir $@)
+	musl-gcc $(PAYLOAD_CFLAGS) -static -o $@ $<
+$(P)/pie/%: tests/payloads/%.c
+	@mkdir -p $(dir $@)
+	gcc $(PAYLOAD_CFLAGS) -static-pie -fPIE -o $@ $<
+$(P)/dynamic/%: tests/payloads/%.c
+	@mkdir -p $(dir $@)
+	gcc $(PAYLOAD_CFLAGS) -o $@ $<
+
+payloads: $(PAYLOADS)
+
+# ---- what a fresh Debian 12 machine needs ----------------------------------------------------
+DEPS := gcc make musl-tools busybox-static golang-go clang
+deps:
+	@./scripts/install-deps $(DEPS)
+
+# ---- the two commands of the README ------------------------------------------------------------
+demo: deps all
+	@./scripts/demo $(BUILD)
+
+check: deps all payloads $(UNIT_BINS)
+	@./tests/run-unit $(UNIT_BINS)
+	@./tests/integration/run $(BUILD)
+
+check-unit: all $(UNIT_BINS)
+	@./tests/run-unit $(UNIT_BINS)
+
+# Unit and integration tests under AddressSanitizer and UBSan.
+check-asan:
+	$(MAKE) BUILD=build-asan CC=clang \
+	  CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
+	  LDFLAGS="-fsanitize=address,undefined" check
+
+bench: deps all payloads
+	@./bench/run $(BUILD)
+
+clean:
+	rm -rf build build-asan
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+
+.PHONY: all payloads deps demo check check-unit check-asan bench clean

@@ -1,0 +1,93 @@
+/* vmjail.h: the public C API of libvmjail: run an unmodified Linux program in its own KVM VM.
+ *
+ * All handles are opaque.  Functions that can fail return a negative value (or NULL) and,
+ * when ERR is not NULL, store a newly allocated error that the caller frees with
+ * vmjail_error_free().  The library never exits or aborts the calling process and never
+ * prints anything.
+ *
+ * A payload's file-descriptor, directory and identity syscalls are served by the host on
+ * behalf of the calling process: the payload shares the caller's descriptors, working
+ * directory and credentials.  Embedders that want the payload kept apart from their own
+ * process state run it in a child process (as the vmjail command line does).
+ */
+#ifndef VMJAIL_H
+#define VMJAIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(__GNUC__)
+#define VMJAIL_PUBLIC __attribute__((visibility("default")))
+#else
+#define VMJAIL_PUBLIC
+#endif
+
+/* ---- errors ---------------------------------------------------------------------------- */
+
+typedef struct vmjail_error vmjail_error;
+
+/* What kind of failure an error is; the command line maps these to its exit codes. */
+enum vmjail_error_kind {
+    VMJAIL_ERR_INTERNAL = 1, /* vmjail itself failed (KVM, memory, bad option): exit 125 */
+    VMJAIL_ERR_NOEXEC = 2,   /* the program exists but cannot be executed: exit 126 */
+    VMJAIL_ERR_NOTFOUND = 3, /* the program was not found: exit 127 */
+    VMJAIL_ERR_USAGE = 4,    /* invalid arguments from the caller: exit 125 */
+};
+
+VMJAIL_PUBLIC const char *vmjail_error_message(const vmjail_error *err);
+VMJAIL_PUBLIC int vmjail_error_errno(const vmjail_error *err);
+VMJAIL_PUBLIC enum vmjail_error_kind vmjail_error_kind(const vmjail_error *err);
+VMJAIL_PUBLIC void vmjail_error_free(vmjail_error *err);
+
+/* ---- configuration of one run ---------------------------------------------------------- */
+
+typedef struct vmjail_config vmjail_config;
+
+VMJAIL_PUBLIC vmjail_config *vmjail_config_new(vmjail_error **err);
+VMJAIL_PUBLIC void vmjail_config_free(vmjail_config *cfg);
+
+/* The program (a path, or a name looked up in PATH) and its argv (argv[0] included).
+ * ARGV is copied. */
+VMJAIL_PUBLIC int vmjail_config_set_program(vmjail_config *cfg, const char *program,
+                                            int argc, char *const argv[], vmjail_error **err);
+/* Guest memory size in bytes: a multiple of 2 MiB between 16 MiB and 256 GiB. */
+VMJAIL_PUBLIC int vmjail_config_set_memory(vmjail_config *cfg, uint64_t bytes,
+                                           vmjail_error **err);
+/* The payload's environment: ENVP (NULL-terminated) replaces it; add_env adds or replaces
+ * one "NAME=VALUE".  The default environment is empty. */
+VMJAIL_PUBLIC int vmjail_config_set_env(vmjail_config *cfg, char *const envp[],
+                                        vmjail_error **err);
+VMJAIL_PUBLIC int vmjail_config_add_env(vmjail_config *cfg, const char *name_value,
+                                        vmjail_error **err);
+/* Directory the payload starts in (the calling process's working directory is changed to
+ * it when the run starts). */
+VMJAIL_PUBLIC int vmjail_config_set_cwd(vmjail_config *cfg, const char *dir, vmjail_error **err);
+/* Write an strace-style line for every syscall to FD (-1: off, the default). */
+VMJAIL_PUBLIC int vmjail_config_set_trace_fd(vmjail_config *cfg, int fd, vmjail_error **err);
+
+/* ---- running --------------------------------------------------------------------------- */
+
+/* How a payload ended. */
+struct vmjail_result {
+    int signaled;  /* 1 if the payload was ended by a signal (a fault or a default action) */
+    int exit_code; /* exit status 0..255 when !signaled */
+    int signal;    /* the signal number when signaled */
+};
+
+/* Load the program into a fresh VM and run it to its end.  Returns 0 and fills RESULT when
+ * the payload ran (whatever its exit status), or a negative value and an error when it could
+ * not be started or the monitor failed. */
+VMJAIL_PUBLIC int vmjail_run(const vmjail_config *cfg, struct vmjail_result *result,
+                             vmjail_error **err);
+
+/* Version string of the library. */
+VMJAIL_PUBLIC const char *vmjail_version(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* VMJAIL_H */

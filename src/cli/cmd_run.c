@@ -1,0 +1,140 @@
+/* cmd_run.c: `vmjail run`: run a program inside its own VM, with the caller's stdio and
+ * environment, and exit as it exits. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+extern char **environ;
+
+static const char usage[] =
+    "usage: vmjail run [--memory SIZE] [--cwd DIR] [--env NAME=VALUE]... [--trace] [--]\n"
+    "                  PROGRAM [ARG...]\n"
+    "\n"
+    "Runs PROGRAM (a path, or a name looked up in PATH), a statically linked x86-64 Linux\n"
+    "executable, inside its own KVM virtual machine.\n"
+    "\n"
+    "  --memory SIZE     guest memory, e.g. 512M or 2G (default 1G; a multiple of 2M)\n"
+    "  --cwd DIR         start the program in DIR\n"
+    "  --env NAME=VALUE  add to (or replace in) the program's environment; repeatable\n"
+    "  --trace           print every syscall of the program to stderr, strace-style\n"
+    "\n"
+    "Exit status: the program's, or 128+N if it was ended by signal N; 125 if vmjail\n"
+    "failed, 126 if the program cannot be executed, 127 if it was not found.\n";
+
+/* Parse "512M", "2G", "1073741824" into bytes; 0 if it is not a size. */
+static uint64_t parse_size(const char *s)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno || end == s || s[0] == '-')
+        return 0;
+    unsigned shift = 0;
+    switch (*end) {
+    case 'k': case 'K': shift = 10; end++; break;
+    case 'm': case 'M': shift = 20; end++; break;
+    case 'g': case 'G': shift = 30; end++; break;
+    default: break;
+    }
+    if (*end == 'i' || *end == 'B')
+        end += (*end == 'i' && end[1] == 'B') ? 2 : 1;
+    if (*end != '\0' || v > (UINT64_MAX >> shift))
+        return 0;
+    return (uint64_t)v << shift;
+}
+
+int cmd_run(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"memory", required_argument, NULL, 'm'},
+        {"cwd", required_argument, NULL, 'c'},
+        {"env", required_argument, NULL, 'e'},
+        {"trace", no_argument, NULL, 't'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    vmjail_error *err = NULL;
+    vmjail_config *cfg = vmjail_config_new(&err);
+    if (cfg == NULL)
+        return cli_fail(err);
+    int rc = EXIT_VMJAIL_ERROR;
+    if (vmjail_config_set_env(cfg, environ, &err) < 0)
+        goto fail;
+    opterr = 0;
+    optind = 1;
+    int c;
+    while ((c = getopt_long(argc, argv, "+m:c:e:th", opts, NULL)) != -1) {
+        switch (c) {
+        case 'm': {
+            uint64_t size = parse_size(optarg);
+            if (size == 0) {
+                cli_error("--memory: '%s' is not a size", optarg);
+                goto out;
+            }
+            if (vmjail_config_set_memory(cfg, size, &err) < 0)
+                goto fail;
+            break;
+        }
+        case 'c':
+            if (vmjail_config_set_cwd(cfg, optarg, &err) < 0)
+                goto fail;
+            break;
+        case 'e': {
+            if (strchr(optarg, '=') == NULL) { /* --env NAME: the caller's value */
+                const char *v = getenv(optarg);
+                if (v == NULL)
+                    break;
+                size_t n = strlen(optarg) + strlen(v) + 2;
+                char *nv = malloc(n);
+                if (nv == NULL) {
+                    cli_error("out of memory");
+                    goto out;
+                }
+                snprintf(nv, n, "%s=%s", optarg, v);
+                int r = vmjail_config_add_env(cfg, nv, &err);
+                free(nv);
+                if (r < 0)
+                    goto fail;
+            } else if (vmjail_config_add_env(cfg, optarg, &err) < 0) {
+                goto fail;
+            }
+            break;
+        }
+        case 't':
+            if (vmjail_config_set_trace_fd(cfg, STDERR_FILENO, &err) < 0)
+                goto fail;
+            break;
+        case 'h':
+            fputs(usage, stdout);
+            rc = 0;
+            goto out;
+        default:
+            if (optopt)
+                cli_error("run: option '-%c' needs an argument or is unknown", optopt);
+            else
+                cli_error("run: unknown option '%s'", argv[optind - 1]);
+            goto out;
+        }
+    }
+    if (optind >= argc) {
+        cli_error("run: no program given (see 'vmjail run --help')");
+        goto out;
+    }
+    if (vmjail_config_set_program(cfg, argv[optind], argc - optind, argv + optind, &err) < 0)
+        goto fail;
+    struct vmjail_result res;
+    if (vmjail_run(cfg, &res, &err) < 0)
+        goto fail;
+    rc = res.signaled ? 128 + res.signal : res.exit_code;
+    goto out;
+fail:
+    rc = cli_fail(err);
+out:
+    vmjail_config_free(cfg);
+    return rc;
+}

@@ -1,0 +1,35 @@
+/* stubs_x86_64.S: the guest-resident stub page: the syscall entry, the host probe and the
+ * exception stubs.  The monitor copies this page into the guest at VJ_MONITOR_VA + VJ_MON_STUBS;
+ * offsets come from vmjail_abi.h. */
+#include "vmjail_abi.h"
+
+        .section .rodata.vj_guest_stubs, "a"
+        .balign 4096
+        .globl vj_guest_stubs
+vj_guest_stubs:
+        /* LSTAR target.  The OUT exits to the monitor, which performs the call.  Where syscall
+         * entered CPL0 (VMX/SVM) the monitor sets only rax and sysretq returns; where syscall
+         * stays at CPL3 (PVM) the monitor itself resumes at rcx with r11's flags. */
+        .org VJ_STUB_SYSCALL
+        out %al, $VJ_PORT_SYSCALL
+        sysretq
+        ud2
+
+        /* Start-up probe: executed once at CPL3; the monitor looks at the CPL of the exit. */
+        .org VJ_STUB_PROBE
+        syscall
+        ud2
+
+        /* One stub per exception vector, reached through an IDT interrupt gate at CPL0 on the
+         * IST1 stack.  The port names the vector; the frame is on the IST stack. */
+        .org VJ_STUB_EXC
+        .irp v, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
+        out %al, $(VJ_PORT_EXC_BASE + \v)
+        ud2
+        .endr
+
+        .org VJ_PAGE_SIZE, 0xcc
+        .globl vj_guest_stubs_end
+vj_guest_stubs_end:
+
+        .section .note.GNU-stack, "", @progbits

@@ -1,0 +1,143 @@
+/* config.c: the run configuration handle of the public API (vmjail_config). */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "error.h"
+#include "vmjail_abi.h"
+
+#define DEFAULT_MEMORY (1ULL << 30)
+#define MIN_MEMORY (16ULL << 20)
+
+static int nomem(vmjail_error **err)
+{
+    return vj_error(err, VMJAIL_ERR_INTERNAL, ENOMEM, "configuration");
+}
+
+static void free_strv(char **v)
+{
+    for (size_t i = 0; v && v[i]; i++)
+        free(v[i]);
+    free(v);
+}
+
+static char **dup_strv(char *const *v, size_t n)
+{
+    char **d = calloc(n + 1, sizeof *d);
+    for (size_t i = 0; d && i < n; i++)
+        if ((d[i] = strdup(v[i])) == NULL) {
+            free_strv(d);
+            return NULL;
+        }
+    return d;
+}
+
+vmjail_config *vmjail_config_new(vmjail_error **err)
+{
+    vmjail_config *c = calloc(1, sizeof *c);
+    if (c == NULL || (c->envp = calloc(1, sizeof *c->envp)) == NULL) {
+        free(c);
+        nomem(err);
+        return NULL;
+    }
+    c->memory = DEFAULT_MEMORY;
+    c->trace_fd = -1;
+    return c;
+}
+
+void vmjail_config_free(vmjail_config *c)
+{
+    if (c == NULL)
+        return;
+    free(c->program);
+    free_strv(c->argv);
+    free_strv(c->envp);
+    free(c->cwd);
+    free(c);
+}
+
+int vmjail_config_set_program(vmjail_config *c, const char *program, int argc,
+                              char *const argv[], vmjail_error **err)
+{
+    if (program == NULL || argc < 1 || argv == NULL)
+        return vj_error(err, VMJAIL_ERR_USAGE, 0, "no program given");
+    char *p = strdup(program);
+    char **v = dup_strv(argv, (size_t)argc);
+    if (p == NULL || v == NULL) {
+        free(p);
+        free_strv(v);
+        return nomem(err);
+    }
+    free(c->program);
+    free_strv(c->argv);
+    c->program = p;
+    c->argv = v;
+    return 0;
+}
+
+int vmjail_config_set_memory(vmjail_config *c, uint64_t bytes, vmjail_error **err)
+{
+    if (bytes < MIN_MEMORY || bytes > VJ_GUEST_MAX_MEMORY || bytes % VJ_HUGE_PAGE_SIZE)
+        return vj_error(err, VMJAIL_ERR_USAGE, 0,
+                        "memory size must be a multiple of 2 MiB from 16 MiB to 256 GiB");
+    c->memory = bytes;
+    return 0;
+}
+
+int vmjail_config_set_env(vmjail_config *c, char *const envp[], vmjail_error **err)
+{
+    size_t n = 0;
+    while (envp && envp[n])
+        n++;
+    char **v = dup_strv(envp, n);
+    if (v == NULL)
+        return nomem(err);
+    free_strv(c->envp);
+    c->envp = v;
+    return 0;
+}
+
+int vmjail_config_add_env(vmjail_config *c, const char *nv, vmjail_error **err)
+{
+    const char *eq = strchr(nv, '=');
+    if (eq == NULL || eq == nv)
+        return vj_error(err, VMJAIL_ERR_USAGE, 0, "environment entry '%s' is not NAME=VALUE", nv);
+    size_t klen = (size_t)(eq - nv) + 1, n = 0;
+    char *copy = strdup(nv);
+    if (copy == NULL)
+        return nomem(err);
+    for (n = 0; c->envp[n]; n++)
+        if (strncmp(c->envp[n], nv, klen) == 0) {
+            free(c->envp[n]);
+            c->envp[n] = copy;
+            return 0;
+        }
+    char **v = realloc(c->envp, (n + 2) * sizeof *v);
+    if (v == NULL) {
+        free(copy);
+        return nomem(err);
+    }
+    v[n] = copy;
+    v[n + 1] = NULL;
+    c->envp = v;
+    return 0;
+}
+
+int vmjail_config_set_cwd(vmjail_config *c, const char *dir, vmjail_error **err)
+{
+    char *d = strdup(dir);
+    if (d == NULL)
+        return nomem(err);
+    free(c->cwd);
+    c->cwd = d;
+    return 0;
+}
+
+int vmjail_config_set_trace_fd(vmjail_config *c, int fd, vmjail_error **err)
+{
+    if (fd < -1)
+        return vj_error(err, VMJAIL_ERR_USAGE, 0, "bad trace descriptor %d", fd);
+    c->trace_fd = fd;
+    return 0;
+}

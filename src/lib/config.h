@@ -1,0 +1,18 @@
+/* config.h: the contents of a vmjail_config handle, for the library's own use. */
+#ifndef VJ_CONFIG_H
+#define VJ_CONFIG_H
+
+#include <stdint.h>
+
+#include "vmjail.h"
+
+struct vmjail_config {
+    char *program;  /* as given: a path or a name to look up in PATH */
+    char **argv;    /* NULL-terminated */
+    char **envp;    /* NULL-terminated */
+    uint64_t memory;
+    char *cwd;      /* or NULL */
+    int trace_fd;   /* or -1 */
+};
+
+#endif

@@ -1,0 +1,81 @@
+/* proc.h: the guest process: its VM, address space, and the state the emulated syscalls keep
+ * (brk, signal dispositions, exit status).  Shared by the loader, the syscall handlers and the
+ * run loop. */
+#ifndef VJ_PROC_H
+#define VJ_PROC_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "vm.h"
+#include "vma.h"
+#include "vmjail.h"
+#include "vmjail_abi.h"
+
+#define VJ_NSIG 65
+
+struct vj_proc {
+    struct vj_vm *vm;
+    uint8_t *mem;      /* host address of guest address 0 */
+    uint64_t mem_size; /* payload memory is [VJ_GUEST_MIN, mem_size) */
+    struct vj_vmas vmas;
+
+    uint64_t brk_start, brk_cur; /* the heap: [brk_start, brk_cur) is mapped */
+    uint64_t mmap_top;           /* mmap places ranges top-down below this */
+    uint64_t stack_lo, stack_hi; /* the initial stack */
+
+    uint64_t auxv_gva;           /* the aux vector on the initial stack, and its size */
+    uint64_t auxv_len;
+    uint64_t clear_child_tid;    /* set_tid_address */
+
+    struct sigaction sigact[VJ_NSIG]; /* dispositions (handlers are delivered in a later step) */
+    uint64_t sigmask;
+
+    int trace_fd;       /* --trace output, or -1 */
+    bool mem_broken;    /* the host mapping of guest memory could not be restored */
+    bool exited;        /* the payload ended: see result */
+    struct vmjail_result result;
+};
+
+/* True if FD is one of the monitor's own descriptors, which the payload may not use. */
+static inline bool vj_monitor_fd(const struct vj_proc *p, int fd)
+{
+    return fd >= 0 && ((p->trace_fd >= 0 && fd == p->trace_fd) || vj_vm_owns_fd(p->vm, fd));
+}
+
+/* Guest pointers.  The payload's memory is [VJ_GUEST_MIN, mem_size); every check is
+ * overflow-safe. */
+
+/* True if [gva, gva + len) lies inside payload memory. */
+static inline bool vj_guest_range_ok(const struct vj_proc *p, uint64_t gva, uint64_t len)
+{
+    return gva >= VJ_GUEST_MIN && len <= p->mem_size && gva <= p->mem_size - len;
+}
+
+/* Host address of guest range [gva, gva + len), or NULL if it is not inside payload memory.
+ * The range may still be inaccessible (unmapped or protected): only the host kernel or the
+ * vj_copy_* functions may touch it. */
+static inline void *vj_guest_ptr(const struct vj_proc *p, uint64_t gva, uint64_t len)
+{
+    return vj_guest_range_ok(p, gva, len) ? p->mem + gva : NULL;
+}
+
+/* A host address that is never valid: handed to the host kernel in place of a guest pointer
+ * that fails the check, so the host reports EFAULT exactly where Linux would. */
+#define VJ_BAD_HOST_PTR ((void *)0x8000000000000000ULL)
+
+/* Host pointer for a guest pointer argument: NULL stays NULL, a bad pointer becomes
+ * VJ_BAD_HOST_PTR.  LEN 0 checks only the start. */
+void *vj_guest_arg(const struct vj_proc *p, uint64_t gva, uint64_t len);
+
+/* Copy between the monitor and guest memory; safe on unmapped or protected guest pages.
+ * Return 0 or -EFAULT. */
+int vj_copy_from_guest(const struct vj_proc *p, void *dst, uint64_t gva, uint64_t len);
+int vj_copy_to_guest(const struct vj_proc *p, uint64_t gva, const void *src, uint64_t len);
+/* Copy a NUL-terminated guest string of at most MAX-1 bytes into DST.  Returns its length,
+ * -EFAULT, or -ENAMETOOLONG. */
+long vj_strncpy_from_guest(const struct vj_proc *p, char *dst, uint64_t gva, uint64_t max);
+
+
+#endif

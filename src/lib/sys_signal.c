@@ -1,0 +1,146 @@
+/* sys_signal.c: the payload's signal dispositions and masks, kept by the monitor, and signals
+ * it sends itself.  Delivery to handlers comes in a later step; until then a signal takes its
+ * default action unless it is ignored. */
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "syscall.h"
+
+/* The kernel's struct sigaction on x86-64. */
+struct ksigaction {
+    uint64_t handler;
+    uint64_t flags;
+    uint64_t restorer;
+    uint64_t mask;
+};
+
+#define KSIG_DFL 0
+#define KSIG_IGN 1
+#define SIGMASK(s) (1ULL << ((s)-1))
+#define UNBLOCKABLE (SIGMASK(SIGKILL) | SIGMASK(SIGSTOP))
+
+static bool ignored_by_default(int s)
+{
+    return s == SIGCHLD || s == SIGURG || s == SIGWINCH || s == SIGCONT;
+}
+
+void vj_signal_default(struct vj_proc *p, int signo)
+{
+    const struct ksigaction *ka = (const struct ksigaction *)&p->sigact[signo];
+    if (signo != SIGKILL && signo != SIGSTOP &&
+        (ka->handler == KSIG_IGN || (ka->handler == KSIG_DFL && ignored_by_default(signo))))
+        return;
+    if (signo == SIGSTOP || signo == SIGTSTP || signo == SIGTTIN || signo == SIGTTOU)
+        return; /* job control comes with processes */
+    p->exited = true;
+    p->result.signaled = 1;
+    p->result.signal = signo;
+}
+
+int64_t vj_sys_rt_sigaction(struct vj_proc *p, const uint64_t a[6])
+{
+    int s = (int)a[0];
+    if (a[3] != 8 || s < 1 || s >= VJ_NSIG)
+        return -EINVAL;
+    struct ksigaction *cur = (struct ksigaction *)&p->sigact[s], act;
+    _Static_assert(sizeof(struct sigaction) >= sizeof(struct ksigaction), "room for the action");
+    if (a[1] && vj_copy_from_guest(p, &act, a[1], sizeof act) < 0)
+        return -EFAULT;
+    if (a[1] && (s == SIGKILL || s == SIGSTOP))
+        return -EINVAL;
+    if (a[2] && vj_copy_to_guest(p, a[2], cur, sizeof *cur) < 0)
+        return -EFAULT;
+    if (a[1]) {
+        act.mask &= ~UNBLOCKABLE;
+        *cur = act;
+    }
+    return 0;
+}
+
+int64_t vj_sys_rt_sigprocmask(struct vj_proc *p, const uint64_t a[6])
+{
+    if (a[3] != 8)
+        return -EINVAL;
+    uint64_t set = 0, old = p->sigmask;
+    if (a[1] && vj_copy_from_guest(p, &set, a[1], sizeof set) < 0)
+        return -EFAULT;
+    if (a[1]) {
+        switch (a[0]) {
+        case SIG_BLOCK:
+            p->sigmask |= set;
+            break;
+        case SIG_UNBLOCK:
+            p->sigmask &= ~set;
+            break;
+        case SIG_SETMASK:
+            p->sigmask = set;
+            break;
+        default:
+            return -EINVAL;
+        }
+        p->sigmask &= ~UNBLOCKABLE;
+    }
+    if (a[2] && vj_copy_to_guest(p, a[2], &old, sizeof old) < 0)
+        return -EFAULT;
+    return 0;
+}
+
+int64_t vj_sys_rt_sigpending(struct vj_proc *p, const uint64_t a[6])
+{
+    uint64_t none = 0;
+    if (a[1] > 8)
+        return -EINVAL;
+    return vj_copy_to_guest(p, a[0], &none, a[1]);
+}
+
+int64_t vj_sys_sigaltstack(struct vj_proc *p, const uint64_t a[6])
+{
+    /* Recorded in a later step, with signal delivery; report no alternate stack. */
+    stack_t old = {.ss_sp = NULL, .ss_flags = SS_DISABLE, .ss_size = 0};
+    stack_t ss;
+    if (a[0] && vj_copy_from_guest(p, &ss, a[0], sizeof ss) < 0)
+        return -EFAULT;
+    if (a[1] && vj_copy_to_guest(p, a[1], &old, sizeof old) < 0)
+        return -EFAULT;
+    return 0;
+}
+
+/* A signal the payload sends itself: it takes effect when the call returns. */
+static int64_t to_self(struct vj_proc *p, int signo)
+{
+    if (signo < 0 || signo >= VJ_NSIG)
+        return -EINVAL;
+    if (signo == 0)
+        return 0;
+    if (p->sigmask & SIGMASK(signo))
+        return 0; /* stays pending until unblocked: delivered in a later step */
+    vj_signal_default(p, signo);
+    return 0;
+}
+
+int64_t vj_sys_kill(struct vj_proc *p, const uint64_t a[6])
+{
+    pid_t pid = (pid_t)a[0];
+    if (pid == getpid())
+        return to_self(p, (int)a[1]);
+    if (pid == 0 || pid == -1 || pid == -getpgrp())
+        return to_self(p, (int)a[1]); /* other members of the group: with processes, later */
+    return kill(pid, (int)a[1]) < 0 ? -errno : 0;
+}
+
+int64_t vj_sys_tgkill(struct vj_proc *p, const uint64_t a[6])
+{
+    if ((pid_t)a[0] == getpid() && (pid_t)a[1] == (pid_t)syscall(SYS_gettid))
+        return to_self(p, (int)a[2]);
+    return syscall(SYS_tgkill, a[0], a[1], a[2]) < 0 ? -errno : 0;
+}
+
+int64_t vj_sys_tkill(struct vj_proc *p, const uint64_t a[6])
+{
+    if ((pid_t)a[0] == (pid_t)syscall(SYS_gettid))
+        return to_self(p, (int)a[1]);
+    return syscall(SYS_tkill, a[0], a[1]) < 0 ? -errno : 0;
+}

@@ -1,0 +1,182 @@
+/* syscall.c: dispatches the payload's syscalls through the table and performs pass-through
+ * calls on the host with every argument translated and checked. */
+#include "syscall.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "trace.h"
+
+#define TASK_SIZE_MAX 0x7ffffffff000ULL /* highest user address + 1 on Linux x86-64 */
+#define PROC_SUPER_MAGIC 0x9fa0
+
+const struct vj_syscall_desc *vj_syscall_lookup(uint64_t nr)
+{
+    if (nr >= VJ_NR_SYSCALLS || vj_syscalls[nr].name == NULL)
+        return NULL;
+    return &vj_syscalls[nr];
+}
+
+/* Size of the memory argument SPEC in bytes, or UINT64_MAX if it overflows. */
+static uint64_t arg_size(const struct vj_arg *spec, const uint64_t a[6])
+{
+    if (spec->len < 0)
+        return spec->size;
+    uint64_t n;
+    if (__builtin_mul_overflow(a[spec->len], (uint64_t)spec->size, &n))
+        return UINT64_MAX;
+    return n;
+}
+
+int64_t vj_syscall_pass(struct vj_proc *p, uint64_t nr, const struct vj_syscall_desc *d,
+                        const uint64_t a[6])
+{
+    uint64_t x[6] = {a[0], a[1], a[2], a[3], a[4], a[5]};
+    for (int i = 0; i < d->nargs; i++) {
+        const struct vj_arg *s = &d->arg[i];
+        switch (s->type) {
+        case VJ_A_FD:
+            if (vj_monitor_fd(p, (int)a[i]))
+                return -EBADF;
+            break;
+        case VJ_A_DIRFD:
+            if ((int)a[i] != AT_FDCWD && vj_monitor_fd(p, (int)a[i]))
+                return -EBADF;
+            break;
+        case VJ_A_PATH:
+            /* The host stops at the NUL, at PATH_MAX, or at the inaccessible guard after guest
+             * memory: only the start needs checking. */
+            x[i] = (uint64_t)(uintptr_t)vj_guest_arg(p, a[i], 1);
+            break;
+        case VJ_A_IN:
+        case VJ_A_INOUT:
+        case VJ_A_OUT: {
+            uint64_t size = arg_size(s, a);
+            if (size == 0) {
+                /* Nothing is accessed; Linux checks only that the address is a user one. */
+                if (a[i] != 0)
+                    x[i] = a[i] < TASK_SIZE_MAX ? (uint64_t)(uintptr_t)(p->mem + VJ_GUEST_MIN)
+                                                : (uint64_t)(uintptr_t)VJ_BAD_HOST_PTR;
+                break;
+            }
+            if (s->type == VJ_A_OUT && s->len >= 0 && a[i] != 0 && size != UINT64_MAX &&
+                a[i] + size >= a[i] && a[i] + size <= TASK_SIZE_MAX &&
+                vj_guest_range_ok(p, a[i], 1) && !vj_guest_range_ok(p, a[i], size)) {
+                /* An output buffer that runs past the end of guest memory: the kernel writes
+                 * only what the call returns, so offer it the part inside guest memory. */
+                uint64_t fit = (p->mem_size - a[i]) / s->size;
+                x[s->len] = fit;
+                size = fit * s->size;
+            }
+            x[i] = (uint64_t)(uintptr_t)vj_guest_arg(p, a[i], size == UINT64_MAX ? ~0ULL : size);
+            break;
+        }
+        case VJ_A_OUTL: {
+            uint32_t len = 0;
+            if (a[i] != 0 && a[s->len] != 0 &&
+                vj_copy_from_guest(p, &len, a[s->len], sizeof len) < 0)
+                return -EFAULT;
+            x[i] = (uint64_t)(uintptr_t)vj_guest_arg(p, a[i], len);
+            break;
+        }
+        default:
+            break;
+        }
+    }
+    long r = syscall((long)nr, x[0], x[1], x[2], x[3], x[4], x[5]);
+    return r < 0 ? -errno : r;
+}
+
+/* Does the path of an open descriptor name something of the monitor's own: its memory, maps,
+ * descriptors, or its VM? */
+static bool forbidden_target(const char *target)
+{
+    if (strncmp(target, "anon_inode:kvm", 14) == 0)
+        return true;
+    char self[32];
+    int n = snprintf(self, sizeof self, "/proc/%d/", (int)getpid());
+    if (strncmp(target, self, (size_t)n) != 0)
+        return false;
+    const char *rest = target + n;
+    if (strncmp(rest, "task/", 5) == 0) { /* /proc/PID/task/TID/... */
+        const char *slash = strchr(rest + 5, '/');
+        rest = slash ? slash + 1 : "";
+    }
+    static const char *const denied[] = {"mem",   "pagemap", "map_files", "maps",  "smaps",
+                                         "smaps_rollup", "numa_maps", "fd",   "fdinfo",
+                                         "syscall", "stack", "environ", "auxv", "task", NULL};
+    for (int i = 0; denied[i]; i++) {
+        size_t l = strlen(denied[i]);
+        if (strncmp(rest, denied[i], l) == 0 && (rest[l] == '\0' || rest[l] == '/'))
+            return true;
+    }
+    return false;
+}
+
+int64_t vj_fd_vet(struct vj_proc *p, int64_t fd)
+{
+    (void)p;
+    struct stat st;
+    if (fstat((int)fd, &st) < 0)
+        return fd;
+    struct statfs sf;
+    bool anon = (st.st_mode & S_IFMT) == 0;
+    if (!anon && (fstatfs((int)fd, &sf) < 0 || sf.f_type != PROC_SUPER_MAGIC))
+        return fd;
+    char link[64], target[256];
+    snprintf(link, sizeof link, "/proc/self/fd/%d", (int)fd);
+    ssize_t n = readlink(link, target, sizeof target - 1);
+    if (n < 0)
+        return fd;
+    target[n] = '\0';
+    if (!forbidden_target(target))
+        return fd;
+    close((int)fd);
+    return -EACCES;
+}
+
+/* Writes to a broken pipe or socket send SIGPIPE, unless the call asks not to. */
+static bool raises_sigpipe(const struct vj_syscall *sc)
+{
+    switch (sc->nr) {
+    case SYS_write:
+    case SYS_writev:
+    case SYS_pwrite64:
+    case SYS_pwritev:
+    case SYS_pwritev2:
+    case SYS_sendfile:
+    case SYS_copy_file_range:
+        return true;
+    case SYS_sendto:
+        return !(sc->arg[3] & MSG_NOSIGNAL);
+    default:
+        return false;
+    }
+}
+
+int64_t vj_syscall_dispatch(struct vj_proc *p, const struct vj_syscall *sc)
+{
+    const struct vj_syscall_desc *d = vj_syscall_lookup(sc->nr);
+    int64_t r;
+    if (d == NULL || d->serve == VJ_NOSYS)
+        r = -ENOSYS;
+    else if (d->fn)
+        r = d->fn(p, sc->arg);
+    else
+        r = vj_syscall_pass(p, sc->nr, d, sc->arg);
+    if (d && d->ret == VJ_RET_FD && r >= 0)
+        r = vj_fd_vet(p, r);
+    if (r == -EPIPE && raises_sigpipe(sc))
+        vj_signal_default(p, SIGPIPE);
+    if (p->trace_fd >= 0)
+        vj_trace_syscall(p, sc, d, r);
+    return r;
+}

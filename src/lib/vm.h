@@ -1,0 +1,73 @@
+/* vm.h: one payload's virtual machine as the generic monitor sees it: guest memory, one vCPU,
+ * and a run call that returns at the payload's next syscall or fault.  Implemented once per
+ * host and architecture (kvm_x86_64.c); nothing above this header knows about KVM. */
+#ifndef VJ_VM_H
+#define VJ_VM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "vmjail.h"
+
+struct vj_vm;
+
+/* How this host completes a ring-3 syscall instruction. */
+enum vj_host_kind {
+    VJ_HOST_SYSRET = 1, /* syscall enters CPL0 (VMX/SVM): the stub returns with sysretq */
+    VJ_HOST_CPL3 = 2,   /* syscall stays at CPL3 (PVM): the monitor sets rip and rflags */
+};
+
+/* Why the vCPU stopped. */
+enum vj_stop_kind {
+    VJ_STOP_SYSCALL = 1, /* the payload executed syscall: nr and args are in .sc */
+    VJ_STOP_FAULT = 2,   /* the payload faulted: .fault says how */
+};
+
+struct vj_syscall {
+    uint64_t nr;
+    uint64_t arg[6];
+};
+
+struct vj_fault {
+    int signo;           /* the signal Linux would send (SIGSEGV, SIGILL, ...) */
+    int code;            /* its si_code */
+    int vector;          /* the CPU exception vector, or -1 if the fault was not an exception */
+    uint64_t error_code; /* the exception's error code, if any */
+    uint64_t pc;         /* the faulting instruction */
+    uint64_t addr;       /* si_addr */
+    const char *what;    /* a short description for --trace ("page fault", "triple fault") */
+};
+
+struct vj_stop {
+    enum vj_stop_kind kind;
+    struct vj_syscall sc;
+    struct vj_fault fault;
+};
+
+/* Create a VM with MEM_SIZE bytes of payload address space (a multiple of 2 MiB), probe how
+ * this host completes a ring-3 syscall, and build the guest's system structures.  Payload
+ * memory starts inaccessible (PROT_NONE on the host); the memory manager opens it. */
+int vj_vm_create(uint64_t mem_size, struct vj_vm **out, vmjail_error **err);
+void vj_vm_destroy(struct vj_vm *vm);
+
+/* Host address of guest address 0; payload memory is [VJ_GUEST_MIN, size) at this base. */
+uint8_t *vj_vm_mem(const struct vj_vm *vm);
+uint64_t vj_vm_mem_size(const struct vj_vm *vm);
+enum vj_host_kind vj_vm_host_kind(const struct vj_vm *vm);
+/* True if FD is one of the monitor's own descriptors for this VM. */
+bool vj_vm_owns_fd(const struct vj_vm *vm, int fd);
+/* The monitor's descriptors for this VM, in ascending order, into FDS; returns how many. */
+int vj_vm_fds(const struct vj_vm *vm, int fds[2]);
+
+/* Set the payload's first instruction and stack pointer (all other registers zero). */
+int vj_vm_start(struct vj_vm *vm, uint64_t entry, uint64_t sp, vmjail_error **err);
+/* Run until the next syscall or fault. */
+int vj_vm_run(struct vj_vm *vm, struct vj_stop *stop, vmjail_error **err);
+/* Complete the syscall the vCPU stopped at with return value RET. */
+void vj_vm_syscall_return(struct vj_vm *vm, int64_t ret);
+
+/* The payload's FS and GS base registers (arch_prctl). */
+int vj_vm_set_tls_base(struct vj_vm *vm, bool gs, uint64_t base, vmjail_error **err);
+int vj_vm_get_tls_base(struct vj_vm *vm, bool gs, uint64_t *base, vmjail_error **err);
+
+#endif
