@@ -144,7 +144,7 @@ void vj_trace_syscall(struct vj_proc *p, const struct vj_syscall *sc,
 void vj_trace_fault(struct vj_proc *p, const struct vj_fault *f)
 {
     struct line l = {.n = 0};
-    add(&l, "--- %s {si_code=%d, si_addr=%#llx} (%s at pc %#llx) ---", sigabbrev_np(f->signo) ?
+    add(&l, "--- SIG%s {si_code=%d, si_addr=%#llx} (%s at pc %#llx) ---", sigabbrev_np(f->signo) ?
         sigabbrev_np(f->signo) : "SIG?", f->code, (unsigned long long)f->addr, f->what,
         (unsigned long long)f->pc);
     emit(p, &l);
