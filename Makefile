@@ -87,18 +87,21 @@ check: deps all payloads $(UNIT_BINS)
 check-unit: all $(UNIT_BINS)
 	@./tests/run-unit $(UNIT_BINS)
 
-# Unit and integration tests under AddressSanitizer and UBSan.
-check-asan:
-	$(MAKE) BUILD=build-asan CC=clang \
+# Unit tests, or unit and integration tests, under AddressSanitizer and UBSan.
+ASAN_MAKE = $(MAKE) BUILD=build-asan CC=clang \
 	  CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
-	  LDFLAGS="-fsanitize=address,undefined" check
+	  LDFLAGS="-fsanitize=address,undefined"
+check-asan-unit: deps
+	$(ASAN_MAKE) check-unit
+check-asan: deps
+	$(ASAN_MAKE) check
 
 bench: deps all payloads
 	@./bench/run $(BUILD)
 
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-clang
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 
-.PHONY: all payloads deps demo check check-unit check-asan bench clean
+.PHONY: all payloads deps demo check check-unit check-asan check-asan-unit bench clean
