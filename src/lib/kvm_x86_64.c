@@ -348,7 +348,7 @@ enum vj_host_kind vj_vm_host_kind(const struct vj_vm *vm)
 
 bool vj_vm_owns_fd(const struct vj_vm *vm, int fd)
 {
-    return fd >= 0 && (fd == vm->vm_fd || fd == vm->vcpu_fd);
+    return vm != NULL && fd >= 0 && (fd == vm->vm_fd || fd == vm->vcpu_fd);
 }
 
 int vj_vm_fds(const struct vj_vm *vm, int fds[2])
