@@ -4,6 +4,7 @@
 #ifndef VJ_PROC_H
 #define VJ_PROC_H
 
+#include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -14,6 +15,23 @@
 #include "vmjail_abi.h"
 
 #define VJ_NSIG 65
+
+struct vj_proc;
+
+/* One payload thread: a vCPU driven by one host thread. */
+struct vj_thread {
+    struct vj_proc *proc;
+    struct vj_vcpu *vcpu;
+    pthread_t host;          /* the host thread running it */
+    pid_t tid;               /* its host thread id, which is the payload's tid */
+    uint64_t clear_child_tid; /* set_tid_address / CLONE_CHILD_CLEARTID */
+    uint64_t sigmask;        /* blocked signals */
+    uint64_t pending;        /* signals sent to it while blocked (under proc->lock) */
+    bool exited;             /* the payload thread ended */
+};
+
+/* The payload thread the calling host thread runs (NULL outside a payload thread). */
+extern __thread struct vj_thread *vj_self;
 
 struct vj_proc {
     struct vj_vm *vm;
@@ -27,14 +45,20 @@ struct vj_proc {
 
     uint64_t auxv_gva;           /* the aux vector on the initial stack, and its size */
     uint64_t auxv_len;
-    uint64_t clear_child_tid;    /* set_tid_address */
+
+    pthread_mutex_t mm_lock;     /* the address space: vmas, brk, host mappings */
+    pthread_mutex_t lock;        /* threads, dispositions, the end of the process */
+    pthread_cond_t ended;        /* signalled when the process ends */
+    struct vj_thread **threads;  /* every thread started, ended ones included */
+    size_t nthreads, cap_threads;
+    int live;                    /* threads that have not ended */
+    vmjail_error *error;         /* a monitor failure in some thread, ends the process */
 
     struct sigaction sigact[VJ_NSIG]; /* dispositions (handlers are delivered in a later step) */
-    uint64_t sigmask;
 
     int trace_fd;       /* --trace output, or -1 */
     bool mem_broken;    /* the host mapping of guest memory could not be restored */
-    bool exited;        /* the payload ended: see result */
+    bool exited;        /* the payload ended: see result (read it under lock) */
     struct vmjail_result result;
 };
 

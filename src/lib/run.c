@@ -13,6 +13,7 @@
 #include "mm.h"
 #include "proc.h"
 #include "syscall.h"
+#include "thread.h"
 #include "trace.h"
 
 #define VERSION "0.1.0"
@@ -20,30 +21,6 @@
 const char *vmjail_version(void)
 {
     return VERSION;
-}
-
-static int drive(struct vj_proc *p, vmjail_error **err)
-{
-    struct vj_stop stop;
-    while (!p->exited) {
-        if (vj_vm_run(p->vm, &stop, err) < 0)
-            return -1;
-        if (stop.kind == VJ_STOP_FAULT) {
-            if (p->trace_fd >= 0)
-                vj_trace_fault(p, &stop.fault);
-            p->exited = true;
-            p->result.signaled = 1;
-            p->result.signal = stop.fault.signo;
-            break;
-        }
-        int64_t r = vj_syscall_dispatch(p, &stop.sc);
-        if (p->mem_broken)
-            return vj_error(err, VMJAIL_ERR_INTERNAL, 0, "lost the host mapping of guest memory");
-        vj_vm_syscall_return(p->vm, r);
-    }
-    if (p->trace_fd >= 0)
-        vj_trace_end(p);
-    return 0;
 }
 
 int vmjail_run(const vmjail_config *cfg, struct vmjail_result *result, vmjail_error **err)
@@ -64,10 +41,15 @@ int vmjail_run(const vmjail_config *cfg, struct vmjail_result *result, vmjail_er
         return vj_error(err, VMJAIL_ERR_INTERNAL, ENOMEM, "allocate the process");
     }
     p->trace_fd = -1;
+    pthread_mutex_init(&p->lock, NULL);
+    pthread_mutex_init(&p->mm_lock, NULL);
+    pthread_cond_init(&p->ended, NULL);
     int r = -1;
     /* The monitor takes SIGPIPE as an EPIPE result and gives the payload its own SIGPIPE. */
     struct sigaction ign = {.sa_handler = SIG_IGN}, old_pipe;
     sigaction(SIGPIPE, &ign, &old_pipe);
+    struct sigaction old_kick;
+    vj_threads_init_signals(&old_kick);
     if (vj_vm_create(cfg->memory, &p->vm, err) < 0)
         goto out;
     p->mem = vj_vm_mem(p->vm);
@@ -81,17 +63,38 @@ int vmjail_run(const vmjail_config *cfg, struct vmjail_result *result, vmjail_er
         }
     }
     uint64_t entry, sp;
+    struct vj_vcpu *vcpu = vj_vm_first_vcpu(p->vm);
     if (vj_load_program(p, path, cfg->argv, cfg->envp, &entry, &sp, err) < 0 ||
-        vj_vm_start(p->vm, entry, sp, err) < 0 || drive(p, err) < 0)
+        vj_vcpu_start(vcpu, entry, sp, err) < 0)
         goto out;
+    struct vj_thread *first = vj_thread_first(p, vcpu);
+    if (first == NULL) {
+        vj_error(err, VMJAIL_ERR_INTERNAL, ENOMEM, "start the first thread");
+        goto out;
+    }
+    vj_thread_loop(first);
+    vj_proc_join_threads(p);
+    if (p->error) {
+        if (err)
+            *err = p->error;
+        else
+            vmjail_error_free(p->error);
+        goto out;
+    }
+    if (p->trace_fd >= 0)
+        vj_trace_end(p);
     *result = p->result;
     r = 0;
 out:
+    vj_threads_restore_signals(&old_kick);
     sigaction(SIGPIPE, &old_pipe, NULL);
     if (p->trace_fd >= 0)
         close(p->trace_fd);
     vj_mm_fini(p);
     vj_vm_destroy(p->vm);
+    pthread_cond_destroy(&p->ended);
+    pthread_mutex_destroy(&p->mm_lock);
+    pthread_mutex_destroy(&p->lock);
     free(p);
     free(path);
     return r;

@@ -30,10 +30,7 @@ static int64_t rw_vec(struct vj_proc *p, long nr, const uint64_t a[6])
     int64_t r = vj_copy_from_guest(p, iov, a[1], (uint64_t)cnt * sizeof *iov);
     for (int i = 0; r == 0 && i < cnt; i++) {
         uint64_t base = (uint64_t)(uintptr_t)iov[i].iov_base, len = iov[i].iov_len;
-        if (len > (1ULL << 47))
-            r = -EINVAL;
-        else
-            iov[i].iov_base = len ? vj_guest_arg(p, base, len) : NULL;
+        iov[i].iov_base = len ? vj_guest_arg(p, base, len) : NULL;
     }
     if (r == 0) {
         r = syscall(nr, a[0], iov, a[2], a[3], a[4], a[5]);
@@ -219,7 +216,7 @@ int64_t vj_sys_close_range(struct vj_proc *p, const uint64_t a[6])
         return -EINVAL;
     /* Close the payload's descriptors in the range in pieces that step around the
      * monitor's own. */
-    int own[3], n = vj_vm_fds(p->vm, own);
+    int own[64], n = vj_vm_fds(p->vm, own, 63);
     if (p->trace_fd >= 0) {
         int i = n++;
         while (i > 0 && own[i - 1] > p->trace_fd)

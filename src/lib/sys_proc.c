@@ -9,13 +9,18 @@
 #include <unistd.h>
 
 #include "syscall.h"
+#include "thread.h"
 
 int64_t vj_sys_exit(struct vj_proc *p, const uint64_t a[6])
 {
-    /* One thread for now: exit and exit_group both end the payload. */
-    p->exited = true;
-    p->result.signaled = 0;
-    p->result.exit_code = (int)(a[0] & 0xff);
+    (void)p;
+    vj_thread_exit(vj_self, (int)a[0]);
+    return 0;
+}
+
+int64_t vj_sys_exit_group(struct vj_proc *p, const uint64_t a[6])
+{
+    vj_proc_end(p, false, (int)(a[0] & 0xff));
     return 0;
 }
 
@@ -27,10 +32,10 @@ int64_t vj_sys_arch_prctl(struct vj_proc *p, const uint64_t a[6])
     case ARCH_SET_GS:
         if (a[1] >= (1ULL << 47))
             return -EPERM;
-        return vj_vm_set_tls_base(p->vm, a[0] == ARCH_SET_GS, a[1], NULL) < 0 ? -EIO : 0;
+        return vj_vcpu_set_tls_base(vj_self->vcpu, a[0] == ARCH_SET_GS, a[1], NULL) < 0 ? -EIO : 0;
     case ARCH_GET_FS:
     case ARCH_GET_GS:
-        if (vj_vm_get_tls_base(p->vm, a[0] == ARCH_GET_GS, &base, NULL) < 0)
+        if (vj_vcpu_get_tls_base(vj_self->vcpu, a[0] == ARCH_GET_GS, &base, NULL) < 0)
             return -EIO;
         return vj_copy_to_guest(p, a[1], &base, sizeof base);
     default:
@@ -40,8 +45,9 @@ int64_t vj_sys_arch_prctl(struct vj_proc *p, const uint64_t a[6])
 
 int64_t vj_sys_set_tid_address(struct vj_proc *p, const uint64_t a[6])
 {
-    p->clear_child_tid = a[0];
-    return syscall(SYS_gettid);
+    (void)p;
+    vj_self->clear_child_tid = a[0];
+    return vj_self->tid;
 }
 
 int64_t vj_sys_set_robust_list(struct vj_proc *p, const uint64_t a[6])

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "syscall.h"
+#include "thread.h"
 
 /* The kernel's struct sigaction on x86-64. */
 struct ksigaction {
@@ -30,14 +31,28 @@ static bool ignored_by_default(int s)
 void vj_signal_default(struct vj_proc *p, int signo)
 {
     const struct ksigaction *ka = (const struct ksigaction *)&p->sigact[signo];
+    /* Ignored signals are dropped; a caught one takes its default action until handlers are
+     * delivered (a later step), so one whose default is to be ignored is dropped too. */
     if (signo != SIGKILL && signo != SIGSTOP &&
-        (ka->handler == KSIG_IGN || (ka->handler == KSIG_DFL && ignored_by_default(signo))))
+        (ka->handler == KSIG_IGN || ignored_by_default(signo)))
         return;
     if (signo == SIGSTOP || signo == SIGTSTP || signo == SIGTTIN || signo == SIGTTOU)
         return; /* job control comes with processes */
-    p->exited = true;
-    p->result.signaled = 1;
-    p->result.signal = signo;
+    vj_proc_end(p, true, signo);
+}
+
+/* Deliver T's pending signals that its mask no longer blocks. */
+static void deliver_unblocked(struct vj_proc *p, struct vj_thread *t)
+{
+    pthread_mutex_lock(&p->lock);
+    uint64_t now = t->pending & ~t->sigmask;
+    t->pending &= ~now;
+    pthread_mutex_unlock(&p->lock);
+    for (int s = 1; now && s < VJ_NSIG; s++)
+        if (now & SIGMASK(s)) {
+            now &= ~SIGMASK(s);
+            vj_signal_default(p, s);
+        }
 }
 
 int64_t vj_sys_rt_sigaction(struct vj_proc *p, const uint64_t a[6])
@@ -64,36 +79,40 @@ int64_t vj_sys_rt_sigprocmask(struct vj_proc *p, const uint64_t a[6])
 {
     if (a[3] != 8)
         return -EINVAL;
-    uint64_t set = 0, old = p->sigmask;
+    struct vj_thread *t = vj_self;
+    uint64_t set = 0, old = t->sigmask;
     if (a[1] && vj_copy_from_guest(p, &set, a[1], sizeof set) < 0)
         return -EFAULT;
     if (a[1]) {
         switch (a[0]) {
         case SIG_BLOCK:
-            p->sigmask |= set;
+            t->sigmask |= set;
             break;
         case SIG_UNBLOCK:
-            p->sigmask &= ~set;
+            t->sigmask &= ~set;
             break;
         case SIG_SETMASK:
-            p->sigmask = set;
+            t->sigmask = set;
             break;
         default:
             return -EINVAL;
         }
-        p->sigmask &= ~UNBLOCKABLE;
+        t->sigmask &= ~UNBLOCKABLE;
     }
     if (a[2] && vj_copy_to_guest(p, a[2], &old, sizeof old) < 0)
         return -EFAULT;
+    deliver_unblocked(p, t);
     return 0;
 }
 
 int64_t vj_sys_rt_sigpending(struct vj_proc *p, const uint64_t a[6])
 {
-    uint64_t none = 0;
     if (a[1] > 8)
         return -EINVAL;
-    return vj_copy_to_guest(p, a[0], &none, a[1]);
+    pthread_mutex_lock(&p->lock);
+    uint64_t pending = vj_self->pending;
+    pthread_mutex_unlock(&p->lock);
+    return vj_copy_to_guest(p, a[0], &pending, a[1]);
 }
 
 int64_t vj_sys_sigaltstack(struct vj_proc *p, const uint64_t a[6])
@@ -108,16 +127,24 @@ int64_t vj_sys_sigaltstack(struct vj_proc *p, const uint64_t a[6])
     return 0;
 }
 
-/* A signal the payload sends itself: it takes effect when the call returns. */
-static int64_t to_self(struct vj_proc *p, int signo)
+/* A signal the payload sends one of its own threads (T), or itself as a process (T NULL:
+ * the calling thread takes it): it takes effect when the call returns, or stays pending
+ * while the thread blocks it. */
+static int64_t to_self(struct vj_proc *p, struct vj_thread *t, int signo)
 {
     if (signo < 0 || signo >= VJ_NSIG)
         return -EINVAL;
     if (signo == 0)
         return 0;
-    if (p->sigmask & SIGMASK(signo))
-        return 0; /* stays pending until unblocked: delivered in a later step */
-    vj_signal_default(p, signo);
+    if (t == NULL)
+        t = vj_self;
+    pthread_mutex_lock(&p->lock);
+    bool blocked = t->sigmask & SIGMASK(signo);
+    if (blocked)
+        t->pending |= SIGMASK(signo);
+    pthread_mutex_unlock(&p->lock);
+    if (!blocked)
+        vj_signal_default(p, signo);
     return 0;
 }
 
@@ -125,22 +152,25 @@ int64_t vj_sys_kill(struct vj_proc *p, const uint64_t a[6])
 {
     pid_t pid = (pid_t)a[0];
     if (pid == getpid())
-        return to_self(p, (int)a[1]);
+        return to_self(p, NULL, (int)a[1]);
     if (pid == 0 || pid == -1 || pid == -getpgrp())
-        return to_self(p, (int)a[1]); /* other members of the group: with processes, later */
+        return to_self(p, NULL, (int)a[1]); /* other members of the group: with processes */
     return kill(pid, (int)a[1]) < 0 ? -errno : 0;
 }
 
 int64_t vj_sys_tgkill(struct vj_proc *p, const uint64_t a[6])
 {
-    if ((pid_t)a[0] == getpid() && (pid_t)a[1] == (pid_t)syscall(SYS_gettid))
-        return to_self(p, (int)a[2]);
+    if ((pid_t)a[0] == getpid()) {
+        struct vj_thread *t = vj_proc_find_thread(p, (pid_t)a[1]);
+        return t ? to_self(p, t, (int)a[2]) : -ESRCH;
+    }
     return syscall(SYS_tgkill, a[0], a[1], a[2]) < 0 ? -errno : 0;
 }
 
 int64_t vj_sys_tkill(struct vj_proc *p, const uint64_t a[6])
 {
-    if ((pid_t)a[0] == (pid_t)syscall(SYS_gettid))
-        return to_self(p, (int)a[1]);
+    struct vj_thread *t = vj_proc_find_thread(p, (pid_t)a[0]);
+    if (t)
+        return to_self(p, t, (int)a[1]);
     return syscall(SYS_tkill, a[0], a[1]) < 0 ? -errno : 0;
 }

@@ -86,6 +86,8 @@ int64_t vj_sys_mlock(struct vj_proc *p, const uint64_t a[6]);
 int64_t vj_sys_ok(struct vj_proc *p, const uint64_t a[6]);
 
 int64_t vj_sys_exit(struct vj_proc *p, const uint64_t a[6]);
+int64_t vj_sys_exit_group(struct vj_proc *p, const uint64_t a[6]);
+int64_t vj_sys_clone(struct vj_proc *p, const uint64_t a[6]);
 int64_t vj_sys_arch_prctl(struct vj_proc *p, const uint64_t a[6]);
 int64_t vj_sys_set_tid_address(struct vj_proc *p, const uint64_t a[6]);
 int64_t vj_sys_set_robust_list(struct vj_proc *p, const uint64_t a[6]);

@@ -166,7 +166,8 @@ const struct vj_syscall_desc vj_syscalls[VJ_NR_SYSCALLS] = {
 
     /* the process and its identity */
     EMUL(exit, vj_sys_exit, 1, A(INT)),
-    EMUL(exit_group, vj_sys_exit, 1, A(INT)),
+    EMUL(exit_group, vj_sys_exit_group, 1, A(INT)),
+    EMUL(clone, vj_sys_clone, 5, A(HEX), A(HEX), A(HEX), A(HEX), A(HEX)),
     EMUL(arch_prctl, vj_sys_arch_prctl, 2, A(HEX), A(HEX)),
     EMUL(set_tid_address, vj_sys_set_tid_address, 1, A(HEX)),
     EMUL(set_robust_list, vj_sys_set_robust_list, 2, A(HEX), A(ULONG)),
@@ -233,8 +234,8 @@ const struct vj_syscall_desc vj_syscalls[VJ_NR_SYSCALLS] = {
     EMUL(tkill, vj_sys_tkill, 2, A(INT), A(INT)),
     EMUL(tgkill, vj_sys_tgkill, 3, A(INT), A(INT), A(INT)),
 
-    /* served in later steps (threads, signal delivery, processes): refused for now */
-    NOSYS(clone, 5),
+    /* served in later steps (signal delivery, processes): refused for now; clone3 makes
+     * glibc fall back to clone */
     NOSYS(clone3, 2),
     NOSYS(fork, 0),
     NOSYS(vfork, 0),

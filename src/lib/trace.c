@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 /* A line is built in a buffer and written with one write(2), so lines never interleave. */
 struct line {
@@ -112,6 +113,8 @@ void vj_trace_syscall(struct vj_proc *p, const struct vj_syscall *sc,
                       const struct vj_syscall_desc *d, int64_t r)
 {
     struct line l = {.n = 0};
+    if (vj_self && vj_self->tid != getpid())
+        add(&l, "[tid %d] ", (int)vj_self->tid);
     if (d == NULL) {
         add(&l, "syscall_%llu(%#llx, %#llx, %#llx, %#llx, %#llx, %#llx)",
             (unsigned long long)sc->nr, (unsigned long long)sc->arg[0],
@@ -127,7 +130,7 @@ void vj_trace_syscall(struct vj_proc *p, const struct vj_syscall *sc,
         }
         add(&l, ")");
     }
-    if (p->exited)
+    if (__atomic_load_n(&p->exited, __ATOMIC_RELAXED) || (vj_self && vj_self->exited))
         add(&l, " = ?");
     else if (r < 0 && r > -4096)
         add(&l, " = -1 %s (%s)", strerrorname_np((int)-r) ? strerrorname_np((int)-r) : "E?",

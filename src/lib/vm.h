@@ -21,6 +21,7 @@ enum vj_host_kind {
 enum vj_stop_kind {
     VJ_STOP_SYSCALL = 1, /* the payload executed syscall: nr and args are in .sc */
     VJ_STOP_FAULT = 2,   /* the payload faulted: .fault says how */
+    VJ_STOP_INTERRUPT = 3, /* vj_vcpu_interrupt() asked the vCPU to stop */
 };
 
 struct vj_syscall {
@@ -44,30 +45,51 @@ struct vj_stop {
     struct vj_fault fault;
 };
 
-/* Create a VM with MEM_SIZE bytes of payload address space (a multiple of 2 MiB), probe how
- * this host completes a ring-3 syscall, and build the guest's system structures.  Payload
- * memory starts inaccessible (PROT_NONE on the host); the memory manager opens it. */
+/* Create a VM with MEM_SIZE bytes of payload address space (a multiple of 2 MiB) and its
+ * first vCPU, probe how this host completes a ring-3 syscall, and build the guest's system
+ * structures.  Payload memory starts inaccessible (PROT_NONE on the host); the memory manager
+ * opens it. */
 int vj_vm_create(uint64_t mem_size, struct vj_vm **out, vmjail_error **err);
+/* Destroy the VM and every vCPU it has. */
 void vj_vm_destroy(struct vj_vm *vm);
 
 /* Host address of guest address 0; payload memory is [VJ_GUEST_MIN, size) at this base. */
 uint8_t *vj_vm_mem(const struct vj_vm *vm);
 uint64_t vj_vm_mem_size(const struct vj_vm *vm);
 enum vj_host_kind vj_vm_host_kind(const struct vj_vm *vm);
-/* True if FD is one of the monitor's own descriptors for this VM. */
+/* True if FD is one of the monitor's own descriptors for this VM (safe from any thread). */
 bool vj_vm_owns_fd(const struct vj_vm *vm, int fd);
-/* The monitor's descriptors for this VM, in ascending order, into FDS; returns how many. */
-int vj_vm_fds(const struct vj_vm *vm, int fds[2]);
+/* The monitor's descriptors for this VM, ascending, into FDS (at most MAX); returns how many. */
+int vj_vm_fds(const struct vj_vm *vm, int *fds, int max);
 
-/* Set the payload's first instruction and stack pointer (all other registers zero). */
-int vj_vm_start(struct vj_vm *vm, uint64_t entry, uint64_t sp, vmjail_error **err);
-/* Run until the next syscall or fault. */
-int vj_vm_run(struct vj_vm *vm, struct vj_stop *stop, vmjail_error **err);
+/* ---- vCPUs: one per payload thread; each is driven by one host thread at a time ---- */
+
+struct vj_vcpu;
+
+/* The vCPU the VM was created with. */
+struct vj_vcpu *vj_vm_first_vcpu(struct vj_vm *vm);
+/* A vCPU for a new thread: an idle one of an ended thread, or a new one. */
+int vj_vcpu_get(struct vj_vm *vm, struct vj_vcpu **out, vmjail_error **err);
+/* Give back the vCPU of an ended thread for reuse. */
+void vj_vcpu_put(struct vj_vcpu *c);
+
+/* Set the first instruction and stack pointer of a new program (other registers zero). */
+int vj_vcpu_start(struct vj_vcpu *c, uint64_t entry, uint64_t sp, vmjail_error **err);
+/* Make CHILD continue PARENT, which is stopped at a clone syscall, as the new thread: same
+ * registers and FPU state, rax 0, stack pointer SP (unchanged if 0), FS base TLS (the
+ * parent's if SET_TLS is false). */
+int vj_vcpu_start_clone(struct vj_vcpu *child, struct vj_vcpu *parent, uint64_t sp,
+                        bool set_tls, uint64_t tls, vmjail_error **err);
+/* Run until the next syscall or fault, or until vj_vcpu_interrupt() (VJ_STOP_INTERRUPT). */
+int vj_vcpu_run(struct vj_vcpu *c, struct vj_stop *stop, vmjail_error **err);
 /* Complete the syscall the vCPU stopped at with return value RET. */
-void vj_vm_syscall_return(struct vj_vm *vm, int64_t ret);
+void vj_vcpu_syscall_return(struct vj_vcpu *c, int64_t ret);
+/* Make the vCPU's current or next run return VJ_STOP_INTERRUPT; the caller then sends the
+ * host thread running it a signal to break it out of KVM_RUN.  Async-signal-safe. */
+void vj_vcpu_interrupt(struct vj_vcpu *c);
 
-/* The payload's FS and GS base registers (arch_prctl). */
-int vj_vm_set_tls_base(struct vj_vm *vm, bool gs, uint64_t base, vmjail_error **err);
-int vj_vm_get_tls_base(struct vj_vm *vm, bool gs, uint64_t *base, vmjail_error **err);
+/* The payload thread's FS and GS base registers (arch_prctl). */
+int vj_vcpu_set_tls_base(struct vj_vcpu *c, bool gs, uint64_t base, vmjail_error **err);
+int vj_vcpu_get_tls_base(struct vj_vcpu *c, bool gs, uint64_t *base, vmjail_error **err);
 
 #endif

@@ -1,0 +1,438 @@
+/* kvm_vcpu_x86_64.c: vCPUs on Linux KVM for x86-64: their state, the host probe, running
+ * them, and decoding their exits into syscalls and faults. */
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "cpu_x86_64.h"
+#include "error.h"
+#include "fault_x86_64.h"
+#include "kvm_x86_64.h"
+#include "vmjail_abi.h"
+
+#define MSR_STAR 0xc0000081
+#define MSR_LSTAR 0xc0000082
+#define MSR_CSTAR 0xc0000083
+#define MSR_SFMASK 0xc0000084
+#define MSR_FS_BASE 0xc0000100
+#define MSR_GS_BASE 0xc0000101
+#define MSR_KERNEL_GS_BASE 0xc0000102
+
+#define CR0_PE 0x1ULL
+#define CR0_MP 0x2ULL
+#define CR0_ET 0x10ULL
+#define CR0_NE 0x20ULL
+#define CR0_WP 0x10000ULL
+#define CR0_PG 0x80000000ULL
+#define CR4_PAE 0x20ULL
+#define CR4_OSFXSR 0x200ULL
+#define CR4_OSXMMEXCPT 0x400ULL
+#define CR4_OSXSAVE 0x40000ULL
+#define EFER_SCE 0x1ULL
+#define EFER_LME 0x100ULL
+#define EFER_LMA 0x400ULL
+#define EFER_NXE 0x800ULL
+
+/* KVM_EXIT_MEMORY_FAULT (Linux 6.8) is newer than some distributions' headers. */
+#ifndef KVM_EXIT_MEMORY_FAULT
+#define KVM_EXIT_MEMORY_FAULT 39
+#endif
+struct memory_fault_exit {
+    uint64_t flags, gpa, size;
+};
+
+static int set_msrs(struct vj_vcpu *c, const uint32_t *index, const uint64_t *value, int n)
+{
+    struct {
+        struct kvm_msrs h;
+        struct kvm_msr_entry e[8];
+    } m;
+    memset(&m, 0, sizeof m);
+    m.h.nmsrs = (uint32_t)n;
+    for (int i = 0; i < n; i++) {
+        m.e[i].index = index[i];
+        m.e[i].data = value[i];
+    }
+    int r = ioctl(c->fd, KVM_SET_MSRS, &m);
+    if (r != n) {
+        if (r >= 0)
+            errno = EINVAL;
+        return -1;
+    }
+    return 0;
+}
+
+void vj_kvm_user_sregs(struct kvm_sregs *s, uint64_t pml4)
+{
+    memset(s, 0, sizeof *s);
+    s->cr0 = CR0_PE | CR0_MP | CR0_ET | CR0_NE | CR0_WP | CR0_PG;
+    s->cr4 = CR4_PAE | CR4_OSFXSR | CR4_OSXMMEXCPT | CR4_OSXSAVE;
+    s->efer = EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE;
+    s->cr3 = pml4;
+    s->gdt.base = VJ_MONITOR_VA + VJ_MON_GDT;
+    s->gdt.limit = VJ_GDT_ENTRIES * 8 - 1;
+    s->idt.base = VJ_MONITOR_VA + VJ_MON_IDT;
+    s->idt.limit = VJ_EXC_VECTORS * 16 - 1;
+    struct kvm_segment cs = {.base = 0, .limit = 0xffffffff, .selector = VJ_SEL_USER_CS,
+                             .type = 11, .present = 1, .dpl = 3, .db = 0, .s = 1, .l = 1, .g = 1};
+    struct kvm_segment ds = {.base = 0, .limit = 0xffffffff, .selector = VJ_SEL_USER_DS,
+                             .type = 3, .present = 1, .dpl = 3, .db = 1, .s = 1, .l = 0, .g = 1};
+    s->cs = cs;
+    s->ds = s->es = s->fs = s->gs = s->ss = ds;
+    struct kvm_segment tr = {.base = VJ_MONITOR_VA + VJ_MON_TSS, .limit = VJ_MON_TSS_LIMIT,
+                             .selector = VJ_SEL_TSS, .type = 11, .present = 1, .s = 0};
+    s->tr = tr;
+    struct kvm_segment ldt = {.selector = 0, .type = 2, .present = 1, .unusable = 1};
+    s->ldt = ldt;
+    s->apic_base = 0xfee00900; /* BSP, enabled: KVM's default */
+}
+
+static int setup_vcpu(struct vj_vcpu *c, vmjail_error **err)
+{
+    struct vj_vm *vm = c->vm;
+    if (ioctl(c->fd, KVM_SET_CPUID2, vm->cpuid) < 0)
+        return vj_kvm_fail(err, "set CPUID");
+    struct kvm_xcrs xcrs;
+    memset(&xcrs, 0, sizeof xcrs);
+    xcrs.nr_xcrs = 1;
+    xcrs.xcrs[0].xcr = 0;
+    xcrs.xcrs[0].value = vm->xcr0;
+    if (ioctl(c->fd, KVM_SET_XCRS, &xcrs) < 0)
+        return vj_kvm_fail(err, "set XCR0");
+    struct kvm_sregs s;
+    if (ioctl(c->fd, KVM_GET_SREGS, &s) < 0)
+        return vj_kvm_fail(err, "get special registers");
+    struct kvm_sregs u = vm->user_sregs;
+    u.apic_base = s.apic_base;
+    memcpy(u.interrupt_bitmap, s.interrupt_bitmap, sizeof u.interrupt_bitmap);
+    if (ioctl(c->fd, KVM_SET_SREGS, &u) < 0)
+        return vj_kvm_fail(err, "set special registers");
+
+    static const uint32_t idx[] = {MSR_STAR, MSR_LSTAR, MSR_CSTAR, MSR_SFMASK,
+                                   MSR_FS_BASE, MSR_GS_BASE, MSR_KERNEL_GS_BASE};
+    const uint64_t val[] = {
+        ((uint64_t)(VJ_SEL_USER_CS32 & ~3) << 48) | ((uint64_t)VJ_SEL_KERNEL_CS << 32),
+        VJ_GVA_STUB(VJ_STUB_SYSCALL),
+        VJ_GVA_STUB(VJ_STUB_SYSCALL + 5), /* 32-bit syscall: lands on ud2 */
+        VJ_SYSCALL_FMASK, 0, 0, 0};
+    if (set_msrs(c, idx, val, 7) < 0)
+        return vj_kvm_fail(err, "set syscall MSRs");
+    return 0;
+}
+
+int vj_kvm_vcpu_new(struct vj_vm *vm, struct vj_vcpu **out, vmjail_error **err)
+{
+    struct vj_vcpu *c = calloc(1, sizeof *c);
+    if (c == NULL)
+        return vj_error(err, VMJAIL_ERR_INTERNAL, ENOMEM, "allocate a vCPU");
+    c->vm = vm;
+    pthread_mutex_lock(&vm->lock);
+    if (vm->nvcpus == VJ_MAX_VCPUS) {
+        pthread_mutex_unlock(&vm->lock);
+        free(c);
+        return vj_error(err, VMJAIL_ERR_INTERNAL, EAGAIN, "too many vCPUs");
+    }
+    c->id = vm->nvcpus;
+    c->fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, (unsigned long)c->id);
+    if (c->fd < 0) {
+        pthread_mutex_unlock(&vm->lock);
+        free(c);
+        return vj_kvm_fail(err, "create vCPU");
+    }
+    c->fd = vj_kvm_own_fd(vm, c->fd);
+    vm->vcpus[vm->nvcpus++] = c; /* owned by the VM from here on, freed with it */
+    pthread_mutex_unlock(&vm->lock);
+    c->run = mmap(NULL, vm->run_size, PROT_READ | PROT_WRITE, MAP_SHARED, c->fd, 0);
+    if (c->run == MAP_FAILED) {
+        c->run = NULL;
+        return vj_kvm_fail(err, "map the vCPU run area");
+    }
+    if (setup_vcpu(c, err) < 0)
+        return -1;
+    c->run->kvm_valid_regs = KVM_SYNC_X86_REGS;
+    *out = c;
+    return 0;
+}
+
+void vj_kvm_vcpu_free(struct vj_vcpu *c)
+{
+    if (c->run)
+        munmap(c->run, c->vm->run_size);
+    if (c->fd >= 0)
+        close(c->fd);
+    free(c);
+}
+
+int vj_kvm_probe_host(struct vj_vcpu *c, vmjail_error **err)
+{
+    /* A CPL3 syscall into the stub: the CPL at the stub's exit tells how this host completes
+     * a ring-3 syscall. */
+    struct kvm_regs regs = {.rip = VJ_GVA_STUB(VJ_STUB_PROBE),
+                            .rflags = VJ_RFLAGS_FIXED | VJ_RFLAGS_IF};
+    if (ioctl(c->fd, KVM_SET_REGS, &regs) < 0)
+        return vj_kvm_fail(err, "set registers");
+    if (ioctl(c->fd, KVM_RUN, NULL) < 0)
+        return vj_kvm_fail(err, "run the host probe");
+    if (c->run->exit_reason != KVM_EXIT_IO || c->run->io.port != VJ_PORT_SYSCALL)
+        return vj_error(err, VMJAIL_ERR_INTERNAL, 0,
+                        "KVM: host probe: unexpected exit %u (port %#x)", c->run->exit_reason,
+                        c->run->exit_reason == KVM_EXIT_IO ? c->run->io.port : 0);
+    struct kvm_sregs s;
+    if (ioctl(c->fd, KVM_GET_SREGS, &s) < 0)
+        return vj_kvm_fail(err, "get special registers");
+    c->vm->host_kind = s.cs.dpl == 0 ? VJ_HOST_SYSRET : VJ_HOST_CPL3;
+    /* Complete the pending port I/O so that the next run does not replay it, then restore
+     * user mode. */
+    c->run->immediate_exit = 1;
+    ioctl(c->fd, KVM_RUN, NULL);
+    c->run->immediate_exit = 0;
+    s = c->vm->user_sregs;
+    struct kvm_sregs cur;
+    if (ioctl(c->fd, KVM_GET_SREGS, &cur) < 0)
+        return vj_kvm_fail(err, "get special registers");
+    s.apic_base = cur.apic_base;
+    if (ioctl(c->fd, KVM_SET_SREGS, &s) < 0)
+        return vj_kvm_fail(err, "set special registers");
+    return 0;
+}
+
+int vj_vcpu_start(struct vj_vcpu *c, uint64_t entry, uint64_t sp, vmjail_error **err)
+{
+    struct kvm_regs regs = {.rip = entry, .rsp = sp, .rflags = VJ_RFLAGS_FIXED | VJ_RFLAGS_IF};
+    if (ioctl(c->fd, KVM_SET_REGS, &regs) < 0)
+        return vj_kvm_fail(err, "set registers");
+    c->run->kvm_dirty_regs = 0;
+    return 0;
+}
+
+int vj_vcpu_start_clone(struct vj_vcpu *child, struct vj_vcpu *parent, uint64_t sp,
+                        bool set_tls, uint64_t tls, vmjail_error **err)
+{
+    /* The parent is stopped at its syscall: continue where the syscall returns to. */
+    struct kvm_regs r = parent->run->s.regs.regs;
+    r.rip = r.rcx;
+    r.rflags = (r.r11 & VJ_RFLAGS_USER) | VJ_RFLAGS_FIXED | VJ_RFLAGS_IF;
+    r.rax = 0;
+    if (sp)
+        r.rsp = sp;
+    uint64_t fs = tls, gs = 0;
+    if ((!set_tls && vj_vcpu_get_tls_base(parent, false, &fs, err) < 0) ||
+        vj_vcpu_get_tls_base(parent, true, &gs, err) < 0)
+        return -1;
+    struct kvm_xsave *xs = malloc(sizeof *xs);
+    if (xs == NULL)
+        return vj_error(err, VMJAIL_ERR_INTERNAL, ENOMEM, "FPU state");
+    int ok = ioctl(parent->fd, KVM_GET_XSAVE, xs) == 0 && ioctl(child->fd, KVM_SET_XSAVE, xs) == 0;
+    free(xs);
+    if (!ok)
+        return vj_kvm_fail(err, "copy FPU state");
+    struct kvm_sregs s = child->vm->user_sregs, cur;
+    if (ioctl(child->fd, KVM_GET_SREGS, &cur) < 0)
+        return vj_kvm_fail(err, "get special registers");
+    s.apic_base = cur.apic_base;
+    if (ioctl(child->fd, KVM_SET_SREGS, &s) < 0 || ioctl(child->fd, KVM_SET_REGS, &r) < 0)
+        return vj_kvm_fail(err, "set registers");
+    child->run->kvm_dirty_regs = 0;
+    child->run->immediate_exit = 0;
+    if (vj_vcpu_set_tls_base(child, false, fs, err) < 0 ||
+        vj_vcpu_set_tls_base(child, true, gs, err) < 0)
+        return -1;
+    return 0;
+}
+
+static bool in_monitor(uint64_t va)
+{
+    return va >= VJ_MONITOR_VA && va - VJ_MONITOR_VA < VJ_MONITOR_SIZE;
+}
+
+/* At a port-I/O exit KVM reports the OUT itself or the instruction after it, by host. */
+static bool exit_at(uint64_t rip, uint64_t stub)
+{
+    return rip == stub || rip == stub + 2;
+}
+
+static void segv(struct vj_stop *stop, uint64_t pc, uint64_t addr, int code, const char *what)
+{
+    stop->kind = VJ_STOP_FAULT;
+    stop->fault = (struct vj_fault){.signo = SIGSEGV, .code = code, .vector = -1, .pc = pc,
+                                    .addr = addr, .what = what};
+}
+
+/* PVM raises #UD for an `int n` at CPL3 where hardware, finding the gate's DPL 0, raises #GP
+ * (or, for int $3, #BP).  Returns the vector hardware would have raised for the #UD at PC. */
+static int software_interrupt_vector(struct vj_vcpu *c, uint64_t pc, uint64_t *ec)
+{
+    uint8_t insn[2];
+    if (pc < VJ_GUEST_MIN || pc > c->vm->mem_size - sizeof insn)
+        return 6;
+    struct iovec local = {insn, sizeof insn}, remote = {c->vm->mem + pc, sizeof insn};
+    if (process_vm_readv(getpid(), &local, 1, &remote, 1, 0) != (ssize_t)sizeof insn ||
+        insn[0] != 0xcd)
+        return 6;
+    if (insn[1] == 3)
+        return 3;
+    *ec = (uint64_t)insn[1] * 8 + 2; /* IDT entry, external bit clear */
+    return 13;
+}
+
+/* An exception stub exited: decode the CPU's frame from the exception stack. */
+static int decode_exception(struct vj_vcpu *c, int vector, struct vj_stop *stop,
+                            vmjail_error **err)
+{
+    const struct kvm_regs *r = &c->run->s.regs.regs;
+    uint64_t rsp = r->rsp;
+    uint64_t lo = VJ_MONITOR_VA + VJ_MON_STACK_LO, hi = VJ_MONITOR_VA + VJ_MON_STACK_HI;
+    int has_ec = vj_x86_vector_has_error_code(vector);
+    uint64_t need = (uint64_t)(5 + has_ec) * 8;
+    if (rsp < lo || rsp > hi - need)
+        return vj_error(err, VMJAIL_ERR_INTERNAL, 0, "exception %d with a broken frame", vector);
+    uint64_t frame[6];
+    memcpy(frame, c->vm->mon + (rsp - VJ_MONITOR_VA), need);
+    uint64_t ec = has_ec ? frame[0] : 0;
+    uint64_t pc = frame[has_ec], cs = frame[has_ec + 1];
+    uint64_t cr2 = 0;
+    if (vector == 14) {
+        struct kvm_sregs s;
+        if (ioctl(c->fd, KVM_GET_SREGS, &s) < 0)
+            return vj_kvm_fail(err, "get special registers");
+        cr2 = s.cr2;
+    }
+    if (vector == 6)
+        vector = software_interrupt_vector(c, pc, &ec);
+    stop->kind = VJ_STOP_FAULT;
+    vj_x86_fault_from_exception(vector, ec, cr2, pc, &stop->fault);
+    /* A fault at CPL0 (in the stubs) or on code in the monitor region is the payload's doing
+     * (it jumped there or handed the stub a bad return address): a segmentation fault, as if
+     * the monitor's pages were not there. */
+    if ((cs & 3) != 3 || in_monitor(pc))
+        segv(stop, pc, pc, SEGV_MAPERR, "fault in the monitor region");
+    return 0;
+}
+
+static int decode_io(struct vj_vcpu *c, struct vj_stop *stop, vmjail_error **err)
+{
+    const struct kvm_regs *r = &c->run->s.regs.regs;
+    unsigned port = c->run->io.port;
+    if (c->run->io.direction == KVM_EXIT_IO_OUT && port == VJ_PORT_SYSCALL &&
+        exit_at(r->rip, VJ_GVA_STUB(VJ_STUB_SYSCALL))) {
+        /* IF is clear only when the syscall instruction itself entered the stub. */
+        if ((r->rflags & VJ_RFLAGS_IF) || in_monitor(r->rcx)) {
+            segv(stop, r->rip, 0, SI_KERNEL, "jump into the syscall stub");
+            return 0;
+        }
+        stop->kind = VJ_STOP_SYSCALL;
+        stop->sc.nr = r->rax;
+        stop->sc.arg[0] = r->rdi;
+        stop->sc.arg[1] = r->rsi;
+        stop->sc.arg[2] = r->rdx;
+        stop->sc.arg[3] = r->r10;
+        stop->sc.arg[4] = r->r8;
+        stop->sc.arg[5] = r->r9;
+        return 0;
+    }
+    if (c->run->io.direction == KVM_EXIT_IO_OUT && port >= VJ_PORT_EXC_BASE &&
+        port < VJ_PORT_EXC_BASE + VJ_EXC_VECTORS) {
+        int vector = (int)(port - VJ_PORT_EXC_BASE);
+        if (exit_at(r->rip, VJ_GVA_EXC_STUB(vector)))
+            return decode_exception(c, vector, stop, err);
+    }
+    /* Port I/O from anywhere else: the payload has no I/O privilege. */
+    segv(stop, r->rip, 0, SI_KERNEL, "port I/O");
+    return 0;
+}
+
+int vj_vcpu_run(struct vj_vcpu *c, struct vj_stop *stop, vmjail_error **err)
+{
+    for (;;) {
+        if (ioctl(c->fd, KVM_RUN, NULL) < 0) {
+            if (errno == EINTR || errno == EAGAIN) {
+                if (__atomic_load_n(&c->run->immediate_exit, __ATOMIC_ACQUIRE)) {
+                    c->run->immediate_exit = 0;
+                    stop->kind = VJ_STOP_INTERRUPT;
+                    return 0;
+                }
+                continue;
+            }
+            if (errno == EFAULT) {
+                /* The payload touched memory the host refuses (inaccessible guest pages). */
+                uint64_t addr = 0;
+                if (c->run->exit_reason == KVM_EXIT_MEMORY_FAULT) {
+                    const struct memory_fault_exit *mf = (const void *)&c->run->hw;
+                    addr = mf->gpa;
+                }
+                segv(stop, c->run->s.regs.regs.rip, addr, SEGV_ACCERR, "memory fault");
+                return 0;
+            }
+            return vj_kvm_fail(err, "run vCPU");
+        }
+        struct kvm_run *run = c->run;
+        switch (run->exit_reason) {
+        case KVM_EXIT_IO:
+            return decode_io(c, stop, err);
+        case KVM_EXIT_SHUTDOWN:
+            segv(stop, run->s.regs.regs.rip, 0, SI_KERNEL, "triple fault");
+            return 0;
+        case KVM_EXIT_HLT:
+        case KVM_EXIT_MMIO:
+        case KVM_EXIT_DEBUG:
+            segv(stop, run->s.regs.regs.rip, 0, SI_KERNEL, "unexpected exit");
+            return 0;
+        case KVM_EXIT_INTR:
+            continue;
+        case KVM_EXIT_INTERNAL_ERROR:
+            return vj_error(err, VMJAIL_ERR_INTERNAL, 0, "KVM: vCPU internal error (suberror %u)",
+                            run->internal.suberror);
+        case KVM_EXIT_FAIL_ENTRY:
+            return vj_error(err, VMJAIL_ERR_INTERNAL, 0, "KVM: vCPU entry failed (reason %#llx)",
+                            (unsigned long long)run->fail_entry.hardware_entry_failure_reason);
+        default:
+            return vj_error(err, VMJAIL_ERR_INTERNAL, 0, "KVM: unexpected exit %u",
+                            run->exit_reason);
+        }
+    }
+}
+
+void vj_vcpu_interrupt(struct vj_vcpu *c)
+{
+    __atomic_store_n(&c->run->immediate_exit, 1, __ATOMIC_RELEASE);
+}
+
+void vj_vcpu_syscall_return(struct vj_vcpu *c, int64_t ret)
+{
+    struct kvm_regs *r = &c->run->s.regs.regs;
+    r->rax = (uint64_t)ret;
+    if (c->vm->host_kind == VJ_HOST_CPL3) {
+        /* syscall stayed at CPL3: resume the payload here, as sysretq would. */
+        r->rip = r->rcx;
+        r->rflags = (r->r11 & VJ_RFLAGS_USER) | VJ_RFLAGS_FIXED | VJ_RFLAGS_IF;
+    }
+    c->run->kvm_dirty_regs = KVM_SYNC_X86_REGS;
+}
+
+int vj_vcpu_set_tls_base(struct vj_vcpu *c, bool gs, uint64_t base, vmjail_error **err)
+{
+    uint32_t idx = gs ? MSR_GS_BASE : MSR_FS_BASE;
+    if (set_msrs(c, &idx, &base, 1) < 0)
+        return vj_kvm_fail(err, "set TLS base");
+    return 0;
+}
+
+int vj_vcpu_get_tls_base(struct vj_vcpu *c, bool gs, uint64_t *base, vmjail_error **err)
+{
+    struct {
+        struct kvm_msrs h;
+        struct kvm_msr_entry e;
+    } m;
+    memset(&m, 0, sizeof m);
+    m.h.nmsrs = 1;
+    m.e.index = gs ? MSR_GS_BASE : MSR_FS_BASE;
+    if (ioctl(c->fd, KVM_GET_MSRS, &m) != 1)
+        return vj_kvm_fail(err, "get TLS base");
+    *base = m.e.data;
+    return 0;
+}

@@ -1,0 +1,58 @@
+/* kvm_x86_64.h: the KVM x86-64 backend's private state, shared by its VM half
+ * (kvm_x86_64.c) and its vCPU half (kvm_vcpu_x86_64.c). */
+#ifndef VJ_KVM_X86_64_H
+#define VJ_KVM_X86_64_H
+
+#include <linux/kvm.h>
+#include <pthread.h>
+#include <stdint.h>
+
+#include "vm.h"
+
+#define VJ_MAX_VCPUS 1024
+#define VJ_FD_BITMAP_BITS 65536 /* descriptors the ownership bitmap can name */
+
+struct vj_vcpu {
+    struct vj_vm *vm;
+    int fd;
+    int id;
+    struct kvm_run *run;
+    struct vj_vcpu *next_idle;
+};
+
+struct vj_vm {
+    int vm_fd;
+    size_t run_size;
+    uint8_t *reservation; /* payload memory plus a guard after it */
+    size_t reservation_size;
+    uint8_t *mem;         /* host address of guest physical 0 */
+    uint64_t mem_size;
+    uint8_t *mon;         /* the monitor region */
+    uint64_t mon_gpa;
+    enum vj_host_kind host_kind;
+    struct kvm_sregs user_sregs;   /* every vCPU starts with these */
+    struct kvm_cpuid2 *cpuid;      /* and this CPUID */
+    uint64_t xcr0;
+
+    pthread_mutex_t lock;          /* guards the vCPU list and the idle list */
+    struct vj_vcpu *vcpus[VJ_MAX_VCPUS];
+    int nvcpus;
+    struct vj_vcpu *idle;
+
+    /* The monitor's descriptors, one bit each; read without the lock. */
+    uint64_t owned_fds[VJ_FD_BITMAP_BITS / 64];
+};
+
+/* Move descriptor FD to the top of the descriptor space, close-on-exec, and mark it the
+ * monitor's.  Returns the new descriptor (FD itself if it cannot be moved). */
+int vj_kvm_own_fd(struct vj_vm *vm, int fd);
+/* The special registers of a vCPU running payload code with page tables at PML4. */
+void vj_kvm_user_sregs(struct kvm_sregs *s, uint64_t pml4);
+/* Create a vCPU with the VM's CPUID, XCR0, user-mode segments and syscall MSRs. */
+int vj_kvm_vcpu_new(struct vj_vm *vm, struct vj_vcpu **out, vmjail_error **err);
+void vj_kvm_vcpu_free(struct vj_vcpu *c);
+/* Run the host probe on vCPU C and set vm->host_kind. */
+int vj_kvm_probe_host(struct vj_vcpu *c, vmjail_error **err);
+int vj_kvm_fail(vmjail_error **err, const char *what);
+
+#endif

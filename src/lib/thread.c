@@ -1,0 +1,305 @@
+/* thread.c: payload threads: each is a vCPU driven by a host thread from one syscall or fault
+ * to the next; clone starts them, exit ends one, exit_group and fatal signals end them all. */
+#include "thread.h"
+
+#include <errno.h>
+#include <linux/futex.h>
+#include <linux/sched.h>
+#include <semaphore.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "error.h"
+#include "syscall.h"
+#include "trace.h"
+
+__thread struct vj_thread *vj_self;
+
+/* The host signal that breaks a vCPU thread out of KVM_RUN or a blocking host call. */
+#define SIG_KICK (SIGRTMAX - 1)
+
+static void on_kick(int sig)
+{
+    (void)sig;
+}
+
+void vj_threads_init_signals(struct sigaction *old)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_kick; /* no SA_RESTART: blocking calls end with EINTR */
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIG_KICK, &sa, old);
+}
+
+void vj_threads_restore_signals(const struct sigaction *old)
+{
+    sigaction(SIG_KICK, old, NULL);
+}
+
+static void unblock_kick(void)
+{
+    sigset_t s;
+    sigemptyset(&s);
+    sigaddset(&s, SIG_KICK);
+    pthread_sigmask(SIG_UNBLOCK, &s, NULL);
+}
+
+/* Record T in P's thread list.  Called with p->lock held. */
+static int add_thread(struct vj_proc *p, struct vj_thread *t)
+{
+    if (p->nthreads == p->cap_threads) {
+        size_t cap = p->cap_threads ? 2 * p->cap_threads : 8;
+        struct vj_thread **v = realloc(p->threads, cap * sizeof *v);
+        if (v == NULL)
+            return -ENOMEM;
+        p->threads = v;
+        p->cap_threads = cap;
+    }
+    p->threads[p->nthreads++] = t;
+    p->live++;
+    return 0;
+}
+
+struct vj_thread *vj_thread_first(struct vj_proc *p, struct vj_vcpu *vcpu)
+{
+    struct vj_thread *t = calloc(1, sizeof *t);
+    if (t == NULL)
+        return NULL;
+    t->proc = p;
+    t->vcpu = vcpu;
+    t->host = pthread_self();
+    t->tid = (pid_t)syscall(SYS_gettid);
+    pthread_mutex_lock(&p->lock);
+    int r = add_thread(p, t);
+    pthread_mutex_unlock(&p->lock);
+    if (r < 0) {
+        free(t);
+        return NULL;
+    }
+    return t;
+}
+
+/* End the process: record how (the first end wins) and stop every other thread.  Called with
+ * p->lock held. */
+static void end_locked(struct vj_proc *p, const struct vmjail_result *how)
+{
+    if (p->exited)
+        return;
+    p->exited = true;
+    p->result = *how;
+    for (size_t i = 0; i < p->nthreads; i++) {
+        struct vj_thread *t = p->threads[i];
+        if (t == vj_self || t->exited)
+            continue;
+        vj_vcpu_interrupt(t->vcpu);
+        pthread_kill(t->host, SIG_KICK);
+    }
+    pthread_cond_broadcast(&p->ended);
+}
+
+void vj_proc_end(struct vj_proc *p, bool signaled, int code)
+{
+    struct vmjail_result how = {.signaled = signaled, .exit_code = signaled ? 0 : code,
+                                .signal = signaled ? code : 0};
+    pthread_mutex_lock(&p->lock);
+    end_locked(p, &how);
+    pthread_mutex_unlock(&p->lock);
+}
+
+bool vj_proc_ended(struct vj_proc *p)
+{
+    pthread_mutex_lock(&p->lock);
+    bool e = p->exited;
+    pthread_mutex_unlock(&p->lock);
+    return e;
+}
+
+/* A monitor failure in a payload thread ends the whole process with that error. */
+static void fail(struct vj_proc *p, vmjail_error *err)
+{
+    pthread_mutex_lock(&p->lock);
+    if (p->error == NULL)
+        p->error = err;
+    else
+        vmjail_error_free(err);
+    struct vmjail_result how = {.signaled = 1, .signal = SIGKILL};
+    end_locked(p, &how);
+    pthread_mutex_unlock(&p->lock);
+}
+
+void vj_thread_exit(struct vj_thread *t, int status)
+{
+    struct vj_proc *p = t->proc;
+    if (t->clear_child_tid) {
+        /* As Linux does for CLONE_CHILD_CLEARTID: zero the tid and wake one futex waiter. */
+        uint32_t zero = 0;
+        if (vj_copy_to_guest(p, t->clear_child_tid, &zero, sizeof zero) == 0)
+            syscall(SYS_futex, vj_guest_ptr(p, t->clear_child_tid, 4), FUTEX_WAKE, 1, NULL,
+                    NULL, 0);
+    }
+    pthread_mutex_lock(&p->lock);
+    t->exited = true;
+    if (--p->live == 0) {
+        struct vmjail_result how = {.exit_code = status & 0xff};
+        end_locked(p, &how);
+    }
+    pthread_mutex_unlock(&p->lock);
+}
+
+void vj_thread_loop(struct vj_thread *t)
+{
+    struct vj_proc *p = t->proc;
+    vj_self = t;
+    unblock_kick();
+    struct vj_stop stop;
+    vmjail_error *err = NULL;
+    while (!t->exited) {
+        if (vj_vcpu_run(t->vcpu, &stop, &err) < 0) {
+            fail(p, err);
+            break;
+        }
+        if (stop.kind == VJ_STOP_INTERRUPT) {
+            if (vj_proc_ended(p))
+                break;
+            continue;
+        }
+        if (stop.kind == VJ_STOP_FAULT) {
+            if (p->trace_fd >= 0)
+                vj_trace_fault(p, &stop.fault);
+            vj_proc_end(p, true, stop.fault.signo);
+            break;
+        }
+        int64_t r = vj_syscall_dispatch(p, &stop.sc);
+        if (p->mem_broken) {
+            vj_error(&err, VMJAIL_ERR_INTERNAL, 0, "lost the host mapping of guest memory");
+            fail(p, err);
+            break;
+        }
+        if (t->exited || vj_proc_ended(p))
+            break;
+        vj_vcpu_syscall_return(t->vcpu, r);
+    }
+    /* A thread stopped by the end of the process leaves its vCPU with the VM. */
+    if (!t->exited) {
+        pthread_mutex_lock(&p->lock);
+        t->exited = true;
+        p->live--;
+        pthread_mutex_unlock(&p->lock);
+    }
+}
+
+/* ---- clone ----------------------------------------------------------------------------- */
+
+struct start {
+    struct vj_thread *t;
+    uint64_t parent_tid_gva; /* CLONE_PARENT_SETTID */
+    uint64_t child_tid_gva;  /* CLONE_CHILD_SETTID */
+    sem_t started;
+};
+
+static void *thread_main(void *arg)
+{
+    struct start *s = arg;
+    struct vj_thread *t = s->t;
+    t->tid = (pid_t)syscall(SYS_gettid);
+    /* Both tids are written before the new thread runs and before clone returns, as on
+     * Linux: a thread that ends at once must find its tid there to clear. */
+    if (s->parent_tid_gva)
+        vj_copy_to_guest(t->proc, s->parent_tid_gva, &t->tid, sizeof t->tid);
+    if (s->child_tid_gva)
+        vj_copy_to_guest(t->proc, s->child_tid_gva, &t->tid, sizeof t->tid);
+    sem_post(&s->started); /* S is gone after this */
+    vj_thread_loop(t);
+    if (t->exited)
+        vj_vcpu_put(t->vcpu);
+    return NULL;
+}
+
+#define THREAD_FLAGS (CLONE_VM | CLONE_THREAD | CLONE_SIGHAND)
+#define OK_FLAGS                                                                            \
+    (THREAD_FLAGS | CLONE_FS | CLONE_FILES | CLONE_SYSVSEM | CLONE_SETTLS |                 \
+     CLONE_PARENT_SETTID | CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID | CLONE_DETACHED)
+
+int64_t vj_sys_clone(struct vj_proc *p, const uint64_t a[6])
+{
+    /* x86-64: clone(flags, newsp, parent_tid, child_tid, tls) */
+    uint64_t flags = a[0];
+    if ((flags & THREAD_FLAGS) != THREAD_FLAGS)
+        return -ENOSYS; /* new processes come with fork */
+    if (flags & ~(uint64_t)(OK_FLAGS | 0xff))
+        return -EINVAL;
+    struct vj_thread *parent = vj_self;
+    struct vj_thread *t = calloc(1, sizeof *t);
+    if (t == NULL)
+        return -ENOMEM;
+    t->proc = p;
+    t->sigmask = parent->sigmask;
+    if (flags & CLONE_CHILD_CLEARTID)
+        t->clear_child_tid = a[3];
+    vmjail_error *err = NULL;
+    if (vj_vcpu_get(p->vm, &t->vcpu, &err) < 0 ||
+        vj_vcpu_start_clone(t->vcpu, parent->vcpu, a[1], flags & CLONE_SETTLS, a[4], &err) < 0) {
+        int e = vmjail_error_errno(err) ? -vmjail_error_errno(err) : -EAGAIN;
+        vmjail_error_free(err);
+        if (t->vcpu)
+            vj_vcpu_put(t->vcpu);
+        free(t);
+        return e;
+    }
+    struct start s = {.t = t,
+                      .parent_tid_gva = (flags & CLONE_PARENT_SETTID) ? a[2] : 0,
+                      .child_tid_gva = (flags & CLONE_CHILD_SETTID) ? a[3] : 0};
+    sem_init(&s.started, 0, 0);
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setstacksize(&attr, 256 * 1024);
+    pthread_mutex_lock(&p->lock);
+    int r = p->exited ? -EAGAIN : add_thread(p, t);
+    if (r == 0 && (r = -pthread_create(&t->host, &attr, thread_main, &s)) < 0) {
+        p->nthreads--;
+        p->live--;
+    }
+    pthread_mutex_unlock(&p->lock);
+    pthread_attr_destroy(&attr);
+    if (r < 0) {
+        sem_destroy(&s.started);
+        vj_vcpu_put(t->vcpu);
+        free(t);
+        return r == -ENOMEM ? -ENOMEM : -EAGAIN;
+    }
+    while (sem_wait(&s.started) < 0 && errno == EINTR)
+        ;
+    sem_destroy(&s.started);
+    return t->tid;
+}
+
+struct vj_thread *vj_proc_find_thread(struct vj_proc *p, pid_t tid)
+{
+    struct vj_thread *found = NULL;
+    pthread_mutex_lock(&p->lock);
+    for (size_t i = 0; i < p->nthreads && !found; i++)
+        if (p->threads[i]->tid == tid && !p->threads[i]->exited)
+            found = p->threads[i];
+    pthread_mutex_unlock(&p->lock);
+    return found;
+}
+
+void vj_proc_join_threads(struct vj_proc *p)
+{
+    pthread_mutex_lock(&p->lock);
+    while (!p->exited)
+        pthread_cond_wait(&p->ended, &p->lock);
+    size_t n = p->nthreads;
+    pthread_mutex_unlock(&p->lock);
+    /* No thread is added once the process has ended. */
+    for (size_t i = 1; i < n; i++)
+        pthread_join(p->threads[i]->host, NULL);
+    for (size_t i = 0; i < n; i++)
+        free(p->threads[i]);
+    free(p->threads);
+    p->threads = NULL;
+    p->nthreads = 0;
+}
