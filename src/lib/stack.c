@@ -25,6 +25,16 @@ static int push(struct cursor *c, const void *data, size_t len, uint64_t *at)
     return 0;
 }
 
+/* Align the cursor down to 16 bytes, staying inside the buffer. */
+static int align16(struct cursor *c)
+{
+    uint64_t pos = c->pos & ~(uint64_t)15;
+    if (pos < c->top - c->size)
+        return -E2BIG;
+    c->pos = pos;
+    return 0;
+}
+
 static size_t count(char *const *v)
 {
     size_t n = 0;
@@ -72,19 +82,20 @@ static int build(struct cursor *cp, const struct vj_stack_input *in, uint64_t *s
             return -E2BIG;
     if (push(&c, in->platform, strlen(in->platform) + 1, &platform) < 0)
         return -E2BIG;
-    c.pos &= ~(uint64_t)15;
-    if (push(&c, in->random, sizeof in->random, &random) < 0)
+    if (align16(&c) < 0 || push(&c, in->random, sizeof in->random, &random) < 0 ||
+        align16(&c) < 0)
         return -E2BIG;
-    c.pos &= ~(uint64_t)15;
 
     /* Pointer area: argc, argv[] NULL, envp[] NULL, auxv pairs AT_NULL.  Its size decides the
      * padding that makes the final stack pointer 16-byte aligned. */
     size_t nauxv = in->nauxv + 4;
     size_t words = 1 + (argc + 1) + (envc + 1) + 2 * nauxv;
     uint64_t bytes = words * 8;
-    if (c.pos < (c.top - c.size) + bytes + 16)
+    if (c.pos - (c.top - c.size) < bytes)
         return -E2BIG;
     uint64_t sp = (c.pos - bytes) & ~(uint64_t)15;
+    if (sp < c.top - c.size)
+        return -E2BIG;
     uint8_t *w = buf + (sp - (c.top - c.size));
     uint64_t v[2];
     size_t k = 0;
