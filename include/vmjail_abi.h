@@ -42,8 +42,8 @@
 /* Stub page layout. */
 #define VJ_STUB_SYSCALL 0x000    /* LSTAR target: out %al,$VJ_PORT_SYSCALL; sysretq */
 #define VJ_STUB_PROBE 0x080      /* host probe: syscall; ud2 (run at CPL3 once at start-up) */
-#define VJ_STUB_EXC 0x100        /* exception stubs: 4 bytes per vector, 32 vectors */
-#define VJ_STUB_EXC_STRIDE 4
+#define VJ_STUB_EXC 0x100        /* exception stubs: 16 bytes per vector, 32 vectors */
+#define VJ_STUB_EXC_STRIDE 16
 #define VJ_EXC_VECTORS 32
 
 /* I/O ports.  A syscall exit is an OUT to VJ_PORT_SYSCALL from the syscall stub only; an

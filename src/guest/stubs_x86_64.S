@@ -21,11 +21,16 @@ vj_guest_stubs:
         ud2
 
         /* One stub per exception vector, reached through an IDT interrupt gate at CPL0 on the
-         * IST1 stack.  The port names the vector; the frame is on the IST stack. */
-        .org VJ_STUB_EXC
+         * IST1 stack.  The port names the vector; the frame is on the IST stack.  If the
+         * monitor resumes the vCPU after serving a fault, the stub drops the error code and
+         * returns to the faulting instruction. */
         .irp v, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
+        .org VJ_STUB_EXC + \v * VJ_STUB_EXC_STRIDE
         out %al, $(VJ_PORT_EXC_BASE + \v)
-        ud2
+        .if \v == 8 || (\v >= 10 && \v <= 14) || \v == 17 || \v == 21 || \v == 29 || \v == 30
+        add $8, %rsp
+        .endif
+        iretq
         .endr
 
         .org VJ_PAGE_SIZE, 0xcc

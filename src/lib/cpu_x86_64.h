@@ -13,6 +13,13 @@
  * or 0 if the tables do not fit. */
 uint64_t vj_cpu_build(uint8_t *mon, uint64_t mon_gpa, uint64_t mem_size, bool syscall_port_open);
 
+/* Make the 2 MiB page of payload memory containing VA present in the guest page tables whose
+ * root is PML4 (a change from not present to present needs no TLB flush).  Returns true if it
+ * was not present before.  Safe to call from several threads. */
+bool vj_cpu_commit_2m(uint8_t *mon, uint64_t mon_gpa, uint64_t pml4, uint64_t va);
+/* Is the 2 MiB page containing VA present? */
+bool vj_cpu_2m_present(uint8_t *mon, uint64_t mon_gpa, uint64_t pml4, uint64_t va);
+
 /* Allow or deny CPL3 OUTs to the syscall port in the TSS I/O bitmap. */
 void vj_cpu_set_syscall_port(uint8_t *mon, bool open);
 

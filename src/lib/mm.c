@@ -55,18 +55,21 @@ static bool in_bounds(const struct vj_proc *p, uint64_t addr, uint64_t len)
     return len != 0 && vj_guest_range_ok(p, addr, len);
 }
 
-/* Map [addr, addr+len), which is in the unmapped state, as anonymous memory. */
+/* Map [addr, addr+len), which is in the unmapped state, as anonymous memory.  It is mapped
+ * afresh rather than opened with mprotect: on this host KVM maps memory that was PROT_NONE
+ * when mprotect opened it 4 KiB at a time (about 10 us per page touched), fresh memory 2 MiB
+ * at a time (0.4 us per page). */
 static int host_map_anon(struct vj_proc *p, uint64_t addr, uint64_t len, int prot, bool shared)
 {
-    if (!shared)
-        return mprotect(host(p, addr), len, host_prot(prot)) < 0 ? -errno : 0;
-    void *h = mmap(host(p, addr), len, host_prot(prot), MAP_FIXED | MAP_SHARED | MAP_ANONYMOUS,
-                   -1, 0);
+    int flags = MAP_FIXED | MAP_ANONYMOUS | MAP_NORESERVE | (shared ? MAP_SHARED : MAP_PRIVATE);
+    void *h = mmap(host(p, addr), len, host_prot(prot), flags, -1, 0);
     if (h == MAP_FAILED) {
         int e = -errno;
         host_discard(p, addr, len);
         return e;
     }
+    if (!shared)
+        madvise(h, len, MADV_HUGEPAGE);
     return 0;
 }
 
