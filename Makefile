@@ -96,7 +96,8 @@ check-asan-unit: deps
 check-asan: deps
 	$(ASAN_MAKE) check
 
-bench: deps all payloads
+bench: deps all
+	@./scripts/install-deps $$(cat bench/deps)
 	@./bench/run $(BUILD)
 
 clean:
