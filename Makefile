@@ -51,7 +51,7 @@ $(BUILD)/tests/unit/%: tests/unit/%.c $(BUILD)/libvmjail.a tests/unit/tap.h
 # ---- test payloads: each C file built four ways -------------------------------------------
 PAYLOAD_SRCS := $(wildcard tests/payloads/*.c)
 PAYLOAD_NAMES := $(notdir $(PAYLOAD_SRCS:.c=))
-PAYLOAD_CFLAGS := -O1 -g -Wall -Wno-unused-result -D_GNU_SOURCE
+PAYLOAD_CFLAGS := -O1 -g -Wall -Wno-unused-result -D_GNU_SOURCE -pthread
 P := $(BUILD)/payloads
 PAYLOADS := $(PAYLOAD_NAMES:%=$(P)/glibc/%) $(PAYLOAD_NAMES:%=$(P)/musl/%) \
             $(PAYLOAD_NAMES:%=$(P)/pie/%) $(PAYLOAD_NAMES:%=$(P)/dynamic/%)
@@ -69,7 +69,16 @@ $(P)/dynamic/%: tests/payloads/%.c
 	@mkdir -p $(dir $@)
 	gcc $(PAYLOAD_CFLAGS) -o $@ $<
 
-payloads: $(PAYLOADS)
+# Go payloads: static (CGO_ENABLED=0), built when a Go toolchain is installed.
+GO := $(shell command -v go 2>/dev/null)
+GO_SRCS := $(wildcard tests/payloads/go/*.go)
+GO_PAYLOADS := $(if $(GO),$(GO_SRCS:tests/payloads/go/%.go=$(P)/go/%))
+$(P)/go/%: tests/payloads/go/%.go
+	@mkdir -p $(dir $@) $(abspath $(BUILD))/gocache
+	cd tests/payloads/go && CGO_ENABLED=0 GOCACHE=$(abspath $(BUILD))/gocache GO111MODULE=off \
+	  $(GO) build -o $(abspath $@) $(notdir $<)
+
+payloads: $(PAYLOADS) $(GO_PAYLOADS)
 
 # ---- what a fresh Debian 12 machine needs ----------------------------------------------------
 DEPS := gcc make musl-tools busybox-static golang-go clang
