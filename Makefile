@@ -13,9 +13,10 @@ HOST := kvm
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wvla -Wstrict-prototypes \
         -Wmissing-prototypes -Wformat=2
+# The project's own flags; CFLAGS (optimisation, sanitizers) may be set on the command line.
 CFLAGS ?= -O2 -g
-CFLAGS += -std=gnu11 $(WARN) -fstack-protector-strong -D_GNU_SOURCE -Iinclude -iquote src/lib \
-          -fvisibility=hidden -MMD -MP
+VJ_CFLAGS := -std=gnu11 $(WARN) -fstack-protector-strong -D_GNU_SOURCE -Iinclude -iquote src/lib \
+             -fvisibility=hidden -MMD -MP
 LDFLAGS ?=
 LDLIBS ?=
 
@@ -31,7 +32,7 @@ all: $(BUILD)/vmjail $(BUILD)/libvmjail.a
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -c -o $@ $<
+	$(CC) $(VJ_CFLAGS) $(CFLAGS) -c -o $@ $<
 
 $(BUILD)/%.o: %.S include/vmjail_abi.h
 	@mkdir -p $(dir $@)
@@ -42,11 +43,11 @@ $(BUILD)/libvmjail.a: $(LIB_OBJS)
 	ar rcs $@ $^
 
 $(BUILD)/vmjail: $(CLI_OBJS) $(BUILD)/libvmjail.a
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(CLI_OBJS) $(BUILD)/libvmjail.a $(LDLIBS)
+	$(CC) $(VJ_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $(CLI_OBJS) $(BUILD)/libvmjail.a $(LDLIBS)
 
 $(BUILD)/tests/unit/%: tests/unit/%.c $(BUILD)/libvmjail.a tests/unit/tap.h
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(BUILD)/libvmjail.a $(LDLIBS)
+	$(CC) $(VJ_CFLAGS) $(CFLAGS) $(LDFLAGS) -Itests/unit -o $@ $< $(BUILD)/libvmjail.a $(LDLIBS)
 
 # ---- test payloads: each C file built four ways -------------------------------------------
 PAYLOAD_SRCS := $(wildcard tests/payloads/*.c)

@@ -1,5 +1,6 @@
-/* touch.c: first touch of fresh memory. touch [MIB]: maps MIB MiB (default 256) of anonymous
-   memory and writes one byte per 4 KiB page; prints "ms X" for the map and the touching. */
+/* touch.c: first touch of fresh memory. touch [MIB [huge]]: maps MIB MiB (default 256) of
+   anonymous memory (with MADV_HUGEPAGE if "huge") and writes one byte per 4 KiB page; prints
+   "ms X" for the map and the touching. */
 #include <stdio.h>
 #include <sys/mman.h>
 #include "bench.h"
@@ -14,6 +15,8 @@ int main(int argc, char **argv)
         perror("touch: mmap");
         return 1;
     }
+    if (argc > 2 && argv[2][0] == 'h')
+        madvise((void *)p, len, MADV_HUGEPAGE);
     for (size_t off = 0; off < len; off += 4096)
         p[off] = 1;
     uint64_t t1 = now_ns();

@@ -41,7 +41,7 @@ void vj_x86_fault_from_exception(int vector, uint64_t error_code, uint64_t cr2, 
         f->signo = SIGBUS, f->code = SI_KERNEL, f->what = "segment fault", f->addr = 0;
         break;
     case 17:
-        f->signo = SIGBUS, f->code = BUS_ADRALN, f->what = "alignment check";
+        f->signo = SIGBUS, f->code = BUS_ADRALN, f->what = "alignment check", f->addr = 0;
         break;
     case 14:
         f->signo = SIGSEGV;

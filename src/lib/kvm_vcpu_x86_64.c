@@ -46,24 +46,29 @@ struct memory_fault_exit {
     uint64_t flags, gpa, size;
 };
 
-static int set_msrs(struct vj_vcpu *c, const uint32_t *index, const uint64_t *value, int n)
+/* KVM_GET_MSRS or KVM_SET_MSRS (REQ) on N <= 8 MSRs: INDEX[i] and VALUE[i]; a get fills
+ * VALUE.  Returns 0, or -1 with errno set. */
+static int msr_access(struct vj_vcpu *c, unsigned long req, const uint32_t *index,
+                      uint64_t *value, int n)
 {
-    struct {
+    union {
         struct kvm_msrs h;
-        struct kvm_msr_entry e[8];
+        uint8_t room[sizeof(struct kvm_msrs) + 8 * sizeof(struct kvm_msr_entry)];
     } m;
     memset(&m, 0, sizeof m);
     m.h.nmsrs = (uint32_t)n;
     for (int i = 0; i < n; i++) {
-        m.e[i].index = index[i];
-        m.e[i].data = value[i];
+        m.h.entries[i].index = index[i];
+        m.h.entries[i].data = value[i];
     }
-    int r = ioctl(c->fd, KVM_SET_MSRS, &m);
+    int r = ioctl(c->fd, req, &m);
     if (r != n) {
         if (r >= 0)
             errno = EINVAL;
         return -1;
     }
+    for (int i = 0; req == KVM_GET_MSRS && i < n; i++)
+        value[i] = m.h.entries[i].data;
     return 0;
 }
 
@@ -115,12 +120,12 @@ static int setup_vcpu(struct vj_vcpu *c, vmjail_error **err)
 
     static const uint32_t idx[] = {MSR_STAR, MSR_LSTAR, MSR_CSTAR, MSR_SFMASK,
                                    MSR_FS_BASE, MSR_GS_BASE, MSR_KERNEL_GS_BASE};
-    const uint64_t val[] = {
+    uint64_t val[] = {
         ((uint64_t)(VJ_SEL_USER_CS32 & ~3) << 48) | ((uint64_t)VJ_SEL_KERNEL_CS << 32),
         VJ_GVA_STUB(VJ_STUB_SYSCALL),
         VJ_GVA_STUB(VJ_STUB_SYSCALL + 5), /* 32-bit syscall: lands on ud2 */
         VJ_SYSCALL_FMASK, 0, 0, 0};
-    if (set_msrs(c, idx, val, 7) < 0)
+    if (msr_access(c, KVM_SET_MSRS, idx, val, 7) < 0)
         return vj_kvm_fail(err, "set syscall MSRs");
     return 0;
 }
@@ -417,22 +422,16 @@ void vj_vcpu_syscall_return(struct vj_vcpu *c, int64_t ret)
 int vj_vcpu_set_tls_base(struct vj_vcpu *c, bool gs, uint64_t base, vmjail_error **err)
 {
     uint32_t idx = gs ? MSR_GS_BASE : MSR_FS_BASE;
-    if (set_msrs(c, &idx, &base, 1) < 0)
+    if (msr_access(c, KVM_SET_MSRS, &idx, &base, 1) < 0)
         return vj_kvm_fail(err, "set TLS base");
     return 0;
 }
 
 int vj_vcpu_get_tls_base(struct vj_vcpu *c, bool gs, uint64_t *base, vmjail_error **err)
 {
-    struct {
-        struct kvm_msrs h;
-        struct kvm_msr_entry e;
-    } m;
-    memset(&m, 0, sizeof m);
-    m.h.nmsrs = 1;
-    m.e.index = gs ? MSR_GS_BASE : MSR_FS_BASE;
-    if (ioctl(c->fd, KVM_GET_MSRS, &m) != 1)
+    uint32_t idx = gs ? MSR_GS_BASE : MSR_FS_BASE;
+    *base = 0;
+    if (msr_access(c, KVM_GET_MSRS, &idx, base, 1) < 0)
         return vj_kvm_fail(err, "get TLS base");
-    *base = m.e.data;
     return 0;
 }

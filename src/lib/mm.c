@@ -157,6 +157,8 @@ int64_t vj_mm_mmap(struct vj_proc *p, uint64_t addr, uint64_t len, int prot, int
         return -EINVAL;
     if (len == 0 || (offset & PAGE_MASK) || (prot & ~PROT_ALL & ~(PROT_GROWSDOWN | PROT_GROWSUP)))
         return -EINVAL;
+    if (type == MAP_SHARED_VALIDATE && (flags & MAP_ANONYMOUS))
+        return -EINVAL; /* as Linux: only file mappings may ask for validation */
     if ((flags & MAP_SYNC) && type == MAP_SHARED_VALIDATE)
         return -EOPNOTSUPP;
     prot &= PROT_ALL;
@@ -314,8 +316,8 @@ int64_t vj_mm_mremap(struct vj_proc *p, uint64_t old_addr, uint64_t old_len, uin
         r = host_move_anon(p, old_addr, new_addr, keep);
     if (r == 0 && new_len > keep)
         r = host_map_anon(p, new_addr + keep, new_len - keep, prot, false);
-    if (r == 0)
-        r = vj_vmas_remove(&p->vmas, old_addr, old_addr + old_len);
+    if (r == 0) /* the rest of the old range, if the move shrank it, goes too */
+        r = unmap_range(p, old_addr, old_len);
     if (r == 0)
         r = vj_vmas_insert(&p->vmas, new_addr, new_addr + new_len, prot, kind, false);
     return r < 0 ? r : (int64_t)new_addr;
@@ -363,7 +365,7 @@ int64_t vj_mm_madvise(struct vj_proc *p, uint64_t addr, uint64_t len, int advice
 
 int64_t vj_mm_brk(struct vj_proc *p, uint64_t addr)
 {
-    if (addr < p->brk_start)
+    if (addr < p->brk_start || addr > p->mmap_top)
         return (int64_t)p->brk_cur;
     uint64_t old_end = page_up(p->brk_cur), new_end = page_up(addr);
     if (new_end > old_end) {

@@ -25,13 +25,18 @@ const struct vj_syscall_desc *vj_syscall_lookup(uint64_t nr)
     return &vj_syscalls[nr];
 }
 
-/* Size of the memory argument SPEC in bytes, or UINT64_MAX if it overflows. */
-static uint64_t arg_size(const struct vj_arg *spec, const uint64_t a[6])
+/* Size of the memory argument SPEC of a call described by D, in bytes, or UINT64_MAX if it
+ * overflows.  A length the kernel takes as an int is read from the low 32 bits, as it does. */
+static uint64_t arg_size(const struct vj_syscall_desc *d, const struct vj_arg *spec,
+                         const uint64_t a[6])
 {
     if (spec->len < 0)
         return spec->size;
+    uint64_t count = a[spec->len];
+    if (d->arg[spec->len].type == VJ_A_INT)
+        count = (uint32_t)count;
     uint64_t n;
-    if (__builtin_mul_overflow(a[spec->len], (uint64_t)spec->size, &n))
+    if (__builtin_mul_overflow(count, (uint64_t)spec->size, &n))
         return UINT64_MAX;
     return n;
 }
@@ -40,8 +45,13 @@ int64_t vj_syscall_pass(struct vj_proc *p, uint64_t nr, const struct vj_syscall_
                         const uint64_t a[6])
 {
     uint64_t x[6] = {a[0], a[1], a[2], a[3], a[4], a[5]};
+    uint32_t lens[6] = {0};
+    int outl = -1;
+    bool claimed[6] = {false}; /* length words an OUTL argument replaced with its copy */
     for (int i = 0; i < d->nargs; i++) {
         const struct vj_arg *s = &d->arg[i];
+        if (claimed[i])
+            continue;
         switch (s->type) {
         case VJ_A_FD:
             if (vj_monitor_fd(p, (int)a[i]))
@@ -59,7 +69,7 @@ int64_t vj_syscall_pass(struct vj_proc *p, uint64_t nr, const struct vj_syscall_
         case VJ_A_IN:
         case VJ_A_INOUT:
         case VJ_A_OUT: {
-            uint64_t size = arg_size(s, a);
+            uint64_t size = arg_size(d, s, a);
             if (size == 0) {
                 /* Nothing is accessed; Linux checks only that the address is a user one. */
                 if (a[i] != 0)
@@ -67,7 +77,8 @@ int64_t vj_syscall_pass(struct vj_proc *p, uint64_t nr, const struct vj_syscall_
                                                 : (uint64_t)(uintptr_t)VJ_BAD_HOST_PTR;
                 break;
             }
-            if (s->type == VJ_A_OUT && s->len >= 0 && a[i] != 0 && size != UINT64_MAX &&
+            bool negative = s->len >= 0 && d->arg[s->len].type == VJ_A_INT && (int)a[s->len] < 0;
+            if (s->type == VJ_A_OUT && s->len >= 0 && !negative && a[i] != 0 && size != UINT64_MAX &&
                 a[i] + size >= a[i] && a[i] + size <= TASK_SIZE_MAX &&
                 vj_guest_range_ok(p, a[i], 1) && !vj_guest_range_ok(p, a[i], size)) {
                 /* An output buffer that runs past the end of guest memory: the kernel writes
@@ -79,20 +90,28 @@ int64_t vj_syscall_pass(struct vj_proc *p, uint64_t nr, const struct vj_syscall_
             x[i] = (uint64_t)(uintptr_t)vj_guest_arg(p, a[i], size == UINT64_MAX ? ~0ULL : size);
             break;
         }
-        case VJ_A_OUTL: {
-            uint32_t len = 0;
-            if (a[i] != 0 && a[s->len] != 0 &&
-                vj_copy_from_guest(p, &len, a[s->len], sizeof len) < 0)
-                return -EFAULT;
-            x[i] = (uint64_t)(uintptr_t)vj_guest_arg(p, a[i], len);
+        case VJ_A_OUTL:
+            /* The kernel reads the length and writes it back: give it a copy of the monitor's,
+             * so that another payload thread cannot change it between the check and the use. */
+            if (a[i] != 0 && a[s->len] != 0) {
+                if (vj_copy_from_guest(p, &lens[i], a[s->len], sizeof lens[i]) < 0)
+                    return -EFAULT;
+                x[s->len] = (uint64_t)(uintptr_t)&lens[i];
+                claimed[s->len] = true;
+                outl = i;
+            }
+            x[i] = (uint64_t)(uintptr_t)vj_guest_arg(p, a[i], lens[i]);
             break;
-        }
         default:
             break;
         }
     }
     long r = syscall((long)nr, x[0], x[1], x[2], x[3], x[4], x[5]);
-    return r < 0 ? -errno : r;
+    if (r < 0)
+        return -errno;
+    if (outl >= 0 && vj_copy_to_guest(p, a[d->arg[outl].len], &lens[outl], sizeof lens[outl]) < 0)
+        return -EFAULT;
+    return r;
 }
 
 /* Does the path of an open descriptor name something of the monitor's own: its memory, maps,

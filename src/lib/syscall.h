@@ -111,6 +111,8 @@ int64_t vj_sys_pwritev2(struct vj_proc *p, const uint64_t a[6]);
 int64_t vj_sys_ioctl(struct vj_proc *p, const uint64_t a[6]);
 int64_t vj_sys_fcntl(struct vj_proc *p, const uint64_t a[6]);
 int64_t vj_sys_select(struct vj_proc *p, const uint64_t a[6]);
+int64_t vj_sys_ppoll(struct vj_proc *p, const uint64_t a[6]);
+int64_t vj_sys_epoll_pwait(struct vj_proc *p, const uint64_t a[6]);
 int64_t vj_sys_pselect6(struct vj_proc *p, const uint64_t a[6]);
 int64_t vj_sys_futex(struct vj_proc *p, const uint64_t a[6]);
 int64_t vj_sys_close_range(struct vj_proc *p, const uint64_t a[6]);

@@ -120,14 +120,14 @@ const struct vj_syscall_desc vj_syscalls[VJ_NR_SYSCALLS] = {
 
     /* waiting for descriptors, events and timers */
     PASS(poll, 3, B(INOUT, 1, POLLFD), A(ULONG), A(INT)),
-    PASS(ppoll, 5, B(INOUT, 1, POLLFD), A(ULONG), M(IN, TIMESPEC), B(IN, 4, 1), A(ULONG)),
+    EMUL(ppoll, vj_sys_ppoll, 5, A(HEX), A(ULONG), A(HEX), A(HEX), A(ULONG)),
     EMUL(select, vj_sys_select, 5, A(INT), A(HEX), A(HEX), A(HEX), A(HEX)),
     EMUL(pselect6, vj_sys_pselect6, 6, A(INT), A(HEX), A(HEX), A(HEX), A(HEX), A(HEX)),
     PASS_FD(epoll_create, 1, A(INT)),
     PASS_FD(epoll_create1, 1, A(HEX)),
     PASS(epoll_ctl, 4, A(FD), A(INT), A(FD), M(IN, EPOLL_EVENT)),
     PASS(epoll_wait, 4, A(FD), B(OUT, 2, EPOLL_EVENT), A(INT), A(INT)),
-    PASS(epoll_pwait, 6, A(FD), B(OUT, 2, EPOLL_EVENT), A(INT), A(INT), B(IN, 5, 1), A(ULONG)),
+    EMUL(epoll_pwait, vj_sys_epoll_pwait, 6, A(FD), A(HEX), A(INT), A(INT), A(HEX), A(ULONG)),
     PASS_FD(eventfd, 1, A(ULONG)),
     PASS_FD(eventfd2, 2, A(ULONG), A(HEX)),
     PASS_FD(timerfd_create, 2, A(INT), A(HEX)),

@@ -17,8 +17,6 @@
 
 __thread struct vj_thread *vj_self;
 
-/* The host signal that breaks a vCPU thread out of KVM_RUN or a blocking host call. */
-#define SIG_KICK (SIGRTMAX - 1)
 
 static void on_kick(int sig)
 {
@@ -31,19 +29,19 @@ void vj_threads_init_signals(struct sigaction *old)
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_kick; /* no SA_RESTART: blocking calls end with EINTR */
     sigemptyset(&sa.sa_mask);
-    sigaction(SIG_KICK, &sa, old);
+    sigaction(VJ_SIG_KICK, &sa, old);
 }
 
 void vj_threads_restore_signals(const struct sigaction *old)
 {
-    sigaction(SIG_KICK, old, NULL);
+    sigaction(VJ_SIG_KICK, old, NULL);
 }
 
 static void unblock_kick(void)
 {
     sigset_t s;
     sigemptyset(&s);
-    sigaddset(&s, SIG_KICK);
+    sigaddset(&s, VJ_SIG_KICK);
     pthread_sigmask(SIG_UNBLOCK, &s, NULL);
 }
 
@@ -95,7 +93,7 @@ static void end_locked(struct vj_proc *p, const struct vmjail_result *how)
         if (t == vj_self || t->exited)
             continue;
         vj_vcpu_interrupt(t->vcpu);
-        pthread_kill(t->host, SIG_KICK);
+        pthread_kill(t->host, VJ_SIG_KICK);
     }
     pthread_cond_broadcast(&p->ended);
 }

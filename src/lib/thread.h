@@ -8,6 +8,10 @@
 
 #include "proc.h"
 
+/* The host signal that breaks a vCPU thread out of KVM_RUN or a blocking host call.  A payload
+ * may never block it on the host (see vj_sys_ppoll). */
+#define VJ_SIG_KICK (SIGRTMAX - 1)
+
 /* Install (and later restore) the handler of the host signal that stops vCPU threads. */
 void vj_threads_init_signals(struct sigaction *old);
 void vj_threads_restore_signals(const struct sigaction *old);
