@@ -174,3 +174,50 @@ int64_t vj_sys_tkill(struct vj_proc *p, const uint64_t a[6])
         return to_self(p, t, (int)a[1]);
     return syscall(SYS_tkill, a[0], a[1]) < 0 ? -errno : 0;
 }
+
+/* ---- not served yet: answered -ENOSYS (signal delivery comes next) ---- */
+
+#define NOT_YET(name)                                                                      \
+    int64_t vj_sys_##name(struct vj_proc *p, const uint64_t a[6])                           \
+    {                                                                                      \
+        (void)p, (void)a;                                                                  \
+        return -ENOSYS;                                                                    \
+    }
+NOT_YET(rt_sigreturn)
+NOT_YET(rt_sigsuspend)
+NOT_YET(rt_sigtimedwait)
+NOT_YET(rt_sigqueueinfo)
+NOT_YET(rt_tgsigqueueinfo)
+NOT_YET(signalfd)
+NOT_YET(signalfd4)
+NOT_YET(timer_create)
+NOT_YET(timer_settime)
+NOT_YET(timer_gettime)
+NOT_YET(timer_getoverrun)
+NOT_YET(timer_delete)
+
+/* Until signals are delivered, timers and pause are the host's: a timer's signal reaches the
+ * monitor process and takes its default action there. */
+int64_t vj_sys_alarm(struct vj_proc *p, const uint64_t a[6])
+{
+    (void)p;
+    return alarm((unsigned)a[0]);
+}
+
+int64_t vj_sys_setitimer(struct vj_proc *p, const uint64_t a[6])
+{
+    long r = syscall(SYS_setitimer, a[0], vj_guest_arg(p, a[1], 32), vj_guest_arg(p, a[2], 32));
+    return r < 0 ? -errno : r;
+}
+
+int64_t vj_sys_getitimer(struct vj_proc *p, const uint64_t a[6])
+{
+    long r = syscall(SYS_getitimer, a[0], vj_guest_arg(p, a[1], 32));
+    return r < 0 ? -errno : r;
+}
+
+int64_t vj_sys_pause(struct vj_proc *p, const uint64_t a[6])
+{
+    (void)p, (void)a;
+    return pause() < 0 ? -errno : 0;
+}

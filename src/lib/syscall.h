@@ -23,6 +23,7 @@ enum vj_arg_type {
     VJ_A_INT,   /* signed 32-bit value */
     VJ_A_LONG,  /* signed 64-bit value */
     VJ_A_ULONG, /* unsigned value */
+    VJ_A_UINT,  /* unsigned 32-bit value */
     VJ_A_HEX,   /* flags or an address the call does not dereference */
     VJ_A_OCT,   /* a file mode */
     VJ_A_FD,    /* a descriptor: the monitor's own are refused with EBADF */
@@ -99,6 +100,26 @@ int64_t vj_sys_rt_sigprocmask(struct vj_proc *p, const uint64_t a[6]);
 int64_t vj_sys_rt_sigpending(struct vj_proc *p, const uint64_t a[6]);
 int64_t vj_sys_sigaltstack(struct vj_proc *p, const uint64_t a[6]);
 int64_t vj_sys_kill(struct vj_proc *p, const uint64_t a[6]);
+int64_t vj_sys_rt_sigreturn(struct vj_proc *p, const uint64_t a[6]);
+int64_t vj_sys_rt_sigsuspend(struct vj_proc *p, const uint64_t a[6]);
+int64_t vj_sys_rt_sigtimedwait(struct vj_proc *p, const uint64_t a[6]);
+int64_t vj_sys_rt_sigqueueinfo(struct vj_proc *p, const uint64_t a[6]);
+int64_t vj_sys_rt_tgsigqueueinfo(struct vj_proc *p, const uint64_t a[6]);
+int64_t vj_sys_signalfd(struct vj_proc *p, const uint64_t a[6]);
+int64_t vj_sys_signalfd4(struct vj_proc *p, const uint64_t a[6]);
+int64_t vj_sys_timer_create(struct vj_proc *p, const uint64_t a[6]);
+int64_t vj_sys_timer_settime(struct vj_proc *p, const uint64_t a[6]);
+int64_t vj_sys_timer_gettime(struct vj_proc *p, const uint64_t a[6]);
+int64_t vj_sys_timer_getoverrun(struct vj_proc *p, const uint64_t a[6]);
+int64_t vj_sys_timer_delete(struct vj_proc *p, const uint64_t a[6]);
+int64_t vj_sys_alarm(struct vj_proc *p, const uint64_t a[6]);
+int64_t vj_sys_setitimer(struct vj_proc *p, const uint64_t a[6]);
+int64_t vj_sys_getitimer(struct vj_proc *p, const uint64_t a[6]);
+int64_t vj_sys_pause(struct vj_proc *p, const uint64_t a[6]);
+int64_t vj_sys_sendmsg(struct vj_proc *p, const uint64_t a[6]);
+int64_t vj_sys_recvmsg(struct vj_proc *p, const uint64_t a[6]);
+int64_t vj_sys_sendmmsg(struct vj_proc *p, const uint64_t a[6]);
+int64_t vj_sys_recvmmsg(struct vj_proc *p, const uint64_t a[6]);
 int64_t vj_sys_tgkill(struct vj_proc *p, const uint64_t a[6]);
 int64_t vj_sys_tkill(struct vj_proc *p, const uint64_t a[6]);
 

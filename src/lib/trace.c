@@ -79,6 +79,9 @@ static void add_arg(struct line *l, struct vj_proc *p, const struct vj_arg *s, u
     case VJ_A_ULONG:
         add(l, "%llu", (unsigned long long)v);
         break;
+    case VJ_A_UINT:
+        add(l, "%u", (unsigned)v);
+        break;
     case VJ_A_OCT:
         add(l, "%#llo", (unsigned long long)v);
         break;
