@@ -5,6 +5,7 @@
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/auxv.h>
@@ -173,9 +174,8 @@ static uint64_t stack_size(uint64_t mem_size)
     return (s + PAGE_MASK) & ~(uint64_t)PAGE_MASK;
 }
 
-static int build_stack(struct vj_proc *p, const char *execfn, char *const argv[],
-                       char *const envp[], const struct vj_elf_info *info, uint64_t bias,
-                       uint64_t *sp, vmjail_error **err)
+/* Map the stack at the top of guest memory; mmap places ranges below it. */
+static int map_stack(struct vj_proc *p, vmjail_error **err)
 {
     uint64_t size = stack_size(p->mem_size);
     p->stack_hi = p->mem_size;
@@ -184,7 +184,23 @@ static int build_stack(struct vj_proc *p, const char *execfn, char *const argv[]
     int r = vj_mm_map_fixed(p, p->stack_lo, size, PROT_READ | PROT_WRITE, VJ_VMA_STACK);
     if (r < 0)
         return vj_error(err, VMJAIL_ERR_INTERNAL, -r, "map the stack");
+    return 0;
+}
 
+/* A program or interpreter being loaded. */
+struct image {
+    const char *path;
+    int fd;
+    struct vj_elf_info info;
+    uint64_t bias; /* load address minus link address */
+};
+
+static int build_stack(struct vj_proc *p, const char *execfn, char *const argv[],
+                       char *const envp[], const struct image *prog, uint64_t interp_base,
+                       uint64_t *sp, vmjail_error **err)
+{
+    const struct vj_elf_info *info = &prog->info;
+    uint64_t bias = prog->bias;
     struct vj_auxv auxv[] = {
         {AT_MINSIGSTKSZ, getauxval(AT_MINSIGSTKSZ) ? getauxval(AT_MINSIGSTKSZ) : 2048},
         {AT_HWCAP, getauxval(AT_HWCAP)},
@@ -193,7 +209,7 @@ static int build_stack(struct vj_proc *p, const char *execfn, char *const argv[]
         {AT_PHDR, info->phdr_vaddr ? info->phdr_vaddr + bias : info->lo + bias + info->phoff},
         {AT_PHENT, sizeof(Elf64_Phdr)},
         {AT_PHNUM, info->phnum},
-        {AT_BASE, 0},
+        {AT_BASE, interp_base},
         {AT_FLAGS, 0},
         {AT_ENTRY, info->entry + bias},
         {AT_UID, getuid()},
@@ -210,12 +226,13 @@ static int build_stack(struct vj_proc *p, const char *execfn, char *const argv[]
         return vj_error(err, VMJAIL_ERR_INTERNAL, errno, "getrandom");
 
     /* Arguments and environment may use up to a quarter of the stack, as on Linux. */
+    uint64_t size = p->stack_hi - p->stack_lo;
     size_t room = size / 4 > 32 * VJ_PAGE_SIZE ? size / 4 : 32 * VJ_PAGE_SIZE;
     uint8_t *buf = malloc(room);
     if (buf == NULL)
         return vj_error(err, VMJAIL_ERR_INTERNAL, ENOMEM, "build the stack");
     struct vj_stack_layout lay;
-    r = vj_stack_build(buf, room, p->stack_hi, &in, &lay);
+    int r = vj_stack_build(buf, room, p->stack_hi, &in, &lay);
     if (r == 0) {
         uint64_t used = p->stack_hi - lay.sp;
         memcpy(p->mem + lay.sp, buf + room - used, used);
@@ -229,36 +246,87 @@ static int build_stack(struct vj_proc *p, const char *execfn, char *const argv[]
     return 0;
 }
 
+static int open_image(struct image *im, const char *path, vmjail_error **err)
+{
+    im->path = path;
+    im->fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (im->fd < 0)
+        return not_executable(err, path, errno, NULL);
+    return read_elf(im->fd, path, &im->info, err);
+}
+
+static int map_image(struct vj_proc *p, const struct image *im, vmjail_error **err)
+{
+    for (size_t i = 0; i < im->info.nloads; i++)
+        if (map_segment(p, im->fd, &im->info.loads[i], im->bias, im->path, err) < 0)
+            return -1;
+    return 0;
+}
+
+/* Read the interpreter path a program's PT_INTERP names into BUF (PATH_MAX bytes). */
+static int read_interp(const struct image *prog, char *buf, vmjail_error **err)
+{
+    uint64_t n = prog->info.interp_size;
+    if (n < 2 || n > PATH_MAX || read_exact(prog->fd, buf, n, prog->info.interp_offset) < 0 ||
+        buf[n - 1] != '\0' || strlen(buf) != n - 1)
+        return vj_error(err, VMJAIL_ERR_NOEXEC, 0, "%s: corrupt ELF: bad interpreter path",
+                        prog->path);
+    return 0;
+}
+
 int vj_load_program(struct vj_proc *p, const char *path, char *const argv[], char *const envp[],
                     uint64_t *entry, uint64_t *sp, vmjail_error **err)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return not_executable(err, path, errno, NULL);
-    struct vj_elf_info info;
-    int r = read_elf(fd, path, &info, err);
+    struct image prog = {.fd = -1}, interp = {.fd = -1};
+    char interp_path[PATH_MAX];
+    int r = open_image(&prog, path, err);
+    if (r == 0 && prog.info.has_interp && (r = read_interp(&prog, interp_path, err)) == 0) {
+        r = open_image(&interp, interp_path, err);
+        if (r == 0 && (interp.info.type != ET_DYN || interp.info.has_interp))
+            r = vj_error(err, VMJAIL_ERR_NOEXEC, 0, "%s: bad ELF interpreter %s", path,
+                         interp_path);
+        if (r < 0)
+            vj_error_wrap(err, "%s: interpreter", path);
+    }
     if (r < 0)
         goto out;
-    if (info.has_interp) {
-        r = vj_error(err, VMJAIL_ERR_NOEXEC, 0,
-                     "%s: dynamically linked programs are not supported yet", path);
+    r = map_stack(p, err);
+    if (r < 0)
         goto out;
-    }
-    uint64_t bias = info.type == ET_DYN ? PIE_BASE - info.lo : 0;
-    if (info.lo + bias < VJ_GUEST_MIN || info.hi + bias > p->mem_size / 2) {
+
+    /* The program at its link address, or a position-independent one low in memory; an
+     * interpreter below the stack, where a kernel would put it. */
+    prog.bias = prog.info.type == ET_DYN ? PIE_BASE - prog.info.lo : 0;
+    if (prog.info.lo + prog.bias < VJ_GUEST_MIN || prog.info.hi + prog.bias > p->mem_size / 2) {
         r = vj_error(err, VMJAIL_ERR_INTERNAL, 0,
                      "%s: loads at [%#llx, %#llx), outside guest memory (see --memory)", path,
-                     (unsigned long long)(info.lo + bias), (unsigned long long)(info.hi + bias));
+                     (unsigned long long)(prog.info.lo + prog.bias),
+                     (unsigned long long)(prog.info.hi + prog.bias));
         goto out;
     }
-    for (size_t i = 0; i < info.nloads && r == 0; i++)
-        r = map_segment(p, fd, &info.loads[i], bias, path, err);
-    if (r < 0)
+    if ((r = map_image(p, &prog, err)) < 0)
         goto out;
-    p->brk_start = p->brk_cur = info.hi + bias;
-    *entry = info.entry + bias;
-    r = build_stack(p, path, argv, envp, &info, bias, sp, err);
+    uint64_t interp_base = 0;
+    if (interp.fd >= 0) {
+        uint64_t span = interp.info.hi - interp.info.lo;
+        uint64_t at = vj_vmas_find_free_topdown(&p->vmas, span, VJ_GUEST_MIN, p->mmap_top,
+                                                VJ_PAGE_SIZE);
+        if (at == 0) {
+            r = vj_error(err, VMJAIL_ERR_INTERNAL, ENOMEM, "%s: no room for the interpreter", path);
+            goto out;
+        }
+        interp.bias = at - interp.info.lo;
+        interp_base = interp.bias;
+        if ((r = map_image(p, &interp, err)) < 0)
+            goto out;
+    }
+    p->brk_start = p->brk_cur = prog.info.hi + prog.bias;
+    *entry = interp.fd >= 0 ? interp.info.entry + interp.bias : prog.info.entry + prog.bias;
+    r = build_stack(p, path, argv, envp, &prog, interp_base, sp, err);
 out:
-    close(fd);
+    if (prog.fd >= 0)
+        close(prog.fd);
+    if (interp.fd >= 0)
+        close(interp.fd);
     return r;
 }
