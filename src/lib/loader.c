@@ -321,6 +321,13 @@ int vj_load_program(struct vj_proc *p, const char *path, char *const argv[], cha
             goto out;
     }
     p->brk_start = p->brk_cur = prog.info.hi + prog.bias;
+    p->image_lo = prog.info.lo + prog.bias;
+    p->image_hi = prog.info.hi + prog.bias;
+    if (interp.fd >= 0) {
+        p->interp_lo = interp.info.lo + interp.bias;
+        p->interp_hi = interp.info.hi + interp.bias;
+        p->interp = realpath(interp_path, NULL);
+    }
     *entry = interp.fd >= 0 ? interp.info.entry + interp.bias : prog.info.entry + prog.bias;
     r = build_stack(p, path, argv, envp, &prog, interp_base, sp, err);
 out:

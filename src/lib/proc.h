@@ -45,6 +45,12 @@ struct vj_proc {
 
     uint64_t auxv_gva;           /* the aux vector on the initial stack, and its size */
     uint64_t auxv_len;
+    char *exe;                   /* /proc/self/exe: the program's absolute path */
+    char *cmdline, *environ;     /* /proc/self/cmdline and environ: NUL-separated */
+    size_t cmdline_len, environ_len;
+    uint64_t image_lo, image_hi; /* where the program and its interpreter are, for maps */
+    uint64_t interp_lo, interp_hi;
+    char *interp;                /* the interpreter's path, or NULL */
 
     pthread_mutex_t mm_lock;     /* the address space: vmas, brk, host mappings */
     pthread_mutex_t lock;        /* threads, dispositions, the end of the process */

@@ -12,6 +12,7 @@
 #include "loader.h"
 #include "mm.h"
 #include "proc.h"
+#include "procfs.h"
 #include "syscall.h"
 #include "thread.h"
 #include "trace.h"
@@ -62,6 +63,10 @@ int vmjail_run(const vmjail_config *cfg, struct vmjail_result *result, vmjail_er
             goto out;
         }
     }
+    if (vj_procfs_init(p, path, cfg->argv, cfg->envp) < 0) {
+        vj_error(err, VMJAIL_ERR_INTERNAL, ENOMEM, "process information");
+        goto out;
+    }
     uint64_t entry, sp;
     struct vj_vcpu *vcpu = vj_vm_first_vcpu(p->vm);
     if (vj_load_program(p, path, cfg->argv, cfg->envp, &entry, &sp, err) < 0 ||
@@ -90,6 +95,7 @@ out:
     sigaction(SIGPIPE, &old_pipe, NULL);
     if (p->trace_fd >= 0)
         close(p->trace_fd);
+    vj_procfs_fini(p);
     vj_mm_fini(p);
     vj_vm_destroy(p->vm);
     pthread_cond_destroy(&p->ended);

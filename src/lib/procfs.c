@@ -1,0 +1,239 @@
+/* procfs.c: /proc/self/{exe,maps,auxv,cmdline,environ} as the payload sees them: generated
+ * from the guest's state (memfd files, readlink answers) instead of the monitor's. */
+#include "procfs.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "syscall.h"
+
+static char *join(char *const v[], size_t *len)
+{
+    size_t n = 0;
+    for (size_t i = 0; v && v[i]; i++)
+        n += strlen(v[i]) + 1;
+    char *s = malloc(n ? n : 1);
+    if (s == NULL)
+        return NULL;
+    size_t k = 0;
+    for (size_t i = 0; v && v[i]; i++) {
+        size_t l = strlen(v[i]) + 1;
+        memcpy(s + k, v[i], l);
+        k += l;
+    }
+    *len = n;
+    return s;
+}
+
+int vj_procfs_init(struct vj_proc *p, const char *exe, char *const argv[], char *const envp[])
+{
+    p->exe = realpath(exe, NULL);
+    if (p->exe == NULL)
+        p->exe = strdup(exe);
+    p->cmdline = join(argv, &p->cmdline_len);
+    p->environ = join(envp, &p->environ_len);
+    return p->exe && p->cmdline && p->environ ? 0 : -ENOMEM;
+}
+
+void vj_procfs_fini(struct vj_proc *p)
+{
+    free(p->exe);
+    free(p->cmdline);
+    free(p->environ);
+    free(p->interp);
+}
+
+enum entry { E_NONE, E_EXE, E_MAPS, E_AUXV, E_CMDLINE, E_ENVIRON };
+
+/* Which /proc entry of the payload itself PATH names, if any: /proc/self/X,
+ * /proc/thread-self/X, /proc/PID/X and /proc/PID/task/TID/X for the payload's own pid. */
+static enum entry entry_of(const char *path)
+{
+    if (strncmp(path, "/proc/", 6) != 0)
+        return E_NONE;
+    const char *r = path + 6;
+    char pid[16];
+    snprintf(pid, sizeof pid, "%d/", (int)getpid());
+    if (strncmp(r, "self/", 5) == 0)
+        r += 5;
+    else if (strncmp(r, "thread-self/", 12) == 0)
+        r += 12;
+    else if (strncmp(r, pid, strlen(pid)) == 0)
+        r += strlen(pid);
+    else
+        return E_NONE;
+    if (strncmp(r, "task/", 5) == 0) {
+        const char *slash = strchr(r + 5, '/');
+        if (slash == NULL)
+            return E_NONE;
+        r = slash + 1;
+    }
+    static const struct {
+        const char *name;
+        enum entry e;
+    } names[] = {{"exe", E_EXE}, {"maps", E_MAPS}, {"auxv", E_AUXV},
+                 {"cmdline", E_CMDLINE}, {"environ", E_ENVIRON}};
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++)
+        if (strcmp(r, names[i].name) == 0)
+            return names[i].e;
+    return E_NONE;
+}
+
+/* The path argument of an open or readlink, if it may name one of our entries: only absolute
+ * paths under /proc are looked at (the rest go straight to the host). */
+static enum entry guest_entry(struct vj_proc *p, uint64_t gva, char *buf, size_t size)
+{
+    char head[6];
+    if (vj_copy_from_guest(p, head, gva, sizeof head) < 0 || memcmp(head, "/proc/", 6) != 0)
+        return E_NONE;
+    if (vj_strncpy_from_guest(p, buf, gva, size) < 0)
+        return E_NONE;
+    return entry_of(buf);
+}
+
+static int memfd_with(const char *name, const void *data, size_t len)
+{
+    int fd = memfd_create(name, MFD_CLOEXEC);
+    if (fd < 0)
+        return -errno;
+    const char *d = data;
+    while (len > 0) {
+        ssize_t n = write(fd, d, len);
+        if (n <= 0) {
+            close(fd);
+            return -EIO;
+        }
+        d += n;
+        len -= (size_t)n;
+    }
+    lseek(fd, 0, SEEK_SET);
+    return fd;
+}
+
+static const char *vma_name(const struct vj_proc *p, const struct vj_vma *v)
+{
+    if (v->kind == VJ_VMA_HEAP)
+        return "[heap]";
+    if (v->kind == VJ_VMA_STACK)
+        return "[stack]";
+    if (v->start >= p->image_lo && v->end <= p->image_hi)
+        return p->exe;
+    if (p->interp && v->start >= p->interp_lo && v->end <= p->interp_hi)
+        return p->interp;
+    return "";
+}
+
+/* /proc/self/maps of the guest, in the kernel's format. */
+static int maps_fd(struct vj_proc *p)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    if (f == NULL)
+        return -ENOMEM;
+    pthread_mutex_lock(&p->mm_lock);
+    for (size_t i = 0; i < p->vmas.n; i++) {
+        const struct vj_vma *v = &p->vmas.v[i];
+        const char *name = vma_name(p, v);
+        fprintf(f, "%08llx-%08llx %c%c%c%c %08llx 00:00 0%s%s\n",
+                (unsigned long long)v->start, (unsigned long long)v->end,
+                (v->prot & PROT_READ) ? 'r' : '-', (v->prot & PROT_WRITE) ? 'w' : '-',
+                (v->prot & PROT_EXEC) ? 'x' : '-', v->shared ? 's' : 'p', 0ULL,
+                *name ? "                          " : "", name);
+    }
+    pthread_mutex_unlock(&p->mm_lock);
+    fclose(f);
+    int fd = memfd_with("maps", buf, len);
+    free(buf);
+    return fd;
+}
+
+static int64_t open_entry(struct vj_proc *p, enum entry e, int flags)
+{
+    if ((flags & O_ACCMODE) != O_RDONLY)
+        return -EACCES;
+    switch (e) {
+    case E_EXE: {
+        int fd = open(p->exe, flags | O_CLOEXEC);
+        if (fd >= 0 && !(flags & O_CLOEXEC))
+            fcntl(fd, F_SETFD, 0);
+        return fd < 0 ? -errno : fd;
+    }
+    case E_MAPS:
+        return maps_fd(p);
+    case E_AUXV: {
+        uint8_t *a = malloc(p->auxv_len ? p->auxv_len : 1);
+        if (a == NULL)
+            return -ENOMEM;
+        int r = vj_copy_from_guest(p, a, p->auxv_gva, p->auxv_len);
+        int fd = r < 0 ? r : memfd_with("auxv", a, p->auxv_len);
+        free(a);
+        return fd;
+    }
+    case E_CMDLINE:
+        return memfd_with("cmdline", p->cmdline, p->cmdline_len);
+    case E_ENVIRON:
+        return memfd_with("environ", p->environ, p->environ_len);
+    default:
+        return -ENOENT;
+    }
+}
+
+/* The memfd descriptors above are close-on-exec unless the payload did not ask for it. */
+static int64_t fix_cloexec(int64_t fd, int flags)
+{
+    if (fd >= 0 && !(flags & O_CLOEXEC))
+        fcntl((int)fd, F_SETFD, 0);
+    return fd;
+}
+
+int64_t vj_sys_open(struct vj_proc *p, const uint64_t a[6])
+{
+    char path[PATH_MAX];
+    enum entry e = guest_entry(p, a[0], path, sizeof path);
+    if (e != E_NONE)
+        return fix_cloexec(open_entry(p, e, (int)a[1]), (int)a[1]);
+    return vj_syscall_pass(p, SYS_open, vj_syscall_lookup(SYS_open), a);
+}
+
+int64_t vj_sys_openat(struct vj_proc *p, const uint64_t a[6])
+{
+    char path[PATH_MAX];
+    enum entry e = guest_entry(p, a[1], path, sizeof path);
+    if (e != E_NONE)
+        return fix_cloexec(open_entry(p, e, (int)a[2]), (int)a[2]);
+    return vj_syscall_pass(p, SYS_openat, vj_syscall_lookup(SYS_openat), a);
+}
+
+static int64_t readlink_exe(struct vj_proc *p, uint64_t buf, uint64_t size)
+{
+    if ((int64_t)size <= 0)
+        return -EINVAL;
+    size_t n = strlen(p->exe);
+    if (n > size)
+        n = size;
+    return vj_copy_to_guest(p, buf, p->exe, n) < 0 ? -EFAULT : (int64_t)n;
+}
+
+int64_t vj_sys_readlink(struct vj_proc *p, const uint64_t a[6])
+{
+    char path[PATH_MAX];
+    if (guest_entry(p, a[0], path, sizeof path) == E_EXE)
+        return readlink_exe(p, a[1], a[2]);
+    return vj_syscall_pass(p, SYS_readlink, vj_syscall_lookup(SYS_readlink), a);
+}
+
+int64_t vj_sys_readlinkat(struct vj_proc *p, const uint64_t a[6])
+{
+    char path[PATH_MAX];
+    if (guest_entry(p, a[1], path, sizeof path) == E_EXE)
+        return readlink_exe(p, a[2], a[3]);
+    return vj_syscall_pass(p, SYS_readlinkat, vj_syscall_lookup(SYS_readlinkat), a);
+}

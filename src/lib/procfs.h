@@ -1,0 +1,12 @@
+/* procfs.h: the payload's view of /proc/self (and /proc/PID, /proc/thread-self): exe, maps,
+ * auxv, cmdline and environ describe the guest program, not the monitor. */
+#ifndef VJ_PROCFS_H
+#define VJ_PROCFS_H
+
+#include "proc.h"
+
+/* Remember what /proc/self shows of the program: its path (made absolute), argv and envp. */
+int vj_procfs_init(struct vj_proc *p, const char *exe, char *const argv[], char *const envp[]);
+void vj_procfs_fini(struct vj_proc *p);
+
+#endif
