@@ -82,7 +82,7 @@ $(P)/go/%: tests/payloads/go/%.go
 payloads: $(PAYLOADS) $(GO_PAYLOADS)
 
 # ---- what a fresh Debian 12 machine needs ----------------------------------------------------
-DEPS := gcc make musl-tools busybox-static golang-go clang
+DEPS := gcc make musl-tools busybox-static golang-go clang python3 perl sqlite3
 deps:
 	@./scripts/install-deps $(DEPS)
 
@@ -106,6 +106,11 @@ check-asan-unit: deps
 check-asan: deps
 	$(ASAN_MAKE) check
 
+# CPython's own test suite, natively and in vmjail (minutes): writes docs/compatibility.md.
+compat: deps all
+	@./scripts/install-deps python3 libpython3.11-testsuite
+	@./tests/compat/cpython $(BUILD)
+
 bench: deps all
 	@./scripts/install-deps $$(cat bench/deps)
 	@./bench/run $(BUILD)
@@ -115,4 +120,4 @@ clean:
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 
-.PHONY: all payloads deps demo check check-unit check-asan check-asan-unit bench clean
+.PHONY: all payloads deps demo check check-unit check-asan check-asan-unit bench compat clean
