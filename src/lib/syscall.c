@@ -176,6 +176,10 @@ static bool raises_sigpipe(const struct vj_syscall *sc)
         return true;
     case SYS_sendto:
         return !(sc->arg[3] & MSG_NOSIGNAL);
+    case SYS_sendmsg:
+        return !(sc->arg[2] & MSG_NOSIGNAL);
+    case SYS_sendmmsg:
+        return !(sc->arg[3] & MSG_NOSIGNAL);
     default:
         return false;
     }
