@@ -274,66 +274,100 @@ static int read_interp(const struct image *prog, char *buf, vmjail_error **err)
     return 0;
 }
 
-int vj_load_program(struct vj_proc *p, const char *path, char *const argv[], char *const envp[],
-                    uint64_t *entry, uint64_t *sp, vmjail_error **err)
-{
-    struct image prog = {.fd = -1}, interp = {.fd = -1};
+struct vj_program {
+    char *path;
+    struct image prog, interp;
     char interp_path[PATH_MAX];
-    int r = open_image(&prog, path, err);
-    if (r == 0 && prog.info.has_interp && (r = read_interp(&prog, interp_path, err)) == 0) {
-        r = open_image(&interp, interp_path, err);
-        if (r == 0 && (interp.info.type != ET_DYN || interp.info.has_interp))
+};
+
+void vj_program_free(struct vj_program *pg)
+{
+    if (pg == NULL)
+        return;
+    if (pg->prog.fd >= 0)
+        close(pg->prog.fd);
+    if (pg->interp.fd >= 0)
+        close(pg->interp.fd);
+    free(pg->path);
+    free(pg);
+}
+
+int vj_program_prepare(const char *path, uint64_t mem_size, struct vj_program **out,
+                       vmjail_error **err)
+{
+    struct vj_program *pg = calloc(1, sizeof *pg);
+    if (pg == NULL || (pg->path = strdup(path)) == NULL) {
+        free(pg);
+        return vj_error(err, VMJAIL_ERR_INTERNAL, ENOMEM, "%s", path);
+    }
+    pg->prog.fd = pg->interp.fd = -1;
+    struct image *prog = &pg->prog, *interp = &pg->interp;
+    int r = open_image(prog, pg->path, err);
+    if (r == 0 && prog->info.has_interp && (r = read_interp(prog, pg->interp_path, err)) == 0) {
+        r = open_image(interp, pg->interp_path, err);
+        if (r == 0 && (interp->info.type != ET_DYN || interp->info.has_interp))
             r = vj_error(err, VMJAIL_ERR_NOEXEC, 0, "%s: bad ELF interpreter %s", path,
-                         interp_path);
+                         pg->interp_path);
         if (r < 0)
             vj_error_wrap(err, "%s: interpreter", path);
     }
-    if (r < 0)
-        goto out;
-    r = map_stack(p, err);
-    if (r < 0)
-        goto out;
-
-    /* The program at its link address, or a position-independent one low in memory; an
-     * interpreter below the stack, where a kernel would put it. */
-    prog.bias = prog.info.type == ET_DYN ? PIE_BASE - prog.info.lo : 0;
-    if (prog.info.lo + prog.bias < VJ_GUEST_MIN || prog.info.hi + prog.bias > p->mem_size / 2) {
+    /* The program at its link address, or a position-independent one low in memory. */
+    prog->bias = prog->info.type == ET_DYN ? PIE_BASE - prog->info.lo : 0;
+    if (r == 0 && (prog->info.lo + prog->bias < VJ_GUEST_MIN ||
+                   prog->info.hi + prog->bias > mem_size / 2))
         r = vj_error(err, VMJAIL_ERR_INTERNAL, 0,
                      "%s: loads at [%#llx, %#llx), outside guest memory (see --memory)", path,
-                     (unsigned long long)(prog.info.lo + prog.bias),
-                     (unsigned long long)(prog.info.hi + prog.bias));
-        goto out;
+                     (unsigned long long)(prog->info.lo + prog->bias),
+                     (unsigned long long)(prog->info.hi + prog->bias));
+    if (r < 0) {
+        vj_program_free(pg);
+        return -1;
     }
-    if ((r = map_image(p, &prog, err)) < 0)
-        goto out;
+    *out = pg;
+    return 0;
+}
+
+int vj_program_load(struct vj_proc *p, struct vj_program *pg, char *const argv[],
+                    char *const envp[], uint64_t *entry, uint64_t *sp, vmjail_error **err)
+{
+    struct image *prog = &pg->prog, *interp = &pg->interp;
+    if (map_stack(p, err) < 0 || map_image(p, prog, err) < 0)
+        return -1;
+    /* The interpreter below the stack, where a kernel would put it. */
     uint64_t interp_base = 0;
-    if (interp.fd >= 0) {
-        uint64_t span = interp.info.hi - interp.info.lo;
+    if (interp->fd >= 0) {
+        uint64_t span = interp->info.hi - interp->info.lo;
         uint64_t at = vj_vmas_find_free_topdown(&p->vmas, span, VJ_GUEST_MIN, p->mmap_top,
                                                 VJ_PAGE_SIZE);
-        if (at == 0) {
-            r = vj_error(err, VMJAIL_ERR_INTERNAL, ENOMEM, "%s: no room for the interpreter", path);
-            goto out;
-        }
-        interp.bias = at - interp.info.lo;
-        interp_base = interp.bias;
-        if ((r = map_image(p, &interp, err)) < 0)
-            goto out;
+        if (at == 0)
+            return vj_error(err, VMJAIL_ERR_INTERNAL, ENOMEM, "%s: no room for the interpreter",
+                            pg->path);
+        interp->bias = at - interp->info.lo;
+        interp_base = interp->bias;
+        if (map_image(p, interp, err) < 0)
+            return -1;
     }
-    p->brk_start = p->brk_cur = prog.info.hi + prog.bias;
-    p->image_lo = prog.info.lo + prog.bias;
-    p->image_hi = prog.info.hi + prog.bias;
-    if (interp.fd >= 0) {
-        p->interp_lo = interp.info.lo + interp.bias;
-        p->interp_hi = interp.info.hi + interp.bias;
-        p->interp = realpath(interp_path, NULL);
+    p->brk_start = p->brk_cur = prog->info.hi + prog->bias;
+    p->image_lo = prog->info.lo + prog->bias;
+    p->image_hi = prog->info.hi + prog->bias;
+    free(p->interp);
+    p->interp = NULL;
+    if (interp->fd >= 0) {
+        p->interp_lo = interp->info.lo + interp->bias;
+        p->interp_hi = interp->info.hi + interp->bias;
+        p->interp = realpath(pg->interp_path, NULL);
     }
-    *entry = interp.fd >= 0 ? interp.info.entry + interp.bias : prog.info.entry + prog.bias;
-    r = build_stack(p, path, argv, envp, &prog, interp_base, sp, err);
-out:
-    if (prog.fd >= 0)
-        close(prog.fd);
-    if (interp.fd >= 0)
-        close(interp.fd);
+    *entry = interp->fd >= 0 ? interp->info.entry + interp->bias : prog->info.entry + prog->bias;
+    return build_stack(p, pg->path, argv, envp, prog, interp_base, sp, err);
+}
+
+int vj_load_program(struct vj_proc *p, const char *path, char *const argv[], char *const envp[],
+                    uint64_t *entry, uint64_t *sp, vmjail_error **err)
+{
+    struct vj_program *pg;
+    if (vj_program_prepare(path, p->mem_size, &pg, err) < 0)
+        return -1;
+    int r = vj_program_load(p, pg, argv, envp, entry, sp, err);
+    vj_program_free(pg);
     return r;
 }

@@ -12,8 +12,22 @@
  * VMJAIL_ERR_NOEXEC. */
 int vj_find_program(const char *name, char *const envp[], char **out, vmjail_error **err);
 
-/* Load the static ELF program PATH into P's guest memory and build its stack from ARGV and
- * ENVP.  Sets *ENTRY and *SP, and P's brk, stack and mmap areas. */
+/* A program checked and opened (with its interpreter), not loaded yet. */
+struct vj_program;
+
+/* Open and check the program PATH and its ELF interpreter for a guest of MEM_SIZE bytes:
+ * every error a program can cause happens here, before anything of the guest changes (so
+ * that execve can still fail back to its caller). */
+int vj_program_prepare(const char *path, uint64_t mem_size, struct vj_program **out,
+                       vmjail_error **err);
+/* Map the prepared program, its interpreter and the stack into P's (empty) address space and
+ * build the stack from ARGV and ENVP; sets *ENTRY and *SP. */
+int vj_program_load(struct vj_proc *p, struct vj_program *pg, char *const argv[],
+                    char *const envp[], uint64_t *entry, uint64_t *sp, vmjail_error **err);
+void vj_program_free(struct vj_program *pg);
+
+/* Prepare and load in one step: the ELF program PATH into P's guest memory, its stack built
+ * from ARGV and ENVP.  Sets *ENTRY and *SP, and P's brk, stack and mmap areas. */
 int vj_load_program(struct vj_proc *p, const char *path, char *const argv[], char *const envp[],
                     uint64_t *entry, uint64_t *sp, vmjail_error **err);
 
