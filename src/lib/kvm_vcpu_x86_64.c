@@ -46,6 +46,15 @@ struct memory_fault_exit {
     uint64_t flags, gpa, size;
 };
 
+/* Where a stop left the vCPU (struct vj_vcpu.at), which says where the payload's registers
+ * are. */
+enum {
+    VJ_AT_USER = 0,      /* at CPL3 in payload code: the registers are the payload's */
+    VJ_AT_SYSCALL = 1,   /* in the syscall stub: the payload resumes at rcx with r11's flags */
+    VJ_AT_EXCEPTION = 2, /* in an exception stub at CPL0: rip, rflags, rsp are in the frame */
+    VJ_AT_STUB = 3,      /* interrupted inside the stubs: no user context to take */
+};
+
 /* KVM_GET_MSRS or KVM_SET_MSRS (REQ) on N <= 8 MSRs: INDEX[i] and VALUE[i]; a get fills
  * VALUE.  Returns 0, or -1 with errno set. */
 static int msr_access(struct vj_vcpu *c, unsigned long req, const uint32_t *index,
@@ -310,6 +319,8 @@ static int decode_exception(struct vj_vcpu *c, int vector, struct vj_stop *stop,
     if (vector == 6)
         vector = software_interrupt_vector(c, pc, &ec);
     stop->kind = VJ_STOP_FAULT;
+    c->at = VJ_AT_EXCEPTION;
+    c->exc_frame = rsp + (uint64_t)has_ec * 8;
     vj_x86_fault_from_exception(vector, ec, cr2, pc, &stop->fault);
     /* A fault at CPL0 (in the stubs) or on code in the monitor region is the payload's doing
      * (it jumped there or handed the stub a bad return address): a segmentation fault, as if
@@ -327,10 +338,12 @@ static int decode_io(struct vj_vcpu *c, struct vj_stop *stop, vmjail_error **err
         exit_at(r->rip, VJ_GVA_STUB(VJ_STUB_SYSCALL))) {
         /* IF is clear only when the syscall instruction itself entered the stub. */
         if ((r->rflags & VJ_RFLAGS_IF) || in_monitor(r->rcx)) {
+            c->at = VJ_AT_USER; /* payload code that jumped into the stub page, at CPL3 */
             segv(stop, r->rip, 0, SI_KERNEL, "jump into the syscall stub");
             return 0;
         }
         stop->kind = VJ_STOP_SYSCALL;
+        c->at = VJ_AT_SYSCALL;
         stop->sc.nr = r->rax;
         stop->sc.arg[0] = r->rdi;
         stop->sc.arg[1] = r->rsi;
@@ -347,14 +360,19 @@ static int decode_io(struct vj_vcpu *c, struct vj_stop *stop, vmjail_error **err
             return decode_exception(c, vector, stop, err);
     }
     /* Port I/O from anywhere else: the payload has no I/O privilege. */
+    c->at = VJ_AT_USER;
     segv(stop, r->rip, 0, SI_KERNEL, "port I/O");
     return 0;
 }
 
 int vj_vcpu_run(struct vj_vcpu *c, struct vj_stop *stop, vmjail_error **err)
 {
+    stop->fault.addr_unknown = false;
     for (;;) {
-        if (ioctl(c->fd, KVM_RUN, NULL) < 0) {
+        int r = ioctl(c->fd, KVM_RUN, NULL);
+        /* Payload code unless decoding says otherwise (the registers are synced either way). */
+        c->at = in_monitor(c->run->s.regs.regs.rip) ? VJ_AT_STUB : VJ_AT_USER;
+        if (r < 0) {
             if (errno == EINTR || errno == EAGAIN) {
                 if (__atomic_load_n(&c->run->immediate_exit, __ATOMIC_ACQUIRE)) {
                     c->run->immediate_exit = 0;
@@ -371,6 +389,7 @@ int vj_vcpu_run(struct vj_vcpu *c, struct vj_stop *stop, vmjail_error **err)
                     addr = mf->gpa;
                 }
                 segv(stop, c->run->s.regs.regs.rip, addr, SEGV_ACCERR, "memory fault");
+                stop->fault.addr_unknown = addr == 0;
                 return 0;
             }
             return vj_kvm_fail(err, "run vCPU");
@@ -380,6 +399,7 @@ int vj_vcpu_run(struct vj_vcpu *c, struct vj_stop *stop, vmjail_error **err)
         case KVM_EXIT_IO:
             return decode_io(c, stop, err);
         case KVM_EXIT_SHUTDOWN:
+            c->at = VJ_AT_STUB; /* the CPU state is gone: a handler cannot run */
             segv(stop, run->s.regs.regs.rip, 0, SI_KERNEL, "triple fault");
             return 0;
         case KVM_EXIT_HLT:
@@ -434,4 +454,149 @@ int vj_vcpu_get_tls_base(struct vj_vcpu *c, bool gs, uint64_t *base, vmjail_erro
     if (msr_access(c, KVM_GET_MSRS, &idx, base, 1) < 0)
         return vj_kvm_fail(err, "get TLS base");
     return 0;
+}
+
+/* ---- the user context ------------------------------------------------------------------ */
+
+static uint64_t user_rflags(uint64_t f)
+{
+    return (f & VJ_RFLAGS_USER) | VJ_RFLAGS_FIXED | VJ_RFLAGS_IF;
+}
+
+/* The CPU's exception frame (rip, cs, rflags, rsp, ss) on the monitor's exception stack. */
+static uint64_t *exception_frame(struct vj_vcpu *c)
+{
+    return (uint64_t *)(void *)(c->vm->mon + (c->exc_frame - VJ_MONITOR_VA));
+}
+
+bool vj_vcpu_get_user_regs(struct vj_vcpu *c, struct vj_user_regs *u)
+{
+    const struct kvm_regs *r = &c->run->s.regs.regs;
+    if (c->at == VJ_AT_STUB)
+        return false;
+    *u = (struct vj_user_regs){
+        .r8 = r->r8, .r9 = r->r9, .r10 = r->r10, .r11 = r->r11, .r12 = r->r12, .r13 = r->r13,
+        .r14 = r->r14, .r15 = r->r15, .rdi = r->rdi, .rsi = r->rsi, .rbp = r->rbp, .rbx = r->rbx,
+        .rdx = r->rdx, .rax = r->rax, .rcx = r->rcx, .rsp = r->rsp, .rip = r->rip,
+        .rflags = r->rflags};
+    if (c->at == VJ_AT_SYSCALL) {
+        u->rip = r->rcx;
+        u->rflags = user_rflags(r->r11);
+    } else if (c->at == VJ_AT_EXCEPTION) {
+        const uint64_t *f = exception_frame(c);
+        u->rip = f[0];
+        u->rflags = user_rflags(f[2]);
+        u->rsp = f[3];
+    }
+    return true;
+}
+
+int vj_vcpu_set_user_regs(struct vj_vcpu *c, const struct vj_user_regs *u, vmjail_error **err)
+{
+    struct kvm_regs *r = &c->run->s.regs.regs;
+    uint64_t stub_rsp = r->rsp, stub_rip = r->rip, stub_rflags = r->rflags;
+    if (c->at == VJ_AT_SYSCALL && c->vm->host_kind == VJ_HOST_SYSRET) {
+        /* At CPL0 in the stub: sysretq cannot restore rcx and r11, so switch to user mode
+         * here (the FS and GS bases in the special registers stay as they are). */
+        struct kvm_sregs s;
+        if (ioctl(c->fd, KVM_GET_SREGS, &s) < 0)
+            return vj_kvm_fail(err, "get special registers");
+        s.cs = c->vm->user_sregs.cs;
+        s.ss = c->vm->user_sregs.ss;
+        if (ioctl(c->fd, KVM_SET_SREGS, &s) < 0)
+            return vj_kvm_fail(err, "set special registers");
+    }
+    *r = (struct kvm_regs){
+        .r8 = u->r8, .r9 = u->r9, .r10 = u->r10, .r11 = u->r11, .r12 = u->r12, .r13 = u->r13,
+        .r14 = u->r14, .r15 = u->r15, .rdi = u->rdi, .rsi = u->rsi, .rbp = u->rbp, .rbx = u->rbx,
+        .rdx = u->rdx, .rax = u->rax, .rcx = u->rcx, .rsp = u->rsp, .rip = u->rip,
+        .rflags = user_rflags(u->rflags)};
+    if (c->at == VJ_AT_EXCEPTION) {
+        /* The stub returns with iretq: the user's rip, rflags and rsp go into the frame, with
+         * user selectors, and the stub keeps its own. */
+        uint64_t *f = exception_frame(c);
+        f[0] = u->rip;
+        f[1] = VJ_SEL_USER_CS;
+        f[2] = user_rflags(u->rflags);
+        f[3] = u->rsp;
+        f[4] = VJ_SEL_USER_DS;
+        r->rsp = stub_rsp;
+        r->rip = stub_rip;
+        r->rflags = stub_rflags;
+    } else {
+        c->at = VJ_AT_USER;
+    }
+    c->run->kvm_dirty_regs = KVM_SYNC_X86_REGS;
+    return 0;
+}
+
+void vj_vcpu_syscall_restart(struct vj_vcpu *c, uint64_t nr)
+{
+    struct kvm_regs *r = &c->run->s.regs.regs;
+    r->rax = nr;
+    if (c->vm->host_kind == VJ_HOST_CPL3) {
+        r->rip = r->rcx - 2; /* syscall is two bytes */
+        r->rflags = user_rflags(r->r11);
+    } else {
+        r->rcx -= 2; /* sysretq returns there */
+    }
+    c->run->kvm_dirty_regs = KVM_SYNC_X86_REGS;
+}
+
+uint64_t vj_vm_fpu_features(const struct vj_vm *vm)
+{
+    return vm->xcr0;
+}
+
+bool vj_vm_fpu_component(const struct vj_vm *vm, int i, uint32_t *offset, uint32_t *size)
+{
+    /* CPUID leaf 0xd sub-leaf i: size (eax) and offset (ebx) of state component i; the
+     * offsets are the CPU's (they are not the same everywhere). */
+    if (i < 2 || i >= 64 || !(vm->xcr0 & (1ULL << i)))
+        return false;
+    for (uint32_t k = 0; k < vm->cpuid->nent; k++) {
+        const struct kvm_cpuid_entry2 *e = &vm->cpuid->entries[k];
+        if (e->function == 0xd && e->index == (uint32_t)i && e->eax &&
+            (uint64_t)e->ebx + e->eax <= sizeof(struct vj_fpu)) {
+            *offset = e->ebx;
+            *size = e->eax;
+            return true;
+        }
+    }
+    return false;
+}
+
+uint32_t vj_vm_fpu_size(const struct vj_vm *vm)
+{
+    uint32_t size = 512 + 64, off, len;
+    for (int i = 2; i < 64; i++)
+        if (vj_vm_fpu_component(vm, i, &off, &len) && off + len > size)
+            size = off + len;
+    return size;
+}
+
+int vj_vcpu_get_fpu(struct vj_vcpu *c, struct vj_fpu *f, vmjail_error **err)
+{
+    _Static_assert(sizeof(struct vj_fpu) == sizeof(struct kvm_xsave), "XSAVE area size");
+    if (ioctl(c->fd, KVM_GET_XSAVE, f) < 0)
+        return vj_kvm_fail(err, "get FPU state");
+    return 0;
+}
+
+int vj_vcpu_set_fpu(struct vj_vcpu *c, const struct vj_fpu *f, vmjail_error **err)
+{
+    if (ioctl(c->fd, KVM_SET_XSAVE, f) < 0)
+        return vj_kvm_fail(err, "set FPU state");
+    return 0;
+}
+
+int vj_vm_own_fd(struct vj_vm *vm, int fd)
+{
+    return vj_kvm_own_fd(vm, fd);
+}
+
+void vj_vm_disown_fd(struct vj_vm *vm, int fd)
+{
+    if (fd >= 0 && fd < VJ_FD_BITMAP_BITS)
+        __atomic_and_fetch(&vm->owned_fds[fd / 64], ~(1ULL << (fd % 64)), __ATOMIC_RELEASE);
 }

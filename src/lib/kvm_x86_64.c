@@ -65,6 +65,8 @@ int vj_vm_fds(const struct vj_vm *vm, int *fds, int max)
     return n;
 }
 
+static int register_slots(struct vj_vm *vm, vmjail_error **err);
+
 static int setup_memory(struct vj_vm *vm, uint64_t mem_size, vmjail_error **err)
 {
     /* Reserve payload memory 2 MiB aligned, plus a 2 MiB inaccessible guard after it so that a
@@ -88,9 +90,14 @@ static int setup_memory(struct vj_vm *vm, uint64_t mem_size, vmjail_error **err)
         return vj_error(err, VMJAIL_ERR_INTERNAL, errno, "allocate the monitor region");
     }
     vm->mon_gpa = mem_size;
+    return register_slots(vm, err);
+}
 
+/* Give the VM its two memory slots: payload memory and the monitor region. */
+static int register_slots(struct vj_vm *vm, vmjail_error **err)
+{
     struct kvm_userspace_memory_region slots[2] = {
-        {.slot = 0, .guest_phys_addr = 0, .memory_size = mem_size,
+        {.slot = 0, .guest_phys_addr = 0, .memory_size = vm->mem_size,
          .userspace_addr = (uint64_t)(uintptr_t)vm->mem},
         {.slot = 1, .guest_phys_addr = vm->mon_gpa, .memory_size = VJ_MONITOR_SIZE,
          .userspace_addr = (uint64_t)(uintptr_t)vm->mon},
@@ -242,4 +249,33 @@ void vj_vcpu_put(struct vj_vcpu *c)
     c->next_idle = c->vm->idle;
     c->vm->idle = c;
     pthread_mutex_unlock(&c->vm->lock);
+}
+
+int vj_vm_rebuild_in_child(struct vj_vm *vm, vmjail_error **err)
+{
+    /* The parent's VM and vCPUs are unusable here (KVM ties them to the parent's address
+     * space); their run areas are shared with the parent and must not be touched. */
+    for (int i = 0; i < vm->nvcpus; i++) {
+        disown_fd(vm, vm->vcpus[i]->fd);
+        vj_kvm_vcpu_free(vm->vcpus[i]);
+        vm->vcpus[i] = NULL;
+    }
+    vm->nvcpus = 0;
+    vm->idle = NULL;
+    disown_fd(vm, vm->vm_fd);
+    close(vm->vm_fd);
+    pthread_mutex_init(&vm->lock, NULL);
+    int kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+    if (kvm_fd < 0)
+        return vj_error(err, VMJAIL_ERR_INTERNAL, errno, "open /dev/kvm");
+    vm->vm_fd = ioctl(kvm_fd, KVM_CREATE_VM, 0UL);
+    close(kvm_fd);
+    if (vm->vm_fd < 0)
+        return vj_kvm_fail(err, "create VM");
+    vm->vm_fd = vj_kvm_own_fd(vm, vm->vm_fd);
+    /* Same host memory: the child's copy-on-write copy of the parent's guest memory. */
+    if (register_slots(vm, err) < 0)
+        return -1;
+    struct vj_vcpu *first;
+    return vj_kvm_vcpu_new(vm, &first, err);
 }

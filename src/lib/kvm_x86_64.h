@@ -18,6 +18,8 @@ struct vj_vcpu {
     int id;
     struct kvm_run *run;
     struct vj_vcpu *next_idle;
+    int at;             /* where the last stop left it: VJ_AT_* (kvm_vcpu_x86_64.c) */
+    uint64_t exc_frame; /* at an exception: monitor-region address of the CPU's frame */
 };
 
 struct vj_vm {

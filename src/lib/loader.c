@@ -292,6 +292,12 @@ void vj_program_free(struct vj_program *pg)
     free(pg);
 }
 
+void vj_program_fds(const struct vj_program *pg, int fds[2])
+{
+    fds[0] = pg->prog.fd;
+    fds[1] = pg->interp.fd;
+}
+
 int vj_program_prepare(const char *path, uint64_t mem_size, struct vj_program **out,
                        vmjail_error **err)
 {

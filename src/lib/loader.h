@@ -25,6 +25,9 @@ int vj_program_prepare(const char *path, uint64_t mem_size, struct vj_program **
 int vj_program_load(struct vj_proc *p, struct vj_program *pg, char *const argv[],
                     char *const envp[], uint64_t *entry, uint64_t *sp, vmjail_error **err);
 void vj_program_free(struct vj_program *pg);
+/* The descriptors a prepared program holds open (-1 if none): the program and its
+ * interpreter. */
+void vj_program_fds(const struct vj_program *pg, int fds[2]);
 
 /* Prepare and load in one step: the ELF program PATH into P's guest memory, its stack built
  * from ARGV and ENVP.  Sets *ENTRY and *SP, and P's brk, stack and mmap areas. */

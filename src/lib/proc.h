@@ -18,6 +18,19 @@
 
 struct vj_proc;
 
+/* One queued instance of a signal, with its siginfo (signal.c). */
+struct vj_sigqueued {
+    struct vj_sigqueued *next;
+    siginfo_t info;
+};
+
+/* Signals pending for a thread or for the process: each signal in SET has one queued
+ * instance or, for real-time signals, several (in order); under proc->lock. */
+struct vj_sigpending {
+    uint64_t set;
+    struct vj_sigqueued *head;
+};
+
 /* One payload thread: a vCPU driven by one host thread. */
 struct vj_thread {
     struct vj_proc *proc;
@@ -25,9 +38,21 @@ struct vj_thread {
     pthread_t host;          /* the host thread running it */
     pid_t tid;               /* its host thread id, which is the payload's tid */
     uint64_t clear_child_tid; /* set_tid_address / CLONE_CHILD_CLEARTID */
-    uint64_t sigmask;        /* blocked signals */
-    uint64_t pending;        /* signals sent to it while blocked (under proc->lock) */
     bool exited;             /* the payload thread ended */
+
+    /* Signals (signal.c); under proc->lock unless said otherwise. */
+    uint64_t sigmask;        /* blocked signals */
+    struct vj_sigpending pending; /* signals sent to this thread */
+    uint64_t saved_mask;     /* the mask a temporary one (sigsuspend) replaced ... */
+    bool restore_mask;       /* ... while this is set */
+    int sigflag;             /* atomic: look at signals before resuming (vj_signal_check) */
+    bool need_kick;          /* woken for a signal it has not looked at yet: wake it again */
+    bool waiting;            /* waiting in the monitor for a signal (p->sigcond) */
+    uint64_t waitset;        /* rt_sigtimedwait: blocked signals it waits for */
+    bool sigreturned;        /* rt_sigreturn set the user context (this thread only) */
+    uint64_t ss_sp, ss_size; /* sigaltstack (this thread only) */
+    int ss_flags;
+    uint64_t trapno, fault_err, cr2; /* the last fault, for signal frames (this thread only) */
 };
 
 /* The payload thread the calling host thread runs (NULL outside a payload thread). */
@@ -60,10 +85,13 @@ struct vj_proc {
     int live;                    /* threads that have not ended */
     vmjail_error *error;         /* a monitor failure in some thread, ends the process */
 
-    struct sigaction sigact[VJ_NSIG]; /* dispositions (handlers are delivered in a later step) */
+    struct sigaction sigact[VJ_NSIG]; /* dispositions: struct vj_ksigaction (signal.h) */
+    struct vj_sigpending shared_pending; /* signals sent to the process (under lock) */
+    pthread_cond_t sigcond;      /* with lock: a signal was queued or the process ended */
 
     int trace_fd;       /* --trace output, or -1 */
     bool mem_broken;    /* the host mapping of guest memory could not be restored */
+    bool forked;        /* this monitor is a fork of another: a payload process's child */
     bool exited;        /* the payload ended: see result (read it under lock) */
     struct vmjail_result result;
 };

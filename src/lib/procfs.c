@@ -48,6 +48,7 @@ void vj_procfs_fini(struct vj_proc *p)
     free(p->cmdline);
     free(p->environ);
     free(p->interp);
+    p->exe = p->cmdline = p->environ = p->interp = NULL;
 }
 
 enum entry { E_NONE, E_EXE, E_MAPS, E_AUXV, E_CMDLINE, E_ENVIRON };
@@ -84,6 +85,11 @@ static enum entry entry_of(const char *path)
         if (strcmp(r, names[i].name) == 0)
             return names[i].e;
     return E_NONE;
+}
+
+const char *vj_procfs_path(struct vj_proc *p, const char *path)
+{
+    return entry_of(path) == E_EXE ? p->exe : path;
 }
 
 /* The path argument of an open or readlink, if it may name one of our entries: only absolute

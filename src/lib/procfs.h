@@ -8,5 +8,8 @@
 /* Remember what /proc/self shows of the program: its path (made absolute), argv and envp. */
 int vj_procfs_init(struct vj_proc *p, const char *exe, char *const argv[], char *const envp[]);
 void vj_procfs_fini(struct vj_proc *p);
+/* PATH as the payload means it: its own /proc/self/exe (and /proc/PID/exe, ...) is its
+ * program; any other path is returned unchanged. */
+const char *vj_procfs_path(struct vj_proc *p, const char *path);
 
 #endif

@@ -12,6 +12,7 @@
 #include "loader.h"
 #include "mm.h"
 #include "proc.h"
+#include "process.h"
 #include "procfs.h"
 #include "syscall.h"
 #include "thread.h"
@@ -88,6 +89,8 @@ int vmjail_run(const vmjail_config *cfg, struct vmjail_result *result, vmjail_er
     }
     if (p->trace_fd >= 0)
         vj_trace_end(p);
+    if (p->forked)
+        vj_proc_exit_host(p); /* a payload process forked from this one ends here */
     *result = p->result;
     r = 0;
 out:

@@ -11,6 +11,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "signal.h"
 #include "syscall.h"
 #include "thread.h"
 
@@ -148,27 +149,23 @@ static uint64_t fdset_size(int nfds)
     return ((uint64_t)nfds + 63) / 64 * 8;
 }
 
-/* A signal mask the payload hands a waiting call (ppoll, epoll_pwait, pselect6) is applied
- * by the host to the monitor's thread: copy it, less the monitor's own signal.  Returns the
- * host pointer to pass: NULL, BUF, or VJ_BAD_HOST_PTR. */
-static void *safe_sigmask(struct vj_proc *p, uint64_t gva, uint64_t size, uint64_t *buf)
-{
-    if (gva == 0)
-        return NULL;
-    if (size != sizeof *buf || vj_copy_from_guest(p, buf, gva, sizeof *buf) < 0)
-        return size != sizeof *buf ? (void *)buf : VJ_BAD_HOST_PTR; /* the host checks the size */
-    *buf &= ~(1ULL << (VJ_SIG_KICK - 1));
-    return buf;
-}
+/* A signal mask the payload hands a waiting call (ppoll, epoll_pwait, pselect6) is the
+ * payload's, applied by the monitor for the duration of the call (signal.h); the host call
+ * gets none, so the monitor's own signal mask stays as it is. */
 
 int64_t vj_sys_ppoll(struct vj_proc *p, const uint64_t a[6])
 {
-    uint64_t nfds = a[1], mask;
+    uint64_t nfds = a[1];
     void *fds = vj_guest_arg(p, a[0], nfds > (1u << 20) ? ~0ULL : nfds * 8);
     void *tmo = vj_guest_arg(p, a[2], 16);
-    void *set = safe_sigmask(p, a[3], a[4], &mask);
-    long r = syscall(SYS_ppoll, fds, nfds, tmo, set, a[4]);
-    return r < 0 ? -errno : r;
+    int64_t r = vj_signal_call_mask_begin(vj_self, a[3], a[4]);
+    if (r == -EINVAL || r == -EFAULT)
+        return r;
+    if (r == 0) {
+        long n = syscall(SYS_ppoll, fds, nfds, tmo, NULL, 8);
+        r = n < 0 ? -errno : n;
+    }
+    return vj_signal_call_mask_end(vj_self, r);
 }
 
 int64_t vj_sys_epoll_pwait(struct vj_proc *p, const uint64_t a[6])
@@ -176,11 +173,15 @@ int64_t vj_sys_epoll_pwait(struct vj_proc *p, const uint64_t a[6])
     if (vj_monitor_fd(p, (int)a[0]))
         return -EBADF;
     int max = (int)a[2];
-    uint64_t mask;
     void *ev = vj_guest_arg(p, a[1], max > 0 ? (uint64_t)max * 12 : 0);
-    void *set = safe_sigmask(p, a[4], a[5], &mask);
-    long r = syscall(SYS_epoll_pwait, a[0], ev, a[2], a[3], set, a[5]);
-    return r < 0 ? -errno : r;
+    int64_t r = vj_signal_call_mask_begin(vj_self, a[4], a[5]);
+    if (r == -EINVAL || r == -EFAULT)
+        return r;
+    if (r == 0) {
+        long n = syscall(SYS_epoll_pwait, a[0], ev, a[2], a[3], NULL, 8);
+        r = n < 0 ? -errno : n;
+    }
+    return vj_signal_call_mask_end(vj_self, r);
 }
 
 static int64_t do_select(struct vj_proc *p, long nr, const uint64_t a[6], uint64_t sigdata)
@@ -205,13 +206,15 @@ int64_t vj_sys_select(struct vj_proc *p, const uint64_t a[6])
 int64_t vj_sys_pselect6(struct vj_proc *p, const uint64_t a[6])
 {
     /* The sixth argument points to {const sigset_t *ss, size_t ss_len}. */
-    uint64_t data[2] = {0, 0}, mask;
-    if (a[5]) {
-        if (vj_copy_from_guest(p, data, a[5], sizeof data) < 0)
-            return -EFAULT;
-        data[0] = (uint64_t)(uintptr_t)safe_sigmask(p, data[0], data[1], &mask);
-    }
-    return do_select(p, SYS_pselect6, a, a[5] ? (uint64_t)(uintptr_t)data : 0);
+    uint64_t data[2] = {0, 0};
+    if (a[5] && vj_copy_from_guest(p, data, a[5], sizeof data) < 0)
+        return -EFAULT;
+    int64_t r = vj_signal_call_mask_begin(vj_self, data[0], data[1]);
+    if (r == -EINVAL || r == -EFAULT)
+        return r;
+    if (r == 0)
+        r = do_select(p, SYS_pselect6, a, 0);
+    return vj_signal_call_mask_end(vj_self, r);
 }
 
 int64_t vj_sys_futex(struct vj_proc *p, const uint64_t a[6])

@@ -6,6 +6,7 @@
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "syscall.h"
@@ -96,4 +97,22 @@ int64_t vj_sys_prctl(struct vj_proc *p, const uint64_t a[6])
     default:
         return -EINVAL;
     }
+}
+
+int64_t vj_sys_clock_settime(struct vj_proc *p, const uint64_t a[6])
+{
+    /* A payload never sets the host's clock: refused as Linux refuses a process without
+     * CAP_SYS_TIME, after the checks Linux makes first. */
+    struct timespec ts;
+    if (vj_copy_from_guest(p, &ts, a[1], sizeof ts) < 0)
+        return -EFAULT;
+    if ((int)a[0] != CLOCK_REALTIME && (int)a[0] != CLOCK_TAI)
+        return -EINVAL;
+    return -EPERM;
+}
+
+int64_t vj_sys_settimeofday(struct vj_proc *p, const uint64_t a[6])
+{
+    (void)p;
+    return a[0] == 0 && a[1] == 0 ? 0 : -EPERM;
 }

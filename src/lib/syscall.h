@@ -89,10 +89,16 @@ int64_t vj_sys_ok(struct vj_proc *p, const uint64_t a[6]);
 int64_t vj_sys_exit(struct vj_proc *p, const uint64_t a[6]);
 int64_t vj_sys_exit_group(struct vj_proc *p, const uint64_t a[6]);
 int64_t vj_sys_clone(struct vj_proc *p, const uint64_t a[6]);
+int64_t vj_sys_execve(struct vj_proc *p, const uint64_t a[6]);
+int64_t vj_sys_fork(struct vj_proc *p, const uint64_t a[6]);
+int64_t vj_sys_vfork(struct vj_proc *p, const uint64_t a[6]);
+int64_t vj_sys_execveat(struct vj_proc *p, const uint64_t a[6]);
 int64_t vj_sys_arch_prctl(struct vj_proc *p, const uint64_t a[6]);
 int64_t vj_sys_set_tid_address(struct vj_proc *p, const uint64_t a[6]);
 int64_t vj_sys_set_robust_list(struct vj_proc *p, const uint64_t a[6]);
 int64_t vj_sys_uname(struct vj_proc *p, const uint64_t a[6]);
+int64_t vj_sys_clock_settime(struct vj_proc *p, const uint64_t a[6]);
+int64_t vj_sys_settimeofday(struct vj_proc *p, const uint64_t a[6]);
 int64_t vj_sys_prctl(struct vj_proc *p, const uint64_t a[6]);
 
 int64_t vj_sys_rt_sigaction(struct vj_proc *p, const uint64_t a[6]);
@@ -142,9 +148,8 @@ int64_t vj_sys_pselect6(struct vj_proc *p, const uint64_t a[6]);
 int64_t vj_sys_futex(struct vj_proc *p, const uint64_t a[6]);
 int64_t vj_sys_close_range(struct vj_proc *p, const uint64_t a[6]);
 
-/* Signals the payload gets from the monitor: the default action of SIGNO, or nothing if the
- * payload ignores it.  (Handlers are delivered in a later step: until then a caught signal
- * also takes its default action.) */
+/* A signal the kernel raises for the calling payload thread on its own behalf (SIGPIPE after
+ * EPIPE): sent to that thread as Linux's send_sig does (signal.h). */
 void vj_signal_default(struct vj_proc *p, int signo);
 
 /* Vet a descriptor a pass-through call just gave the payload: one that reaches the monitor's

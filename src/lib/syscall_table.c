@@ -168,6 +168,10 @@ const struct vj_syscall_desc vj_syscalls[VJ_NR_SYSCALLS] = {
     EMUL(exit, vj_sys_exit, 1, A(INT)),
     EMUL(exit_group, vj_sys_exit_group, 1, A(INT)),
     EMUL(clone, vj_sys_clone, 5, A(HEX), A(HEX), A(HEX), A(HEX), A(HEX)),
+    EMUL(fork, vj_sys_fork, 0),
+    EMUL(vfork, vj_sys_vfork, 0),
+    EMUL(execve, vj_sys_execve, 3, A(PATH), A(HEX), A(HEX)),
+    EMUL(execveat, vj_sys_execveat, 5, A(DIRFD), A(PATH), A(HEX), A(HEX), A(HEX)),
     EMUL(arch_prctl, vj_sys_arch_prctl, 2, A(HEX), A(HEX)),
     EMUL(set_tid_address, vj_sys_set_tid_address, 1, A(HEX)),
     EMUL(set_robust_list, vj_sys_set_robust_list, 2, A(HEX), A(ULONG)),
@@ -213,6 +217,8 @@ const struct vj_syscall_desc vj_syscalls[VJ_NR_SYSCALLS] = {
     /* time */
     PASS(clock_gettime, 2, A(INT), M(OUT, TIMESPEC)),
     PASS(clock_getres, 2, A(INT), M(OUT, TIMESPEC)),
+    EMUL(clock_settime, vj_sys_clock_settime, 2, A(INT), A(HEX)),
+    EMUL(settimeofday, vj_sys_settimeofday, 2, A(HEX), A(HEX)),
     PASS(clock_nanosleep, 4, A(INT), A(HEX), M(IN, TIMESPEC), M(OUT, TIMESPEC)),
     PASS(gettimeofday, 2, M(OUT, TIMEVAL), M(OUT, 8)),
     PASS(time, 1, M(OUT, 8)),
@@ -255,10 +261,6 @@ const struct vj_syscall_desc vj_syscalls[VJ_NR_SYSCALLS] = {
     /* served in later steps (processes): refused for now; clone3 makes glibc fall back to
      * clone, rseq makes it do without */
     NOSYS(clone3, 2),
-    NOSYS(fork, 0),
-    NOSYS(vfork, 0),
-    NOSYS(execve, 3),
-    NOSYS(execveat, 5),
     NOSYS(rseq, 4),
     /* never passed through: they act on the monitor's own memory, threads or descriptors */
     NOSYS(ptrace, 4),

@@ -12,6 +12,8 @@
 #include <unistd.h>
 
 #include "error.h"
+#include "process.h"
+#include "signal.h"
 #include "syscall.h"
 #include "trace.h"
 
@@ -30,10 +32,12 @@ void vj_threads_init_signals(struct sigaction *old)
     sa.sa_handler = on_kick; /* no SA_RESTART: blocking calls end with EINTR */
     sigemptyset(&sa.sa_mask);
     sigaction(VJ_SIG_KICK, &sa, old);
+    vj_host_signals_init();
 }
 
 void vj_threads_restore_signals(const struct sigaction *old)
 {
+    vj_host_signals_restore();
     sigaction(VJ_SIG_KICK, old, NULL);
 }
 
@@ -70,10 +74,17 @@ struct vj_thread *vj_thread_first(struct vj_proc *p, struct vj_vcpu *vcpu)
     t->vcpu = vcpu;
     t->host = pthread_self();
     t->tid = (pid_t)syscall(SYS_gettid);
+    vj_signal_thread_init(t, vj_signal_initial_mask());
+    if (vj_signals_start(p) < 0) {
+        free(t);
+        return NULL;
+    }
     pthread_mutex_lock(&p->lock);
     int r = add_thread(p, t);
+    vj_signal_retarget_locked(p); /* what came before there was a thread to take it */
     pthread_mutex_unlock(&p->lock);
     if (r < 0) {
+        vj_signals_stop(p);
         free(t);
         return NULL;
     }
@@ -90,20 +101,28 @@ static void end_locked(struct vj_proc *p, const struct vmjail_result *how)
     p->result = *how;
     for (size_t i = 0; i < p->nthreads; i++) {
         struct vj_thread *t = p->threads[i];
+        /* Every thread, this one too, finds out at its next look at its signals. */
+        __atomic_store_n(&t->sigflag, 1, __ATOMIC_RELEASE);
         if (t == vj_self || t->exited)
             continue;
         vj_vcpu_interrupt(t->vcpu);
         pthread_kill(t->host, VJ_SIG_KICK);
     }
     pthread_cond_broadcast(&p->ended);
+    pthread_cond_broadcast(&p->sigcond);
+}
+
+void vj_proc_end_locked(struct vj_proc *p, bool signaled, int code)
+{
+    struct vmjail_result how = {.signaled = signaled, .exit_code = signaled ? 0 : code,
+                                .signal = signaled ? code : 0};
+    end_locked(p, &how);
 }
 
 void vj_proc_end(struct vj_proc *p, bool signaled, int code)
 {
-    struct vmjail_result how = {.signaled = signaled, .exit_code = signaled ? 0 : code,
-                                .signal = signaled ? code : 0};
     pthread_mutex_lock(&p->lock);
-    end_locked(p, &how);
+    vj_proc_end_locked(p, signaled, code);
     pthread_mutex_unlock(&p->lock);
 }
 
@@ -116,7 +135,7 @@ bool vj_proc_ended(struct vj_proc *p)
 }
 
 /* A monitor failure in a payload thread ends the whole process with that error. */
-static void fail(struct vj_proc *p, vmjail_error *err)
+void vj_proc_fail(struct vj_proc *p, vmjail_error *err)
 {
     pthread_mutex_lock(&p->lock);
     if (p->error == NULL)
@@ -140,6 +159,8 @@ void vj_thread_exit(struct vj_thread *t, int status)
     }
     pthread_mutex_lock(&p->lock);
     t->exited = true;
+    /* Process signals this thread was to take go to another (Linux's exit_signals). */
+    vj_signal_retarget_locked(p);
     if (--p->live == 0) {
         struct vmjail_result how = {.exit_code = status & 0xff};
         end_locked(p, &how);
@@ -156,29 +177,36 @@ void vj_thread_loop(struct vj_thread *t)
     vmjail_error *err = NULL;
     while (!t->exited) {
         if (vj_vcpu_run(t->vcpu, &stop, &err) < 0) {
-            fail(p, err);
+            vj_proc_fail(p, err);
             break;
         }
-        if (stop.kind == VJ_STOP_INTERRUPT) {
-            if (vj_proc_ended(p))
+        int64_t r = 0;
+        if (stop.kind == VJ_STOP_SYSCALL) {
+            r = vj_syscall_dispatch(p, &stop.sc);
+            if (p->mem_broken) {
+                vj_error(&err, VMJAIL_ERR_INTERNAL, 0, "lost the host mapping of guest memory");
+                vj_proc_fail(p, err);
                 break;
-            continue;
-        }
-        if (stop.kind == VJ_STOP_FAULT) {
+            }
+            if (t->exited)
+                break;
+            /* The common case: nothing pending, the call completes. */
+            if (!vj_signal_check(t) && !t->sigreturned &&
+                (r > -VJ_ERESTARTSYS || r < -VJ_ERESTARTNOHAND)) {
+                vj_vcpu_syscall_return(t->vcpu, r);
+                continue;
+            }
+        } else if (stop.kind == VJ_STOP_FAULT) {
+            if (stop.fault.addr_unknown)
+                vj_signal_resolve_fault(t, &stop.fault);
             if (p->trace_fd >= 0)
                 vj_trace_fault(p, &stop.fault);
-            vj_proc_end(p, true, stop.fault.signo);
-            break;
+            vj_signal_fault(t, &stop.fault);
+        } else if (!vj_signal_check(t)) {
+            continue;
         }
-        int64_t r = vj_syscall_dispatch(p, &stop.sc);
-        if (p->mem_broken) {
-            vj_error(&err, VMJAIL_ERR_INTERNAL, 0, "lost the host mapping of guest memory");
-            fail(p, err);
+        if (vj_signal_deliver(t, &stop, r) < 0)
             break;
-        }
-        if (t->exited || vj_proc_ended(p))
-            break;
-        vj_vcpu_syscall_return(t->vcpu, r);
     }
     /* A thread stopped by the end of the process leaves its vCPU with the VM. */
     if (!t->exited) {
@@ -211,6 +239,12 @@ static void *thread_main(void *arg)
         vj_copy_to_guest(t->proc, s->child_tid_gva, &t->tid, sizeof t->tid);
     sem_post(&s->started); /* S is gone after this */
     vj_thread_loop(t);
+    if (t->proc->forked) {
+        /* The only thread of a forked payload process: the process ends with it. */
+        if (t->proc->trace_fd >= 0)
+            vj_trace_end(t->proc);
+        vj_proc_exit_host(t->proc);
+    }
     if (t->exited)
         vj_vcpu_put(t->vcpu);
     return NULL;
@@ -225,8 +259,10 @@ int64_t vj_sys_clone(struct vj_proc *p, const uint64_t a[6])
 {
     /* x86-64: clone(flags, newsp, parent_tid, child_tid, tls) */
     uint64_t flags = a[0];
+    if (!(flags & CLONE_VM) || (flags & CLONE_VFORK))
+        return vj_proc_fork(p, flags, a[1], a[2], a[3], a[4]); /* a new process */
     if ((flags & THREAD_FLAGS) != THREAD_FLAGS)
-        return -ENOSYS; /* new processes come with fork */
+        return -EINVAL;
     if (flags & ~(uint64_t)(OK_FLAGS | 0xff))
         return -EINVAL;
     struct vj_thread *parent = vj_self;
@@ -234,7 +270,7 @@ int64_t vj_sys_clone(struct vj_proc *p, const uint64_t a[6])
     if (t == NULL)
         return -ENOMEM;
     t->proc = p;
-    t->sigmask = parent->sigmask;
+    vj_signal_thread_init(t, vj_signal_get_mask(parent));
     if (flags & CLONE_CHILD_CLEARTID)
         t->clear_child_tid = a[3];
     vmjail_error *err = NULL;
@@ -295,8 +331,11 @@ void vj_proc_join_threads(struct vj_proc *p)
     /* No thread is added once the process has ended. */
     for (size_t i = 1; i < n; i++)
         pthread_join(p->threads[i]->host, NULL);
-    for (size_t i = 0; i < n; i++)
+    vj_signals_stop(p);
+    for (size_t i = 0; i < n; i++) {
+        vj_signal_thread_free(p->threads[i]);
         free(p->threads[i]);
+    }
     free(p->threads);
     p->threads = NULL;
     p->nthreads = 0;

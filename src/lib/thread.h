@@ -8,11 +8,13 @@
 
 #include "proc.h"
 
-/* The host signal that breaks a vCPU thread out of KVM_RUN or a blocking host call.  A payload
- * may never block it on the host (see vj_sys_ppoll). */
+/* The host signal that breaks a vCPU thread out of KVM_RUN or a blocking host call (its
+ * handler does nothing, without SA_RESTART).  Payload signal masks are the monitor's business
+ * and never reach the host, so the payload cannot block it. */
 #define VJ_SIG_KICK (SIGRTMAX - 1)
 
-/* Install (and later restore) the handler of the host signal that stops vCPU threads. */
+/* Install (and later restore) the handler of the host signal that stops vCPU threads, and
+ * take over the host signals meant for the payload (signal.h). */
 void vj_threads_init_signals(struct sigaction *old);
 void vj_threads_restore_signals(const struct sigaction *old);
 
@@ -29,6 +31,10 @@ struct vj_thread *vj_proc_find_thread(struct vj_proc *p, pid_t tid);
 /* End the process (exit_group, a fatal signal): the first end recorded wins; every other
  * thread is stopped. */
 void vj_proc_end(struct vj_proc *p, bool signaled, int code);
+/* The same with p->lock held. */
+void vj_proc_end_locked(struct vj_proc *p, bool signaled, int code);
+/* A monitor failure in a payload thread: the process ends with ERR. */
+void vj_proc_fail(struct vj_proc *p, vmjail_error *err);
 bool vj_proc_ended(struct vj_proc *p);
 /* Wait until the process has ended and every thread has stopped; free the threads. */
 void vj_proc_join_threads(struct vj_proc *p);

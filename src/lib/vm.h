@@ -37,6 +37,7 @@ struct vj_fault {
     uint64_t pc;         /* the faulting instruction */
     uint64_t addr;       /* si_addr */
     const char *what;    /* a short description for --trace ("page fault", "triple fault") */
+    bool addr_unknown;   /* a memory access the host refused without saying where */
 };
 
 struct vj_stop {
@@ -50,6 +51,9 @@ struct vj_stop {
  * structures.  Payload memory starts inaccessible (PROT_NONE on the host); the memory manager
  * opens it. */
 int vj_vm_create(uint64_t mem_size, struct vj_vm **out, vmjail_error **err);
+/* In the child of a host fork(): replace the parent's VM, unusable here, by a new one over
+ * the same (now copy-on-write) guest memory, with one fresh vCPU (vj_vm_first_vcpu). */
+int vj_vm_rebuild_in_child(struct vj_vm *vm, vmjail_error **err);
 /* Destroy the VM and every vCPU it has. */
 void vj_vm_destroy(struct vj_vm *vm);
 
@@ -59,6 +63,10 @@ uint64_t vj_vm_mem_size(const struct vj_vm *vm);
 enum vj_host_kind vj_vm_host_kind(const struct vj_vm *vm);
 /* True if FD is one of the monitor's own descriptors for this VM (safe from any thread). */
 bool vj_vm_owns_fd(const struct vj_vm *vm, int fd);
+/* Make FD one of the monitor's own (moved high, close-on-exec, refused to the payload); returns
+ * the descriptor to use.  Disown before closing it. */
+int vj_vm_own_fd(struct vj_vm *vm, int fd);
+void vj_vm_disown_fd(struct vj_vm *vm, int fd);
 /* The monitor's descriptors for this VM, ascending, into FDS (at most MAX); returns how many. */
 int vj_vm_fds(const struct vj_vm *vm, int *fds, int max);
 
@@ -87,6 +95,42 @@ void vj_vcpu_syscall_return(struct vj_vcpu *c, int64_t ret);
 /* Make the vCPU's current or next run return VJ_STOP_INTERRUPT; the caller then sends the
  * host thread running it a signal to break it out of KVM_RUN.  Async-signal-safe. */
 void vj_vcpu_interrupt(struct vj_vcpu *c);
+
+/* ---- the user context, for signal frames (x86-64 layout) ----
+ *
+ * At a stop the vCPU may not be running payload code: at a syscall it sits in the syscall
+ * stub (at CPL0 on VJ_HOST_SYSRET hosts), at an exception in the exception stub at CPL0 with
+ * the CPU's frame on the exception stack.  These calls hide that: they read and write the
+ * registers the payload will see when it resumes. */
+struct vj_user_regs {
+    uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
+    uint64_t rdi, rsi, rbp, rbx, rdx, rax, rcx, rsp, rip, rflags;
+};
+
+/* The payload's registers at the current stop: after a syscall, those the syscall returns to
+ * (rip = rcx, rflags = r11, rax = the syscall number until it is completed); after a fault,
+ * those of the faulting instruction.  Returns false if the vCPU stopped (by vj_vcpu_interrupt)
+ * inside the monitor's stubs, where there is no user context to take: the caller resumes it. */
+bool vj_vcpu_get_user_regs(struct vj_vcpu *c, struct vj_user_regs *r);
+/* Make the vCPU resume the payload with exactly R (user code and stack segments; RFLAGS
+ * reduced to the bits user code may set, IF on), in place of returning from the syscall or
+ * fault it stopped at.  Only after vj_vcpu_get_user_regs() returned true. */
+int vj_vcpu_set_user_regs(struct vj_vcpu *c, const struct vj_user_regs *r, vmjail_error **err);
+/* Make the vCPU, stopped at a syscall, execute that syscall instruction again with rax NR. */
+void vj_vcpu_syscall_restart(struct vj_vcpu *c, uint64_t nr);
+
+/* FPU and vector state in the standard (non-compacted) XSAVE layout of the features
+ * vj_vm_fpu_features() names; vj_vm_fpu_size() bytes of it are meaningful. */
+struct vj_fpu {
+    _Alignas(64) uint8_t area[4096];
+};
+uint64_t vj_vm_fpu_features(const struct vj_vm *vm);
+uint32_t vj_vm_fpu_size(const struct vj_vm *vm);
+/* Offset and size of state component I (2 and up) in that layout, if it is enabled. */
+bool vj_vm_fpu_component(const struct vj_vm *vm, int i, uint32_t *offset, uint32_t *size);
+int vj_vcpu_get_fpu(struct vj_vcpu *c, struct vj_fpu *f, vmjail_error **err);
+/* Fails with EINVAL (in the error) if the host rejects the state as malformed. */
+int vj_vcpu_set_fpu(struct vj_vcpu *c, const struct vj_fpu *f, vmjail_error **err);
 
 /* The payload thread's FS and GS base registers (arch_prctl). */
 int vj_vcpu_set_tls_base(struct vj_vcpu *c, bool gs, uint64_t base, vmjail_error **err);

@@ -206,7 +206,7 @@ static void test_known_numbers(void)
         {SYS_readv, "readv", VJ_EMUL},
         {SYS_ioctl, "ioctl", VJ_EMUL},
         {SYS_fcntl, "fcntl", VJ_EMUL},
-        {SYS_execve, "execve", VJ_NOSYS},
+        {SYS_execve, "execve", VJ_EMUL},
         {SYS_ptrace, "ptrace", VJ_NOSYS},
         {SYS_process_vm_readv, "process_vm_readv", VJ_NOSYS},
         {SYS_process_vm_writev, "process_vm_writev", VJ_NOSYS},
@@ -214,8 +214,8 @@ static void test_known_numbers(void)
         {SYS_userfaultfd, "userfaultfd", VJ_NOSYS},
         {SYS_seccomp, "seccomp", VJ_NOSYS},
         {SYS_modify_ldt, "modify_ldt", VJ_NOSYS},
-        {SYS_fork, "fork", VJ_NOSYS},
-        {SYS_vfork, "vfork", VJ_NOSYS},
+        {SYS_fork, "fork", VJ_EMUL},
+        {SYS_vfork, "vfork", VJ_EMUL},
         /* clone became EMUL with threads (vj_sys_clone); it must never reach the host. */
         {SYS_clone, "clone", -1},
     };
