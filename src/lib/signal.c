@@ -189,6 +189,11 @@ static void wake(struct vj_proc *p, struct vj_thread *t)
     }
 }
 
+void vj_signal_wake_locked(struct vj_proc *p, struct vj_thread *t)
+{
+    wake(p, t);
+}
+
 /* The thread that takes process signal S: the main thread if it does not block S, else the
  * next one in turn that does not (Linux's complete_signal), or NULL. */
 static struct vj_thread *pick(struct vj_proc *p, int s)

@@ -66,6 +66,11 @@ void vj_signals_stop(struct vj_proc *p);
 int vj_signals_after_fork(struct vj_proc *p);
 /* A new thread's signal state: the mask it inherits, no alternate stack. */
 void vj_signal_thread_init(struct vj_thread *t, uint64_t mask);
+/* Make thread T look at its signals (and at the end of the process) before it resumes the
+ * payload: flag it, break it out of KVM_RUN or a blocking host call, and kick it again until
+ * it has looked, so that a kick that lands just before a blocking call is not lost.  Under
+ * p->lock. */
+void vj_signal_wake_locked(struct vj_proc *p, struct vj_thread *t);
 /* Find threads for the pending process signals (a thread ended or started).  Under
  * p->lock. */
 void vj_signal_retarget_locked(struct vj_proc *p);

@@ -99,15 +99,9 @@ static void end_locked(struct vj_proc *p, const struct vmjail_result *how)
         return;
     p->exited = true;
     p->result = *how;
-    for (size_t i = 0; i < p->nthreads; i++) {
-        struct vj_thread *t = p->threads[i];
-        /* Every thread, this one too, finds out at its next look at its signals. */
-        __atomic_store_n(&t->sigflag, 1, __ATOMIC_RELEASE);
-        if (t == vj_self || t->exited)
-            continue;
-        vj_vcpu_interrupt(t->vcpu);
-        pthread_kill(t->host, VJ_SIG_KICK);
-    }
+    /* Every thread, this one too, finds out at its next look at its signals. */
+    for (size_t i = 0; i < p->nthreads; i++)
+        vj_signal_wake_locked(p, p->threads[i]);
     pthread_cond_broadcast(&p->ended);
     pthread_cond_broadcast(&p->sigcond);
 }
