@@ -233,11 +233,15 @@ static void *thread_main(void *arg)
         vj_copy_to_guest(t->proc, s->child_tid_gva, &t->tid, sizeof t->tid);
     sem_post(&s->started); /* S is gone after this */
     vj_thread_loop(t);
-    if (t->proc->forked) {
-        /* The only thread of a forked payload process: the process ends with it. */
-        if (t->proc->trace_fd >= 0)
-            vj_trace_end(t->proc);
-        vj_proc_exit_host(t->proc);
+    struct vj_proc *p = t->proc;
+    if (p->forked && p->threads[0] == t) {
+        /* The first thread of a forked payload process, the one its host process started
+         * with: when the payload process has ended (its other threads too), so does the
+         * host process. */
+        vj_proc_join_threads(p);
+        if (p->trace_fd >= 0)
+            vj_trace_end(p);
+        vj_proc_exit_host(p);
     }
     if (t->exited)
         vj_vcpu_put(t->vcpu);
