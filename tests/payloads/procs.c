@@ -1,7 +1,8 @@
 /* procs.c: processes: fork with a pipe to the parent, exit statuses and termination signals
  * seen by wait, exec of itself through /proc/self/exe, exec of a script, SIGKILL of a child,
- * a failed exec (ENOENT), getppid in the child, waitid. */
+ * a child whose thread ends before it, a failed exec (ENOENT), getppid in the child, waitid. */
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -10,6 +11,11 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+static void *worker(void *arg)
+{
+    return arg;
+}
 
 static void show(const char *what, int st)
 {
@@ -95,6 +101,17 @@ int main(int argc, char **argv)
     waitpid(pid, &st, 0);
     show("exec script", st);
     unlink(script);
+    /* in a child, a thread that ends leaves the process running */
+    if ((pid = fork()) == 0) {
+        pthread_t th;
+        pthread_create(&th, NULL, worker, NULL);
+        pthread_join(th, NULL);
+        usleep(10000);
+        printf("child still running after its thread ended\n");
+        _exit(3);
+    }
+    waitpid(pid, &st, 0);
+    show("child with a thread", st);
     /* a failed exec returns to the caller */
     errno = 0;
     execl("/nonexistent/program", "x", (char *)NULL);
