@@ -359,15 +359,21 @@ static void force_sigsegv(struct vj_proc *p, struct vj_thread *t, int s)
 
 /* ---- masks and waiting ------------------------------------------------------------------ */
 
-void vj_signal_set_mask(struct vj_thread *t, uint64_t mask)
+/* Set T's mask; process signals it now blocks go to other threads.  Under p->lock. */
+static void change_mask_locked(struct vj_proc *p, struct vj_thread *t, uint64_t mask)
 {
-    struct vj_proc *p = t->proc;
-    pthread_mutex_lock(&p->lock);
     uint64_t old = t->sigmask;
     t->sigmask = mask & ~VJ_UNBLOCKABLE;
     recalc(p, t);
     if (t->sigmask & ~old)
         retarget(p, t->sigmask & ~old);
+}
+
+void vj_signal_set_mask(struct vj_thread *t, uint64_t mask)
+{
+    struct vj_proc *p = t->proc;
+    pthread_mutex_lock(&p->lock);
+    change_mask_locked(p, t, mask);
     pthread_mutex_unlock(&p->lock);
 }
 
@@ -387,11 +393,7 @@ void vj_signal_set_temporary_mask(struct vj_thread *t, uint64_t mask)
         t->saved_mask = t->sigmask;
         t->restore_mask = true;
     }
-    uint64_t old = t->sigmask;
-    t->sigmask = mask & ~VJ_UNBLOCKABLE;
-    recalc(p, t);
-    if (t->sigmask & ~old)
-        retarget(p, t->sigmask & ~old);
+    change_mask_locked(p, t, mask);
     pthread_mutex_unlock(&p->lock);
 }
 

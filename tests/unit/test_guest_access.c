@@ -6,6 +6,7 @@
 #include <sys/mman.h>
 
 #include "proc.h"
+#include "fake_guest.h"
 #include "tap.h"
 #include "vmjail_abi.h"
 
@@ -27,17 +28,7 @@ static struct vj_proc P;
 
 static void setup(void)
 {
-    memset(&P, 0, sizeof P);
-    void *r = mmap(NULL, MEM_SIZE + GUARD, PROT_NONE,
-                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-    if (r == MAP_FAILED) {
-        perror("mmap");
-        exit(2);
-    }
-    P.vm = NULL;
-    P.mem = r;
-    P.mem_size = MEM_SIZE;
-    P.trace_fd = -1;
+    fake_guest(&P, MEM_SIZE, GUARD);
     if (mprotect(P.mem + RW0, 2 * PG, PROT_READ | PROT_WRITE) < 0 ||
         mprotect(P.mem + RO, PG, PROT_READ | PROT_WRITE) < 0 ||
         mprotect(P.mem + LAST, PG, PROT_READ | PROT_WRITE) < 0) {

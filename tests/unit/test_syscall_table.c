@@ -18,6 +18,7 @@
 
 #include "proc.h"
 #include "syscall.h"
+#include "fake_guest.h"
 #include "tap.h"
 #include "vmjail_abi.h"
 
@@ -37,18 +38,7 @@ static struct vj_proc P;
 
 static void setup(void)
 {
-    /* A zeroed vj_proc: NULL vm, no threads, default (zero) mutexes and dispositions. */
-    memset(&P, 0, sizeof P);
-    uint8_t *r = mmap(NULL, MEM_SIZE + GUARD, PROT_NONE,
-                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-    if (r == MAP_FAILED) {
-        perror("mmap");
-        exit(2);
-    }
-    P.vm = NULL;
-    P.mem = r;
-    P.mem_size = MEM_SIZE;
-    P.trace_fd = -1;
+    fake_guest(&P, MEM_SIZE, GUARD);
     if (mprotect(P.mem + BUF, HOLE - BUF, PROT_READ | PROT_WRITE) < 0 ||
         mprotect(P.mem + LAST, PG, PROT_READ | PROT_WRITE) < 0) {
         perror("mprotect");
