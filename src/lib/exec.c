@@ -68,13 +68,7 @@ static int copy_strv(struct vj_proc *p, uint64_t gva, struct strv *out)
     char *buf = malloc(MAX_ARG_STRLEN);
     if (buf == NULL)
         return -ENOMEM;
-    int r = strv_insert(out, 0, "", 0); /* makes v non-NULL; removed below */
-    if (r == 0) {
-        free(out->v[0]);
-        out->n = 0;
-        out->v[0] = NULL;
-        out->bytes = 0;
-    }
+    int r = 0;
     for (uint64_t i = 0; r == 0 && gva != 0; i++) {
         uint64_t ptr;
         if (vj_copy_from_guest(p, &ptr, gva + i * 8, sizeof ptr) < 0) {
@@ -91,6 +85,8 @@ static int copy_strv(struct vj_proc *p, uint64_t gva, struct strv *out)
         r = strv_insert(out, out->n, buf, (size_t)len);
     }
     free(buf);
+    if (r == 0 && out->v == NULL && (out->v = calloc(1, sizeof *out->v)) == NULL)
+        r = -ENOMEM; /* an empty vector is still a NULL-terminated array */
     return r;
 }
 
