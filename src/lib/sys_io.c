@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/futex.h>
+#include <net/if.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -78,6 +79,16 @@ static const struct {
     {FIOASYNC, sizeof(int), false},
     {FIOCLEX, 0, false},
     {FIONCLEX, 0, false},
+    /* Network interfaces, read only (if_nametoindex, if_indextoname, ...): a struct ifreq
+     * without pointers in it. */
+    {SIOCGIFNAME, sizeof(struct ifreq), true},
+    {SIOCGIFINDEX, sizeof(struct ifreq), true},
+    {SIOCGIFFLAGS, sizeof(struct ifreq), true},
+    {SIOCGIFADDR, sizeof(struct ifreq), true},
+    {SIOCGIFNETMASK, sizeof(struct ifreq), true},
+    {SIOCGIFBRDADDR, sizeof(struct ifreq), true},
+    {SIOCGIFHWADDR, sizeof(struct ifreq), true},
+    {SIOCGIFMTU, sizeof(struct ifreq), true},
 };
 
 int64_t vj_sys_ioctl(struct vj_proc *p, const uint64_t a[6])
