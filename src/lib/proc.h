@@ -76,6 +76,8 @@ struct vj_proc {
     uint64_t image_lo, image_hi; /* where the program and its interpreter are, for maps */
     uint64_t interp_lo, interp_hi;
     char *interp;                /* the interpreter's path, or NULL */
+    struct vj_file_map *file_maps; /* names of file mappings, for maps (procfs.c) */
+    size_t nfile_maps;
 
     pthread_mutex_t mm_lock;     /* the address space: vmas, brk, host mappings */
     pthread_mutex_t lock;        /* threads, dispositions, the end of the process */

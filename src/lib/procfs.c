@@ -42,8 +42,51 @@ int vj_procfs_init(struct vj_proc *p, const char *exe, char *const argv[], char 
     return p->exe && p->cmdline && p->environ ? 0 : -ENOMEM;
 }
 
+/* A file mapping's name: the most recent record that covers a range names it. */
+struct vj_file_map {
+    uint64_t start, end;
+    char *path;
+};
+
+#define MAX_FILE_MAPS 4096
+
+void vj_procfs_note_file(struct vj_proc *p, uint64_t start, uint64_t end, int fd)
+{
+    char link[64], path[PATH_MAX];
+    snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+    ssize_t n = readlink(link, path, sizeof path - 1);
+    if (n <= 0)
+        return;
+    path[n] = '\0';
+    if (p->nfile_maps == MAX_FILE_MAPS) { /* forget the oldest */
+        free(p->file_maps[0].path);
+        memmove(p->file_maps, p->file_maps + 1, (MAX_FILE_MAPS - 1) * sizeof *p->file_maps);
+        p->nfile_maps--;
+    }
+    if (p->file_maps == NULL &&
+        (p->file_maps = calloc(MAX_FILE_MAPS, sizeof *p->file_maps)) == NULL)
+        return;
+    char *copy = strdup(path);
+    if (copy == NULL)
+        return;
+    p->file_maps[p->nfile_maps++] = (struct vj_file_map){start, end, copy};
+}
+
+static const char *file_name(const struct vj_proc *p, const struct vj_vma *v)
+{
+    for (size_t i = p->nfile_maps; i-- > 0;)
+        if (p->file_maps[i].start <= v->start && v->end <= p->file_maps[i].end)
+            return p->file_maps[i].path;
+    return "";
+}
+
 void vj_procfs_fini(struct vj_proc *p)
 {
+    for (size_t i = 0; i < p->nfile_maps; i++)
+        free(p->file_maps[i].path);
+    free(p->file_maps);
+    p->file_maps = NULL;
+    p->nfile_maps = 0;
     free(p->exe);
     free(p->cmdline);
     free(p->environ);
@@ -133,7 +176,7 @@ static const char *vma_name(const struct vj_proc *p, const struct vj_vma *v)
         return p->exe;
     if (p->interp && v->start >= p->interp_lo && v->end <= p->interp_hi)
         return p->interp;
-    return "";
+    return v->kind == VJ_VMA_FILE ? file_name(p, v) : "";
 }
 
 /* /proc/self/maps of the guest, in the kernel's format. */

@@ -8,6 +8,10 @@
 /* Remember what /proc/self shows of the program: its path (made absolute), argv and envp. */
 int vj_procfs_init(struct vj_proc *p, const char *exe, char *const argv[], char *const envp[]);
 void vj_procfs_fini(struct vj_proc *p);
+/* Remember that [START, END) maps the file open as host descriptor FD, for maps.  Called
+ * under p->mm_lock. */
+void vj_procfs_note_file(struct vj_proc *p, uint64_t start, uint64_t end, int fd);
+
 /* PATH as the payload means it: its own /proc/self/exe (and /proc/PID/exe, ...) is its
  * program; any other path is returned unchanged. */
 const char *vj_procfs_path(struct vj_proc *p, const char *path);

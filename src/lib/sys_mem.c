@@ -3,6 +3,7 @@
 #include <sys/mman.h>
 
 #include "mm.h"
+#include "procfs.h"
 #include "syscall.h"
 #include "vmjail_abi.h"
 
@@ -22,6 +23,10 @@ int64_t vj_sys_mmap(struct vj_proc *p, const uint64_t a[6])
         return -EBADF;
     pthread_mutex_lock(&p->mm_lock);
     int64_t r = vj_mm_mmap(p, a[0], a[1], (int)a[2], flags, fd, a[5]);
+    if (r >= 0 && !(flags & MAP_ANONYMOUS))
+        vj_procfs_note_file(p, (uint64_t)r,
+                            ((uint64_t)r + a[1] + VJ_PAGE_SIZE - 1) & ~(uint64_t)(VJ_PAGE_SIZE - 1),
+                            fd);
     pthread_mutex_unlock(&p->mm_lock);
     return r;
 }
