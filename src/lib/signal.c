@@ -554,6 +554,23 @@ static bool interrupted(int64_t r)
 /* Take T's next signal to act on: default actions are taken here (a fatal one ends the
  * process).  Returns the signal number of a handler to run with its siginfo and action, 0 if
  * there is none, or -1 if the process ended. */
+/* Stop the whole monitor process by stop signal S, as the payload process stops: S takes its
+ * default action in the calling thread (the others block it for the signal thread). */
+static void stop_host(int s)
+{
+    struct sigaction dfl, old;
+    memset(&dfl, 0, sizeof dfl);
+    dfl.sa_handler = SIG_DFL;
+    sigaction(s, &dfl, &old);
+    sigset_t one, saved;
+    sigemptyset(&one);
+    sigaddset(&one, s);
+    pthread_sigmask(SIG_UNBLOCK, &one, &saved);
+    raise(s); /* returns after SIGCONT */
+    pthread_sigmask(SIG_SETMASK, &saved, NULL);
+    sigaction(s, &old, NULL);
+}
+
 static int get_signal(struct vj_proc *p, struct vj_thread *t, siginfo_t *info,
                       struct vj_ksigaction *ka)
 {
@@ -584,9 +601,10 @@ static int get_signal(struct vj_proc *p, struct vj_thread *t, siginfo_t *info,
         if (DEFAULT_IGNORED & VJ_SIGBIT(s))
             continue;
         if (STOP_SIGNALS & VJ_SIGBIT(s)) {
-            /* Stop: the whole host process stops until SIGCONT. */
+            /* Stop: the whole host process stops until SIGCONT, by the same signal, so that
+             * the parent's wait reports it (WSTOPSIG). */
             pthread_mutex_unlock(&p->lock);
-            kill(getpid(), SIGSTOP);
+            stop_host(s);
             pthread_mutex_lock(&p->lock);
             continue;
         }

@@ -1,6 +1,7 @@
 /* procs.c: processes: fork with a pipe to the parent, exit statuses and termination signals
  * seen by wait, exec of itself through /proc/self/exe, exec of a script, SIGKILL of a child,
- * a child whose thread ends before it, a failed exec (ENOENT), getppid in the child, waitid. */
+ * a child whose thread ends before it, job control (stop, continue), a failed exec (ENOENT),
+ * getppid in the child, waitid. */
 #include <errno.h>
 #include <pthread.h>
 #include <fcntl.h>
@@ -112,6 +113,28 @@ int main(int argc, char **argv)
     }
     waitpid(pid, &st, 0);
     show("child with a thread", st);
+    /* job control: a child stops (by SIGSTOP it raises, by SIGTSTP sent to it), the parent
+     * sees it stopped with that signal, continues or kills it */
+    if ((pid = fork()) == 0) {
+        raise(SIGSTOP);
+        _exit(4);
+    }
+    waitpid(pid, &st, WUNTRACED);
+    printf("stopped: %d by signal %d\n", WIFSTOPPED(st), WIFSTOPPED(st) ? WSTOPSIG(st) : 0);
+    kill(pid, SIGCONT);
+    while (waitpid(pid, &st, 0) == pid && !WIFEXITED(st) && !WIFSIGNALED(st))
+        ;
+    show("continued child", st);
+    if ((pid = fork()) == 0) {
+        for (;;)
+            pause();
+    }
+    kill(pid, SIGTSTP);
+    waitpid(pid, &st, WUNTRACED);
+    printf("stopped: %d by signal %d\n", WIFSTOPPED(st), WIFSTOPPED(st) ? WSTOPSIG(st) : 0);
+    kill(pid, SIGKILL);
+    waitpid(pid, &st, 0);
+    show("stopped child killed", st);
     /* a failed exec returns to the caller */
     errno = 0;
     execl("/nonexistent/program", "x", (char *)NULL);
