@@ -243,22 +243,26 @@ static int64_t fix_cloexec(int64_t fd, int flags)
     return fd;
 }
 
-int64_t vj_sys_open(struct vj_proc *p, const uint64_t a[6])
+/* open and openat: the payload's /proc/self entries, else the host.  The path is argument
+ * PATH_ARG and the flags the one after it. */
+static int64_t open_path(struct vj_proc *p, long nr, int path_arg, const uint64_t a[6])
 {
     char path[PATH_MAX];
-    enum entry e = guest_entry(p, a[0], path, sizeof path);
+    int flags = (int)a[path_arg + 1];
+    enum entry e = guest_entry(p, a[path_arg], path, sizeof path);
     if (e != E_NONE)
-        return fix_cloexec(open_entry(p, e, (int)a[1]), (int)a[1]);
-    return vj_syscall_pass(p, SYS_open, vj_syscall_lookup(SYS_open), a);
+        return fix_cloexec(open_entry(p, e, flags), flags);
+    return vj_syscall_pass(p, (uint64_t)nr, vj_syscall_lookup((uint64_t)nr), a);
+}
+
+int64_t vj_sys_open(struct vj_proc *p, const uint64_t a[6])
+{
+    return open_path(p, SYS_open, 0, a);
 }
 
 int64_t vj_sys_openat(struct vj_proc *p, const uint64_t a[6])
 {
-    char path[PATH_MAX];
-    enum entry e = guest_entry(p, a[1], path, sizeof path);
-    if (e != E_NONE)
-        return fix_cloexec(open_entry(p, e, (int)a[2]), (int)a[2]);
-    return vj_syscall_pass(p, SYS_openat, vj_syscall_lookup(SYS_openat), a);
+    return open_path(p, SYS_openat, 1, a);
 }
 
 static int64_t readlink_exe(struct vj_proc *p, uint64_t buf, uint64_t size)
@@ -271,18 +275,22 @@ static int64_t readlink_exe(struct vj_proc *p, uint64_t buf, uint64_t size)
     return vj_copy_to_guest(p, buf, p->exe, n) < 0 ? -EFAULT : (int64_t)n;
 }
 
-int64_t vj_sys_readlink(struct vj_proc *p, const uint64_t a[6])
+/* readlink and readlinkat: the payload's /proc/self/exe is its program, else the host.  The
+ * path is argument PATH_ARG, the buffer and its size the two after it. */
+static int64_t readlink_path(struct vj_proc *p, long nr, int path_arg, const uint64_t a[6])
 {
     char path[PATH_MAX];
-    if (guest_entry(p, a[0], path, sizeof path) == E_EXE)
-        return readlink_exe(p, a[1], a[2]);
-    return vj_syscall_pass(p, SYS_readlink, vj_syscall_lookup(SYS_readlink), a);
+    if (guest_entry(p, a[path_arg], path, sizeof path) == E_EXE)
+        return readlink_exe(p, a[path_arg + 1], a[path_arg + 2]);
+    return vj_syscall_pass(p, (uint64_t)nr, vj_syscall_lookup((uint64_t)nr), a);
+}
+
+int64_t vj_sys_readlink(struct vj_proc *p, const uint64_t a[6])
+{
+    return readlink_path(p, SYS_readlink, 0, a);
 }
 
 int64_t vj_sys_readlinkat(struct vj_proc *p, const uint64_t a[6])
 {
-    char path[PATH_MAX];
-    if (guest_entry(p, a[1], path, sizeof path) == E_EXE)
-        return readlink_exe(p, a[2], a[3]);
-    return vj_syscall_pass(p, SYS_readlinkat, vj_syscall_lookup(SYS_readlinkat), a);
+    return readlink_path(p, SYS_readlinkat, 1, a);
 }
