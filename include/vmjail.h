@@ -69,6 +69,12 @@ VMJAIL_PUBLIC int vmjail_config_set_cwd(vmjail_config *cfg, const char *dir, vmj
 /* Write an strace-style line for every syscall to FD (-1: off, the default). */
 VMJAIL_PUBLIC int vmjail_config_set_trace_fd(vmjail_config *cfg, int fd, vmjail_error **err);
 
+/* Confine the monitor itself with a seccomp filter, installed after the VM is built and
+ * before the payload's first instruction: it allows only the system calls the monitor
+ * serves or needs; any other fails with EPERM.  It stays on for the calling process (and
+ * the payload's forks): embedders call this in a process made for the run.  Off by default. */
+VMJAIL_PUBLIC int vmjail_config_set_seccomp(vmjail_config *cfg, int on, vmjail_error **err);
+
 /* ---- running --------------------------------------------------------------------------- */
 
 /* How a payload ended. */
@@ -83,6 +89,13 @@ struct vmjail_result {
  * not be started or the monitor failed. */
 VMJAIL_PUBLIC int vmjail_run(const vmjail_config *cfg, struct vmjail_result *result,
                              vmjail_error **err);
+
+/* Open /dev/kvm now and keep it open (close-on-exec, at a high descriptor number the payload
+ * cannot touch) for the rest of the process's life.  Runs open it on first need anyway; call
+ * this first when the process will lose access to /dev/kvm before it runs a payload (after
+ * pivot_root or chroot, under a device cgroup or a seccomp filter).  Returns the descriptor,
+ * or a negative value and an error. */
+VMJAIL_PUBLIC int vmjail_open_kvm(vmjail_error **err);
 
 /* Version string of the library. */
 VMJAIL_PUBLIC const char *vmjail_version(void);

@@ -2,6 +2,9 @@
 #ifndef VJ_CLI_H
 #define VJ_CLI_H
 
+#include <stdbool.h>
+#include <stdint.h>
+
 #include "vmjail.h"
 
 /* Exit codes of vmjail's own failures (a payload's exit status is passed on unchanged, and a
@@ -19,8 +22,47 @@ struct cli_command {
 int cmd_run(int argc, char **argv);
 int cmd_version(int argc, char **argv);
 int cmd_help(int argc, char **argv);
+/* The OCI runtime's commands (runc-compatible). */
+int cmd_create(int argc, char **argv);
+int cmd_start(int argc, char **argv);
+int cmd_state(int argc, char **argv);
+int cmd_kill(int argc, char **argv);
+int cmd_delete(int argc, char **argv);
+int cmd_oci_run(int argc, char **argv);
+int cmd_exec(int argc, char **argv);
+int cmd_ps(int argc, char **argv);
+int cmd_list(int argc, char **argv);
+int cmd_features(int argc, char **argv);
+int cmd_spec(int argc, char **argv);
+int cmd_pause(int argc, char **argv);
+int cmd_resume(int argc, char **argv);
+int cmd_unsupported(int argc, char **argv);
 
 extern const struct cli_command cli_commands[];
+
+/* The global options of the OCI runtime's command line (before the command). */
+struct cli_global {
+    const char *root;      /* --root: where container state lives (default /run/vmjail) */
+    int log_fd;            /* --log: errors are also written here (-1: none) */
+    bool log_json;         /* --log-format json */
+    bool root_given;       /* --root was on the command line */
+    bool systemd_cgroup;   /* --systemd-cgroup: accepted; cgroupfs behaviour */
+};
+extern struct cli_global cli_global;
+
+/* Parse the global options at the front of ARGV; returns how many arguments they took, or
+ * -1 after printing an error. */
+int cli_parse_global(int argc, char **argv);
+/* A signal given by name ("TERM", "SIGTERM") or number; 0 if it is neither. */
+int cli_parse_signal(const char *s);
+/* Parse "512M", "2G", "1073741824" into bytes; 0 if it is not a size. */
+uint64_t cli_parse_size(const char *s);
+/* The options of create and runc-style run; returns optind, -1 after an error, 0 after
+ * --help. */
+struct oci_create_opts;
+int cli_parse_create(int argc, char **argv, struct oci_create_opts *opts, bool with_run);
+/* Exactly one container id among the remaining arguments, or print an error and return NULL. */
+const char *cli_one_id(const char *cmd, int argc, char **argv, int optind_);
 
 /* Print "vmjail: MESSAGE" on one line to stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

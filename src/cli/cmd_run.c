@@ -12,7 +12,8 @@
 extern char **environ;
 
 static const char usage[] =
-    "usage: vmjail run [--memory SIZE] [--cwd DIR] [--env NAME=VALUE]... [--trace] [--]\n"
+    "usage: vmjail run [--memory SIZE] [--cwd DIR] [--env NAME=VALUE]... [--trace] [--seccomp]\n"
+    "                  [--]\n"
     "                  PROGRAM [ARG...]\n"
     "\n"
     "Runs PROGRAM (a path, or a name looked up in PATH), an x86-64 Linux executable (static or\n"
@@ -22,39 +23,43 @@ static const char usage[] =
     "  --cwd DIR         start the program in DIR\n"
     "  --env NAME=VALUE  add to (or replace in) the program's environment; repeatable\n"
     "  --trace           print every syscall of the program to stderr, strace-style\n"
+    "  --seccomp         confine the monitor itself with a seccomp filter that allows only\n"
+    "                    the system calls it serves or needs (always on in containers)\n"
     "\n"
     "Exit status: the program's, or 128+N if it was ended by signal N; 125 if vmjail\n"
     "failed, 126 if the program cannot be executed, 127 if it was not found.\n";
 
-/* Parse "512M", "2G", "1073741824" into bytes; 0 if it is not a size. */
-static uint64_t parse_size(const char *s)
+/* runc's `run ID` (an OCI bundle) or vmjail's `run PROGRAM`: the runc form is recognised by
+ * --root before the command or one of runc's run options before the first argument. */
+static bool is_oci_run(int argc, char **argv)
 {
-    char *end;
-    errno = 0;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (errno || end == s || s[0] == '-')
-        return 0;
-    unsigned shift = 0;
-    switch (*end) {
-    case 'k': case 'K': shift = 10; end++; break;
-    case 'm': case 'M': shift = 20; end++; break;
-    case 'g': case 'G': shift = 30; end++; break;
-    default: break;
+    static const char *const oci_opts[] = {"bundle", "b", "detach", "d", "pid-file",
+                                           "console-socket", "no-pivot", "no-new-keyring",
+                                           "preserve-fds", "keep", "no-subreaper", NULL};
+    if (cli_global.root_given)
+        return true;
+    for (int i = 1; i < argc && argv[i][0] == '-'; i++) {
+        if (strcmp(argv[i], "--") == 0)
+            break;
+        const char *a = argv[i] + (argv[i][1] == '-' ? 2 : 1);
+        size_t n = strcspn(a, "=");
+        for (const char *const *o = oci_opts; *o; o++)
+            if (strlen(*o) == n && strncmp(a, *o, n) == 0)
+                return true;
     }
-    if (*end == 'i' || *end == 'B')
-        end += (*end == 'i' && end[1] == 'B') ? 2 : 1;
-    if (*end != '\0' || v > (UINT64_MAX >> shift))
-        return 0;
-    return (uint64_t)v << shift;
+    return false;
 }
 
 int cmd_run(int argc, char **argv)
 {
+    if (is_oci_run(argc, argv))
+        return cmd_oci_run(argc, argv);
     static const struct option opts[] = {
         {"memory", required_argument, NULL, 'm'},
         {"cwd", required_argument, NULL, 'c'},
         {"env", required_argument, NULL, 'e'},
         {"trace", no_argument, NULL, 't'},
+        {"seccomp", no_argument, NULL, 's'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -68,10 +73,10 @@ int cmd_run(int argc, char **argv)
     opterr = 0;
     optind = 1;
     int c;
-    while ((c = getopt_long(argc, argv, "+m:c:e:th", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "+m:c:e:tsh", opts, NULL)) != -1) {
         switch (c) {
         case 'm': {
-            uint64_t size = parse_size(optarg);
+            uint64_t size = cli_parse_size(optarg);
             if (size == 0) {
                 cli_error("--memory: '%s' is not a size", optarg);
                 goto out;
@@ -107,6 +112,10 @@ int cmd_run(int argc, char **argv)
         }
         case 't':
             if (vmjail_config_set_trace_fd(cfg, STDERR_FILENO, &err) < 0)
+                goto fail;
+            break;
+        case 's':
+            if (vmjail_config_set_seccomp(cfg, 1, &err) < 0)
                 goto fail;
             break;
         case 'h':

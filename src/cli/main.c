@@ -2,15 +2,67 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "cli.h"
 
 const struct cli_command cli_commands[] = {
-    {"run", "run a program inside its own VM", cmd_run},
+    {"run", "run a program inside its own VM (or, runc-style, a container)", cmd_run},
+    {"create", "create a container from an OCI bundle, waiting before its first instruction",
+     cmd_create},
+    {"start", "start a created container", cmd_start},
+    {"state", "print the OCI state of a container", cmd_state},
+    {"kill", "send a signal to a container's process", cmd_kill},
+    {"delete", "delete a stopped (or, with --force, any) container", cmd_delete},
+    {"exec", "run another process, in its own VM, inside a container", cmd_exec},
+    {"ps", "list the processes of a container", cmd_ps},
+    {"list", "list the containers", cmd_list},
+    {"pause", "freeze every process of a container", cmd_pause},
+    {"resume", "thaw a paused container", cmd_resume},
+    {"features", "print what this runtime supports (JSON)", cmd_features},
+    {"spec", "write a default config.json", cmd_spec},
+    {"checkpoint", "(not supported)", cmd_unsupported},
+    {"restore", "(not supported)", cmd_unsupported},
     {"version", "print the version", cmd_version},
     {"help", "list the commands", cmd_help},
     {NULL, NULL, NULL},
 };
+
+/* The message to the --log file, as text or as runc's JSON lines. */
+static void log_error(const char *msg)
+{
+    if (cli_global.log_fd < 0)
+        return;
+    char line[2048], t[64];
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    struct tm tm;
+    gmtime_r(&ts.tv_sec, &tm);
+    strftime(t, sizeof t, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    if (cli_global.log_json) {
+        char esc[1200];
+        size_t j = 0;
+        for (const char *c = msg; *c && j < sizeof esc - 7; c++) {
+            if (*c == '"' || *c == '\\') {
+                esc[j++] = '\\';
+                esc[j++] = *c;
+            } else if ((unsigned char)*c < 0x20) {
+                j += (size_t)snprintf(esc + j, sizeof esc - j, "\\u%04x", *c);
+            } else {
+                esc[j++] = *c;
+            }
+        }
+        esc[j] = '\0';
+        snprintf(line, sizeof line, "{\"level\":\"error\",\"msg\":\"%s\",\"time\":\"%s\"}\n",
+                 esc, t);
+    } else {
+        snprintf(line, sizeof line, "time=\"%s\" level=error msg=\"%s\"\n", t, msg);
+    }
+    if (write(cli_global.log_fd, line, strlen(line)) < 0) {
+        /* nothing more to do: the message went to stderr too */
+    }
+}
 
 void cli_error(const char *fmt, ...)
 {
@@ -23,6 +75,7 @@ void cli_error(const char *fmt, ...)
         if (*c == '\n')
             *c = ' ';
     fprintf(stderr, "vmjail: %s\n", msg);
+    log_error(msg);
 }
 
 int cli_fail(vmjail_error *err)
@@ -47,10 +100,15 @@ int cmd_help(int argc, char **argv)
 {
     (void)argc;
     (void)argv;
-    printf("usage: vmjail COMMAND [OPTIONS] [ARGS]\n\ncommands:\n");
+    printf("usage: vmjail [GLOBAL OPTIONS] COMMAND [OPTIONS] [ARGS]\n\ncommands:\n");
     for (const struct cli_command *c = cli_commands; c->name; c++)
         printf("  %-10s %s\n", c->name, c->summary);
-    printf("\n'vmjail COMMAND --help' describes a command.\n");
+    printf("\nglobal options (for the OCI runtime's commands, as runc's):\n"
+           "  --root DIR          container state (default /run/vmjail)\n"
+           "  --log FILE          also write errors to FILE\n"
+           "  --log-format F      text (default) or json\n"
+           "  --systemd-cgroup    accepted; cgroups are managed through cgroupfs\n"
+           "\n'vmjail COMMAND --help' describes a command.\n");
     return 0;
 }
 
@@ -64,6 +122,11 @@ int cmd_version(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+    int g = cli_parse_global(argc, argv);
+    if (g < 0)
+        return EXIT_VMJAIL_ERROR;
+    argc -= g;
+    argv += g;
     if (argc < 2) {
         cli_error("no command given (try 'vmjail help')");
         return EXIT_VMJAIL_ERROR;

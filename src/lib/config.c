@@ -141,3 +141,11 @@ int vmjail_config_set_trace_fd(vmjail_config *c, int fd, vmjail_error **err)
     c->trace_fd = fd;
     return 0;
 }
+
+int vmjail_config_set_seccomp(vmjail_config *c, int on, vmjail_error **err)
+{
+    if (c == NULL)
+        return vj_error(err, VMJAIL_ERR_USAGE, 0, "no configuration");
+    c->seccomp = on != 0;
+    return 0;
+}

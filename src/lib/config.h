@@ -2,6 +2,7 @@
 #ifndef VJ_CONFIG_H
 #define VJ_CONFIG_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "vmjail.h"
@@ -13,6 +14,7 @@ struct vmjail_config {
     uint64_t memory;
     char *cwd;      /* or NULL */
     int trace_fd;   /* or -1 */
+    bool seccomp;   /* install the monitor's seccomp filter before the first instruction */
 };
 
 #endif

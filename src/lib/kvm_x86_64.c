@@ -22,7 +22,8 @@ int vj_kvm_fail(vmjail_error **err, const char *what)
     return vj_error(err, VMJAIL_ERR_INTERNAL, errno, "KVM: %s", what);
 }
 
-int vj_kvm_own_fd(struct vj_vm *vm, int fd)
+/* Move FD to a high number, out of the range the payload's own descriptors take. */
+static int move_fd_high(int fd)
 {
     struct rlimit rl;
     int floor = 1000;
@@ -33,8 +34,39 @@ int vj_kvm_own_fd(struct vj_vm *vm, int fd)
         close(fd);
         fd = hidden;
     }
-    if (fd < VJ_FD_BITMAP_BITS)
+    return fd;
+}
+
+static void mark_owned(struct vj_vm *vm, int fd)
+{
+    if (fd >= 0 && fd < VJ_FD_BITMAP_BITS)
         __atomic_or_fetch(&vm->owned_fds[fd / 64], 1ULL << (fd % 64), __ATOMIC_RELEASE);
+}
+
+int vj_kvm_own_fd(struct vj_vm *vm, int fd)
+{
+    fd = move_fd_high(fd);
+    mark_owned(vm, fd);
+    return fd;
+}
+
+/* /dev/kvm, opened once per process and kept: runs and forks after the caller lost access
+ * to /dev/kvm (pivot_root, a device cgroup, seccomp) still create VMs. */
+static int kvm_system_fd = -1;
+static pthread_mutex_t kvm_system_lock = PTHREAD_MUTEX_INITIALIZER;
+
+int vmjail_open_kvm(vmjail_error **err)
+{
+    pthread_mutex_lock(&kvm_system_lock);
+    int fd = kvm_system_fd;
+    if (fd < 0) {
+        fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+        if (fd >= 0)
+            kvm_system_fd = fd = move_fd_high(fd);
+    }
+    pthread_mutex_unlock(&kvm_system_lock);
+    if (fd < 0)
+        return vj_error(err, VMJAIL_ERR_INTERNAL, errno, "open /dev/kvm");
     return fd;
 }
 
@@ -140,11 +172,10 @@ int vj_vm_create(uint64_t mem_size, struct vj_vm **out, vmjail_error **err)
     vm->vm_fd = -1;
     pthread_mutex_init(&vm->lock, NULL);
     struct vj_vcpu *first = NULL;
-    int kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
-    if (kvm_fd < 0) {
-        vj_error(err, VMJAIL_ERR_INTERNAL, errno, "open /dev/kvm");
+    int kvm_fd = vmjail_open_kvm(err);
+    if (kvm_fd < 0)
         goto fail;
-    }
+    mark_owned(vm, kvm_fd);
     if (ioctl(kvm_fd, KVM_GET_API_VERSION, 0) != KVM_API_VERSION) {
         vj_error(err, VMJAIL_ERR_INTERNAL, 0, "KVM: unsupported API version");
         goto fail;
@@ -167,8 +198,6 @@ int vj_vm_create(uint64_t mem_size, struct vj_vm **out, vmjail_error **err)
     vm->vm_fd = vj_kvm_own_fd(vm, vm->vm_fd);
     if (setup_memory(vm, mem_size, err) < 0 || setup_cpuid(vm, kvm_fd, err) < 0)
         goto fail;
-    close(kvm_fd);
-    kvm_fd = -1;
     uint64_t pml4 = vj_cpu_build(vm->mon, vm->mon_gpa, mem_size, true);
     if (pml4 == 0) {
         vj_error(err, VMJAIL_ERR_INTERNAL, 0, "guest page tables do not fit");
@@ -182,8 +211,6 @@ int vj_vm_create(uint64_t mem_size, struct vj_vm **out, vmjail_error **err)
     *out = vm;
     return 0;
 fail:
-    if (kvm_fd >= 0)
-        close(kvm_fd);
     vj_vm_destroy(vm);
     return -1;
 }
@@ -265,11 +292,10 @@ int vj_vm_rebuild_in_child(struct vj_vm *vm, vmjail_error **err)
     disown_fd(vm, vm->vm_fd);
     close(vm->vm_fd);
     pthread_mutex_init(&vm->lock, NULL);
-    int kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+    int kvm_fd = vmjail_open_kvm(err);
     if (kvm_fd < 0)
-        return vj_error(err, VMJAIL_ERR_INTERNAL, errno, "open /dev/kvm");
+        return -1;
     vm->vm_fd = ioctl(kvm_fd, KVM_CREATE_VM, 0UL);
-    close(kvm_fd);
     if (vm->vm_fd < 0)
         return vj_kvm_fail(err, "create VM");
     vm->vm_fd = vj_kvm_own_fd(vm, vm->vm_fd);

@@ -13,6 +13,7 @@
 #include "mm.h"
 #include "proc.h"
 #include "process.h"
+#include "seccomp.h"
 #include "procfs.h"
 #include "syscall.h"
 #include "thread.h"
@@ -78,6 +79,8 @@ int vmjail_run(const vmjail_config *cfg, struct vmjail_result *result, vmjail_er
         vj_error(err, VMJAIL_ERR_INTERNAL, ENOMEM, "start the first thread");
         goto out;
     }
+    if (cfg->seccomp && vj_seccomp_install(err) < 0)
+        goto out;
     vj_thread_loop(first);
     vj_proc_join_threads(p);
     if (p->error) {

@@ -1,0 +1,425 @@
+/* cgroup.c: a container's cgroup: created with its resource limits, joined, listed, frozen
+ * and removed, on cgroup v2 and on cgroup v1 (one hierarchy per controller). */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <unistd.h>
+
+#include "error.h"
+#include "oci.h"
+
+#ifndef CGROUP2_SUPER_MAGIC
+#define CGROUP2_SUPER_MAGIC 0x63677270
+#endif
+
+/* Where the hierarchies are mounted; VMJAIL_CGROUP_ROOT overrides it (tests use a private
+ * cgroup2 mount). */
+static const char *cgroup_root(void)
+{
+    const char *r = getenv("VMJAIL_CGROUP_ROOT");
+    return r && r[0] ? r : "/sys/fs/cgroup";
+}
+
+static bool is_v2(void)
+{
+    struct statfs fs;
+    return statfs(cgroup_root(), &fs) == 0 && fs.f_type == CGROUP2_SUPER_MAGIC;
+}
+
+/* The v1 hierarchies a container joins (those this host has). */
+static const char *const v1_controllers[] = {
+    "memory", "cpu", "cpuacct", "pids", "freezer", "devices", "cpuset", "blkio",
+    "net_cls", "perf_event", "hugetlb", NULL,
+};
+
+static bool v1_has(const char *ctrl)
+{
+    char p[4096];
+    snprintf(p, sizeof p, "%s/%s", cgroup_root(), ctrl);
+    struct statfs fs;
+    return statfs(p, &fs) == 0 && fs.f_type != CGROUP2_SUPER_MAGIC;
+}
+
+/* PATH normalised: leading '/' removed; "slice:prefix:name" (systemd style) mapped to
+ * "slice/prefix-name.scope" as a cgroupfs manager would. */
+static void norm_path(const char *path, char *buf, size_t size)
+{
+    const char *c1 = strchr(path, ':');
+    const char *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+    if (c1 && c2 && path[0] != '/') {
+        snprintf(buf, size, "%.*s/%.*s-%s.scope", (int)(c1 - path), path, (int)(c2 - c1 - 1),
+                 c1 + 1, c2 + 1);
+    } else {
+        while (*path == '/')
+            path++;
+        snprintf(buf, size, "%s", path);
+    }
+}
+
+void oci_cgroup_default_path(const char *id, char *buf, size_t size)
+{
+    snprintf(buf, size, "/vmjail/%s", id);
+}
+
+static int write_value(const char *dir, const char *file, const char *value, bool optional,
+                       vmjail_error **err)
+{
+    char p[4200];
+    snprintf(p, sizeof p, "%s/%s", dir, file);
+    int fd = open(p, O_WRONLY | O_CLOEXEC);
+    if (fd < 0) {
+        if (optional && errno == ENOENT)
+            return 0;
+        return vj_error(err, VMJAIL_ERR_INTERNAL, errno, "cgroup: open %s", p);
+    }
+    ssize_t n = write(fd, value, strlen(value));
+    int e = errno;
+    close(fd);
+    if (n < 0)
+        return vj_error(err, VMJAIL_ERR_INTERNAL, e, "cgroup: write '%s' to %s", value, p);
+    return 0;
+}
+
+static void dir_of(const char *ctrl, const char *path, char *buf, size_t size)
+{
+    char rel[4096];
+    norm_path(path, rel, sizeof rel);
+    if (ctrl)
+        snprintf(buf, size, "%s/%s/%s", cgroup_root(), ctrl, rel);
+    else
+        snprintf(buf, size, "%s/%s", cgroup_root(), rel);
+}
+
+/* v1 cpuset: a new cgroup has empty cpus and mems; copy them down from its parents. */
+static int v1_cpuset_inherit(const char *dir, vmjail_error **err)
+{
+    char parent[8300], value[4096];
+    for (const char *const *f = (const char *const[]){"cpuset.cpus", "cpuset.mems", NULL}; *f;
+         f++) {
+        char cur[4200];
+        snprintf(cur, sizeof cur, "%s", dir);
+        /* Find the nearest ancestor with a value, then write it down the chain. */
+        char *slash = strrchr(cur, '/');
+        if (slash == NULL)
+            return 0;
+        *slash = '\0';
+        snprintf(parent, sizeof parent, "%s/%s", cur, *f);
+        char *v = oci_read_file(parent, NULL, NULL);
+        if (v == NULL)
+            return 0;
+        snprintf(value, sizeof value, "%s", v);
+        free(v);
+        if (value[0] == '\n' || value[0] == '\0') {
+            if (v1_cpuset_inherit(cur, err) < 0)
+                return -1;
+            v = oci_read_file(parent, NULL, NULL);
+            if (v == NULL)
+                return 0;
+            snprintf(value, sizeof value, "%s", v);
+            free(v);
+        }
+        char own[4200];
+        snprintf(own, sizeof own, "%s/%s", dir, *f);
+        char *mine = oci_read_file(own, NULL, NULL);
+        bool empty = mine == NULL || mine[0] == '\n' || mine[0] == '\0';
+        free(mine);
+        if (empty && write_value(dir, *f, value, true, err) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int apply_v1(const char *ctrl, const char *dir, const struct oci_resources *r,
+                    vmjail_error **err)
+{
+    char v[64];
+    if (strcmp(ctrl, "memory") == 0) {
+        if (r->memory_limit >= 0) {
+            snprintf(v, sizeof v, "%lld", (long long)r->memory_limit);
+            if (write_value(dir, "memory.limit_in_bytes", v, false, err) < 0)
+                return -1;
+        }
+        if (r->memory_reservation >= 0) {
+            snprintf(v, sizeof v, "%lld", (long long)r->memory_reservation);
+            if (write_value(dir, "memory.soft_limit_in_bytes", v, false, err) < 0)
+                return -1;
+        }
+        if (r->memory_swap >= 0 || r->memory_swap == -1) {
+            if (r->memory_swap > 0) {
+                snprintf(v, sizeof v, "%lld", (long long)r->memory_swap);
+                if (write_value(dir, "memory.memsw.limit_in_bytes", v, true, err) < 0)
+                    return -1;
+            }
+        }
+    } else if (strcmp(ctrl, "cpu") == 0) {
+        if (r->cpu_shares) {
+            snprintf(v, sizeof v, "%llu", (unsigned long long)r->cpu_shares);
+            if (write_value(dir, "cpu.shares", v, false, err) < 0)
+                return -1;
+        }
+        if (r->cpu_period) {
+            snprintf(v, sizeof v, "%llu", (unsigned long long)r->cpu_period);
+            if (write_value(dir, "cpu.cfs_period_us", v, false, err) < 0)
+                return -1;
+        }
+        if (r->cpu_quota > 0) {
+            snprintf(v, sizeof v, "%lld", (long long)r->cpu_quota);
+            if (write_value(dir, "cpu.cfs_quota_us", v, false, err) < 0)
+                return -1;
+        }
+    } else if (strcmp(ctrl, "pids") == 0) {
+        if (r->pids_limit != 0) {
+            if (r->pids_limit > 0)
+                snprintf(v, sizeof v, "%lld", (long long)r->pids_limit);
+            else
+                snprintf(v, sizeof v, "max");
+            if (write_value(dir, "pids.max", v, false, err) < 0)
+                return -1;
+        }
+    } else if (strcmp(ctrl, "cpuset") == 0) {
+        if (v1_cpuset_inherit(dir, err) < 0)
+            return -1;
+        if (r->cpuset_cpus && write_value(dir, "cpuset.cpus", r->cpuset_cpus, false, err) < 0)
+            return -1;
+        if (r->cpuset_mems && write_value(dir, "cpuset.mems", r->cpuset_mems, false, err) < 0)
+            return -1;
+    } else if (strcmp(ctrl, "devices") == 0 && r->n_devices) {
+        for (size_t i = 0; i < r->n_devices; i++) {
+            const struct oci_device_rule *d = &r->devices[i];
+            char rule[96], maj[24], min[24];
+            if (d->major < 0)
+                snprintf(maj, sizeof maj, "*");
+            else
+                snprintf(maj, sizeof maj, "%lld", (long long)d->major);
+            if (d->minor < 0)
+                snprintf(min, sizeof min, "*");
+            else
+                snprintf(min, sizeof min, "%lld", (long long)d->minor);
+            if (d->type == 'a')
+                snprintf(rule, sizeof rule, "a");
+            else
+                snprintf(rule, sizeof rule, "%c %s:%s %s", d->type, maj, min, d->access);
+            if (write_value(dir, d->allow ? "devices.allow" : "devices.deny", rule, false, err) < 0)
+                return -1;
+        }
+    }
+    return 0;
+}
+
+/* Turn the controllers on for the children of every ancestor of DIR (v2). */
+static void v2_enable_controllers(const char *dir)
+{
+    char cur[4200];
+    size_t rootlen = strlen(cgroup_root());
+    snprintf(cur, sizeof cur, "%s", dir);
+    for (char *p = cur + rootlen; (p = strchr(p, '/')) != NULL; p++) {
+        *p = '\0';
+        char *avail = NULL, path[4300];
+        snprintf(path, sizeof path, "%s/cgroup.controllers", cur);
+        avail = oci_read_file(path, NULL, NULL);
+        if (avail) {
+            char want[256] = "";
+            for (const char *const *c =
+                     (const char *const[]){"cpu", "memory", "pids", "cpuset", "io", NULL};
+                 *c; c++) {
+                const char *hit = strstr(avail, *c);
+                size_t n = strlen(*c);
+                if (hit && (hit[n] == ' ' || hit[n] == '\n' || hit[n] == '\0') &&
+                    (hit == avail || hit[-1] == ' ')) {
+                    strcat(want, want[0] ? " +" : "+");
+                    strcat(want, *c);
+                }
+            }
+            if (want[0])
+                write_value(cur, "cgroup.subtree_control", want, true, NULL);
+            free(avail);
+        }
+        *p = '/';
+    }
+}
+
+static int apply_v2(const char *dir, const struct oci_resources *r, vmjail_error **err)
+{
+    char v[64];
+    if (r->memory_limit >= 0) {
+        snprintf(v, sizeof v, "%lld", (long long)r->memory_limit);
+        if (write_value(dir, "memory.max", v, false, err) < 0)
+            return -1;
+    }
+    if (r->memory_reservation >= 0) {
+        snprintf(v, sizeof v, "%lld", (long long)r->memory_reservation);
+        if (write_value(dir, "memory.low", v, false, err) < 0)
+            return -1;
+    }
+    if (r->memory_swap > 0 && r->memory_limit >= 0 && r->memory_swap >= r->memory_limit) {
+        snprintf(v, sizeof v, "%lld", (long long)(r->memory_swap - r->memory_limit));
+        if (write_value(dir, "memory.swap.max", v, true, err) < 0)
+            return -1;
+    }
+    if (r->cpu_shares) { /* the conversion runc and crun use */
+        unsigned long long w = 1 + ((r->cpu_shares - 2) * 9999) / 262142;
+        snprintf(v, sizeof v, "%llu", w);
+        if (write_value(dir, "cpu.weight", v, false, err) < 0)
+            return -1;
+    }
+    if (r->cpu_quota > 0 || r->cpu_period) {
+        unsigned long long period = r->cpu_period ? r->cpu_period : 100000;
+        if (r->cpu_quota > 0)
+            snprintf(v, sizeof v, "%lld %llu", (long long)r->cpu_quota, period);
+        else
+            snprintf(v, sizeof v, "max %llu", period);
+        if (write_value(dir, "cpu.max", v, false, err) < 0)
+            return -1;
+    }
+    if (r->pids_limit != 0) {
+        if (r->pids_limit > 0)
+            snprintf(v, sizeof v, "%lld", (long long)r->pids_limit);
+        else
+            snprintf(v, sizeof v, "max");
+        if (write_value(dir, "pids.max", v, false, err) < 0)
+            return -1;
+    }
+    if (r->cpuset_cpus && write_value(dir, "cpuset.cpus", r->cpuset_cpus, false, err) < 0)
+        return -1;
+    if (r->cpuset_mems && write_value(dir, "cpuset.mems", r->cpuset_mems, false, err) < 0)
+        return -1;
+    return 0;
+}
+
+int oci_cgroup_create(const char *path, const struct oci_resources *res, vmjail_error **err)
+{
+    char dir[4200];
+    if (is_v2()) {
+        dir_of(NULL, path, dir, sizeof dir);
+        if (oci_mkdir_p(dir, 0755) < 0)
+            return vj_error(err, VMJAIL_ERR_INTERNAL, errno, "cgroup: create %s", dir);
+        v2_enable_controllers(dir);
+        return apply_v2(dir, res, err);
+    }
+    for (const char *const *c = v1_controllers; *c; c++) {
+        if (!v1_has(*c))
+            continue;
+        dir_of(*c, path, dir, sizeof dir);
+        if (oci_mkdir_p(dir, 0755) < 0)
+            return vj_error(err, VMJAIL_ERR_INTERNAL, errno, "cgroup: create %s", dir);
+        if (apply_v1(*c, dir, res, err) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+int oci_cgroup_enter(const char *path, pid_t pid, vmjail_error **err)
+{
+    char dir[4200], v[32];
+    snprintf(v, sizeof v, "%d", (int)pid);
+    if (is_v2()) {
+        dir_of(NULL, path, dir, sizeof dir);
+        return write_value(dir, "cgroup.procs", v, false, err);
+    }
+    for (const char *const *c = v1_controllers; *c; c++) {
+        if (!v1_has(*c))
+            continue;
+        dir_of(*c, path, dir, sizeof dir);
+        if (write_value(dir, "cgroup.procs", v, false, err) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+int oci_cgroup_pids(const char *path, pid_t **pids, vmjail_error **err)
+{
+    char dir[4200], file[4300];
+    dir_of(is_v2() ? NULL : "pids", path, dir, sizeof dir);
+    if (!is_v2() && !v1_has("pids"))
+        dir_of("memory", path, dir, sizeof dir);
+    snprintf(file, sizeof file, "%s/cgroup.procs", dir);
+    char *text = oci_read_file(file, NULL, err);
+    if (text == NULL)
+        return -1;
+    size_t n = 0, cap = 16;
+    pid_t *v = malloc(cap * sizeof *v);
+    for (char *s = text, *end; v && *s; s = end) {
+        long p = strtol(s, &end, 10);
+        if (end == s)
+            break;
+        if (n == cap) {
+            pid_t *b = realloc(v, cap * 2 * sizeof *v);
+            if (b == NULL)
+                break;
+            v = b;
+            cap *= 2;
+        }
+        v[n++] = (pid_t)p;
+    }
+    free(text);
+    if (v == NULL)
+        return vj_error(err, VMJAIL_ERR_INTERNAL, ENOMEM, "cgroup pids");
+    *pids = v;
+    return (int)n;
+}
+
+int oci_cgroup_freeze(const char *path, bool freeze, vmjail_error **err)
+{
+    char dir[4200];
+    if (is_v2()) {
+        dir_of(NULL, path, dir, sizeof dir);
+        if (write_value(dir, "cgroup.freeze", freeze ? "1" : "0", false, err) < 0)
+            return -1;
+    } else {
+        if (!v1_has("freezer"))
+            return vj_error(err, VMJAIL_ERR_INTERNAL, 0, "this host has no freezer cgroup");
+        dir_of("freezer", path, dir, sizeof dir);
+        if (write_value(dir, "freezer.state", freeze ? "FROZEN" : "THAWED", false, err) < 0)
+            return -1;
+    }
+    /* Wait until the state settles. */
+    for (int i = 0; i < 1000; i++) {
+        int f = oci_cgroup_frozen(path);
+        if (f == (freeze ? 1 : 0))
+            return 0;
+        usleep(1000);
+    }
+    return vj_error(err, VMJAIL_ERR_INTERNAL, 0, "cgroup: the container did not %s",
+                    freeze ? "freeze" : "thaw");
+}
+
+int oci_cgroup_frozen(const char *path)
+{
+    char dir[4200], file[4300];
+    bool v2 = is_v2();
+    dir_of(v2 ? NULL : "freezer", path, dir, sizeof dir);
+    snprintf(file, sizeof file, "%s/%s", dir, v2 ? "cgroup.events" : "freezer.state");
+    char *text = oci_read_file(file, NULL, NULL);
+    if (text == NULL)
+        return v2 || v1_has("freezer") ? -1 : 0;
+    int r = v2 ? strstr(text, "frozen 1") != NULL : strncmp(text, "FROZEN", 6) == 0;
+    free(text);
+    return r;
+}
+
+int oci_cgroup_destroy(const char *path, vmjail_error **err)
+{
+    char dir[4200];
+    int r = 0;
+    if (is_v2()) {
+        dir_of(NULL, path, dir, sizeof dir);
+        for (int i = 0; i < 100 && rmdir(dir) < 0 && errno == EBUSY; i++)
+            usleep(10000);
+        if (access(dir, F_OK) == 0)
+            r = vj_error(err, VMJAIL_ERR_INTERNAL, errno, "cgroup: remove %s", dir);
+        return r;
+    }
+    for (const char *const *c = v1_controllers; *c; c++) {
+        if (!v1_has(*c))
+            continue;
+        dir_of(*c, path, dir, sizeof dir);
+        for (int i = 0; i < 100 && rmdir(dir) < 0 && errno == EBUSY; i++)
+            usleep(10000);
+    }
+    return r;
+}
