@@ -189,6 +189,11 @@ static int apply_v1(const char *ctrl, const char *dir, const struct oci_resource
         if (r->cpuset_mems && write_value(dir, "cpuset.mems", r->cpuset_mems, false, err) < 0)
             return -1;
     } else if (strcmp(ctrl, "devices") == 0 && r->n_devices) {
+        /* The config's rules, then the devices every container gets (runc's list). */
+        static const char *const always[] = {
+            "c *:* m", "b *:* m", "c 1:3 rwm", "c 1:5 rwm", "c 1:7 rwm", "c 1:8 rwm",
+            "c 1:9 rwm", "c 5:0 rwm", "c 5:1 rwm", "c 5:2 rwm", "c 136:* rwm", "c 10:200 rwm",
+        };
         for (size_t i = 0; i < r->n_devices; i++) {
             const struct oci_device_rule *d = &r->devices[i];
             char rule[96], maj[24], min[24];
@@ -207,6 +212,9 @@ static int apply_v1(const char *ctrl, const char *dir, const struct oci_resource
             if (write_value(dir, d->allow ? "devices.allow" : "devices.deny", rule, false, err) < 0)
                 return -1;
         }
+        for (size_t i = 0; i < sizeof always / sizeof always[0]; i++)
+            if (write_value(dir, "devices.allow", always[i], false, err) < 0)
+                return -1;
     }
     return 0;
 }

@@ -41,8 +41,9 @@ static _Noreturn void container_main(int sync_fd, const struct oci_spec *spec,
     if (oci_sync_send(sync_fd, OCI_SYNC_HOOKS, 0, NULL) < 0 ||
         oci_sync_expect(sync_fd, OCI_SYNC_HOOKS_ACK, &m, &err) < 0)
         _exit(125);
-    if (oci_rootfs_enter(spec, opts->no_pivot, &err) < 0 || oci_rootfs_finish(spec, &err) < 0 ||
-        oci_apply_sysctl(spec, &err) < 0)
+    /* sysctls before the read-only paths (/proc/sys is usually one). */
+    if (oci_rootfs_enter(spec, opts->no_pivot, &err) < 0 || oci_apply_sysctl(spec, &err) < 0 ||
+        oci_rootfs_finish(spec, &err) < 0)
         oci_sync_fail(sync_fd, err);
     if (console_fd >= 0 && oci_console_setup(console_fd, &spec->process, &err) < 0)
         oci_sync_fail(sync_fd, err);

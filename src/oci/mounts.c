@@ -217,9 +217,33 @@ static int mount_cgroup(int root_fd, const char *dest, unsigned long flags, vmja
             continue;
         char starget[64];
         fd_path(sfd, starget, sizeof starget);
-        if (mount("cgroup", starget, "cgroup", flags, data) < 0 && r == 0)
-            r = vj_error(err, VMJAIL_ERR_INTERNAL, errno, "mount cgroup %s on %s", data, sub);
-        close(sfd);
+        if (mount("cgroup", starget, "cgroup", flags & ~MS_RDONLY, data) < 0) {
+            if (r == 0)
+                r = vj_error(err, VMJAIL_ERR_INTERNAL, errno, "mount cgroup %s on %s", data, sub);
+        } else {
+            /* The descriptor names the mount point; the new mount is reached by reopening. */
+            close(sfd);
+            sfd = open_in_root(root_fd, sub, false, false);
+            fd_path(sfd, starget, sizeof starget);
+            if (sfd >= 0 && strcmp(c2 + 1, "/") != 0) {
+                /* Not in a cgroup namespace: show the container its own cgroup, as runc
+                 * does, by binding that directory over the hierarchy's root. */
+                char own[4400];
+                snprintf(own, sizeof own, "%s%s", starget, c2 + 1);
+                if (mount(own, starget, NULL, MS_BIND, NULL) < 0 && r == 0)
+                    r = vj_error(err, VMJAIL_ERR_INTERNAL, errno, "bind cgroup %s on %s",
+                                 c2 + 1, sub);
+            }
+        }
+        if ((flags & MS_RDONLY) && r == 0 && sfd >= 0) {
+            close(sfd);
+            sfd = open_in_root(root_fd, sub, false, false);
+            fd_path(sfd, starget, sizeof starget);
+            mount(NULL, starget, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | (flags & ~MS_RDONLY),
+                  NULL);
+        }
+        if (sfd >= 0)
+            close(sfd);
         /* cpu,cpuacct is also reached as cpu and cpuacct. */
         if (strchr(dirname, ',')) {
             char names[256];
