@@ -29,7 +29,7 @@ CLI_SRCS := $(wildcard src/cli/*.c)
 OCI_SRCS := $(wildcard src/oci/*.c)
 OCI_OBJS := $(OCI_SRCS:%.c=$(BUILD)/%.o)
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o) $(LIB_ASM:%.S=$(BUILD)/%.o)
-CLI_OBJS := $(CLI_SRCS:%.c=$(BUILD)/%.o) $(OCI_OBJS)
+CLI_OBJS := $(CLI_SRCS:%.c=$(BUILD)/%.o)
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:%.c=$(BUILD)/%)
 
@@ -47,12 +47,17 @@ $(BUILD)/libvmjail.a: $(LIB_OBJS)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(BUILD)/vmjail: $(CLI_OBJS) $(BUILD)/libvmjail.a
-	$(CC) $(VJ_CFLAGS) $(CFLAGS) $(LDFLAGS) $(STATIC) -o $@ $(CLI_OBJS) $(BUILD)/libvmjail.a $(LDLIBS)
+# The OCI runtime component (src/oci): linked into the command and the unit tests.
+$(BUILD)/liboci.a: $(OCI_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
 
-$(BUILD)/tests/unit/%: tests/unit/%.c $(BUILD)/libvmjail.a tests/unit/tap.h
+$(BUILD)/vmjail: $(CLI_OBJS) $(BUILD)/liboci.a $(BUILD)/libvmjail.a
+	$(CC) $(VJ_CFLAGS) $(CFLAGS) $(LDFLAGS) $(STATIC) -o $@ $(CLI_OBJS) $(BUILD)/liboci.a $(BUILD)/libvmjail.a $(LDLIBS)
+
+$(BUILD)/tests/unit/%: tests/unit/%.c $(BUILD)/liboci.a $(BUILD)/libvmjail.a tests/unit/tap.h
 	@mkdir -p $(dir $@)
-	$(CC) $(VJ_CFLAGS) $(CFLAGS) $(LDFLAGS) -Itests/unit -o $@ $< $(BUILD)/libvmjail.a $(LDLIBS)
+	$(CC) $(VJ_CFLAGS) $(CFLAGS) $(LDFLAGS) -Itests/unit -o $@ $< $(BUILD)/liboci.a $(BUILD)/libvmjail.a $(LDLIBS)
 
 # ---- test payloads: each C file built four ways -------------------------------------------
 PAYLOAD_SRCS := $(wildcard tests/payloads/*.c)
