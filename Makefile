@@ -3,7 +3,7 @@
 #   make            build build/vmjail and build/libvmjail.a
 #   make demo       install what is needed, build, run the bundled demo inside VMs
 #   make check      install what is needed, build, run every test (unit + integration)
-#   make bench      run the benchmarks (bench/run), write docs/performance.md
+#   make bench      run the benchmarks (bench/run, bench/podman), write docs/performance*.md
 #   make CC=clang   any of the above with clang
 
 CC ?= gcc
@@ -126,6 +126,7 @@ compat: deps all
 bench: deps all
 	@./scripts/install-deps $$(cat bench/deps)
 	@./bench/run $(BUILD)
+	@./bench/podman $(BUILD)
 
 clean:
 	rm -rf build build-asan build-clang
