@@ -61,6 +61,9 @@ uint64_t cli_parse_size(const char *s);
  * --help. */
 struct oci_create_opts;
 int cli_parse_create(int argc, char **argv, struct oci_create_opts *opts, bool with_run);
+/* For the container commands: print ERR, free it, return 125 whatever its kind (126 and
+ * 127 are a payload's statuses, not an unknown container's). */
+int cli_fail_container(vmjail_error *err);
 /* Exactly one container id among the remaining arguments, or print an error and return NULL. */
 const char *cli_one_id(const char *cmd, int argc, char **argv, int optind_);
 

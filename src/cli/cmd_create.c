@@ -93,6 +93,6 @@ int cmd_create(int argc, char **argv)
         return EXIT_VMJAIL_ERROR;
     vmjail_error *err = NULL;
     if (oci_container_create(&opts, NULL, &err) < 0)
-        return cli_fail(err);
+        return cli_fail_container(err);
     return 0;
 }

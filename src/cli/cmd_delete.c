@@ -40,7 +40,7 @@ int cmd_delete(int argc, char **argv)
             vmjail_error_free(err);
             return 0;
         }
-        return cli_fail(err);
+        return cli_fail_container(err);
     }
     return 0;
 }

@@ -107,7 +107,7 @@ int cmd_exec(int argc, char **argv)
     vmjail_error *err = NULL;
     int status = 0;
     if (oci_container_exec(&o, &status, &err) < 0)
-        rc = cli_fail(err);
+        rc = cli_fail_container(err);
     else
         rc = o.detach ? 0 : status;
 out:

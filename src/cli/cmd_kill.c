@@ -42,6 +42,6 @@ int cmd_kill(int argc, char **argv)
     }
     vmjail_error *err = NULL;
     if (oci_container_kill(cli_global.root, argv[optind], sig, all, &err) < 0)
-        return cli_fail(err);
+        return cli_fail_container(err);
     return 0;
 }

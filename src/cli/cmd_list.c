@@ -37,7 +37,7 @@ int cmd_list(int argc, char **argv)
     vmjail_error *err = NULL;
     char **ids = oci_state_list(cli_global.root, &err);
     if (ids == NULL)
-        return cli_fail(err);
+        return cli_fail_container(err);
     json_object *arr = json_object_new_array();
     if (!json && !quiet)
         printf("%-24s %-8s %-10s %-40s %s\n", "ID", "PID", "STATUS", "BUNDLE", "CREATED");

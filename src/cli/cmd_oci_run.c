@@ -27,8 +27,8 @@ int cmd_oci_run(int argc, char **argv)
     vmjail_error *err = NULL;
     int status = 0;
     if (oci_container_create(&opts, &status, &err) < 0)
-        return cli_fail(err);
+        return cli_fail_container(err);
     if (!opts.foreground && oci_container_start(opts.root, opts.id, &err) < 0)
-        return cli_fail(err);
+        return cli_fail_container(err);
     return opts.foreground ? status : 0;
 }

@@ -17,6 +17,6 @@ int cmd_pause(int argc, char **argv)
     if (id == NULL)
         return EXIT_VMJAIL_ERROR;
     if (oci_container_pause(cli_global.root, id, true, &err) < 0)
-        return cli_fail(err);
+        return cli_fail_container(err);
     return 0;
 }

@@ -50,12 +50,12 @@ int cmd_ps(int argc, char **argv)
     vmjail_error *err = NULL;
     struct oci_state st;
     if (oci_state_open(cli_global.root, argv[optind], &st, &err) < 0)
-        return cli_fail(err);
+        return cli_fail_container(err);
     pid_t *pids = NULL;
     int n = oci_cgroup_pids(st.cgroup, &pids, &err);
     oci_state_close(&st);
     if (n < 0)
-        return cli_fail(err);
+        return cli_fail_container(err);
     if (json) {
         printf("[");
         for (int i = 0; i < n; i++)

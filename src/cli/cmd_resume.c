@@ -16,6 +16,6 @@ int cmd_resume(int argc, char **argv)
     if (id == NULL)
         return EXIT_VMJAIL_ERROR;
     if (oci_container_pause(cli_global.root, id, false, &err) < 0)
-        return cli_fail(err);
+        return cli_fail_container(err);
     return 0;
 }

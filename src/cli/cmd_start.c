@@ -17,6 +17,6 @@ int cmd_start(int argc, char **argv)
         return EXIT_VMJAIL_ERROR;
     vmjail_error *err = NULL;
     if (oci_container_start(cli_global.root, id, &err) < 0)
-        return cli_fail(err);
+        return cli_fail_container(err);
     return 0;
 }

@@ -19,7 +19,7 @@ int cmd_state(int argc, char **argv)
     vmjail_error *err = NULL;
     struct oci_state st;
     if (oci_state_open(cli_global.root, id, &st, &err) < 0)
-        return cli_fail(err);
+        return cli_fail_container(err);
     char *json = oci_state_json(&st);
     oci_state_close(&st);
     if (json == NULL) {

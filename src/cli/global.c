@@ -159,3 +159,10 @@ int cmd_unsupported(int argc, char **argv)
     cli_error("%s: not supported by vmjail", argv[0]);
     return EXIT_VMJAIL_ERROR;
 }
+
+int cli_fail_container(vmjail_error *err)
+{
+    cli_error("%s", vmjail_error_message(err));
+    vmjail_error_free(err);
+    return EXIT_VMJAIL_ERROR;
+}
