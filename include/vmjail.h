@@ -75,6 +75,11 @@ VMJAIL_PUBLIC int vmjail_config_set_trace_fd(vmjail_config *cfg, int fd, vmjail_
  * the payload's forks): embedders call this in a process made for the run.  Off by default. */
 VMJAIL_PUBLIC int vmjail_config_set_seccomp(vmjail_config *cfg, int on, vmjail_error **err);
 
+/* Install that filter on the calling process now, for good (the way a container runtime
+ * confines a process before it drops its privileges; then leave set_seccomp off).  It does not
+ * set no_new_privs where the process has CAP_SYS_ADMIN. */
+VMJAIL_PUBLIC int vmjail_confine_monitor(vmjail_error **err);
+
 /* ---- running --------------------------------------------------------------------------- */
 
 /* How a payload ended. */

@@ -116,7 +116,7 @@ int cmd_version(int argc, char **argv)
 {
     (void)argc;
     (void)argv;
-    printf("vmjail %s\n", vmjail_version());
+    printf("vmjail %s\nspec: 1.0.2\n", vmjail_version());
     return 0;
 }
 

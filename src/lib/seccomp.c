@@ -14,7 +14,7 @@
  * filter cannot say "itself" across forks, so they are allowed, still under the kernel's
  * ptrace access checks (and, in a container, only on the container's processes). */
 static const char *const monitor_calls[] = {
-    "process_vm_readv", "process_vm_writev",
+    "process_vm_readv", "process_vm_writev", "capset",
     "clone3", "rseq", "set_robust_list", "get_robust_list", "exit", "exit_group",
     "rt_sigreturn", "rt_sigtimedwait", "tgkill", "restart_syscall", "madvise", "mremap",
     "futex", "sched_yield", "getrandom", "timer_create", "timer_settime", "timer_delete",
@@ -35,10 +35,25 @@ int vj_seccomp_install(vmjail_error **err)
         if (nr != __NR_SCMP_ERROR)
             r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0);
     }
+    /* Load without setting no_new_privs where the kernel allows it (CAP_SYS_ADMIN), so that a
+     * container's noNewPrivileges stays its own choice; else no_new_privs is required. */
     if (r == 0)
+        r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
+    if (r == 0) {
         r = seccomp_load(ctx);
+        if (r == -EACCES || r == -EPERM) {
+            r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 1);
+            if (r == 0)
+                r = seccomp_load(ctx);
+        }
+    }
     seccomp_release(ctx);
     if (r < 0)
         return vj_error(err, VMJAIL_ERR_INTERNAL, -r, "install the seccomp filter");
     return 0;
+}
+
+int vmjail_confine_monitor(vmjail_error **err)
+{
+    return vj_seccomp_install(err);
 }

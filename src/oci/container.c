@@ -41,9 +41,18 @@ static _Noreturn void container_main(int sync_fd, const struct oci_spec *spec,
     if (oci_sync_send(sync_fd, OCI_SYNC_HOOKS, 0, NULL) < 0 ||
         oci_sync_expect(sync_fd, OCI_SYNC_HOOKS_ACK, &m, &err) < 0)
         _exit(125);
+    /* createContainer hooks: in the container's namespaces, before pivot_root. */
+    char *state_json = strdup(m.text);
+    if (state_json == NULL ||
+        oci_hooks_run(spec, OCI_HOOK_CREATE_CONTAINER, state_json, &err) < 0)
+        oci_sync_fail(sync_fd, err);
     /* sysctls before the read-only paths (/proc/sys is usually one). */
     if (oci_rootfs_enter(spec, opts->no_pivot, &err) < 0 || oci_apply_sysctl(spec, &err) < 0 ||
         oci_rootfs_finish(spec, &err) < 0)
+        oci_sync_fail(sync_fd, err);
+    /* The monitor's filter goes on while the process may still load it without
+     * no_new_privs; everything after this point is allowed by it. */
+    if (vmjail_confine_monitor(&err) < 0)
         oci_sync_fail(sync_fd, err);
     if (console_fd >= 0 && oci_console_setup(console_fd, &spec->process, &err) < 0)
         oci_sync_fail(sync_fd, err);
@@ -69,6 +78,12 @@ static _Noreturn void container_main(int sync_fd, const struct oci_spec *spec,
     for (int s = 1; s < 32; s++)
         if (s != SIGKILL && s != SIGSTOP)
             sigaction(s, &dfl, NULL);
+    /* startContainer hooks: in the container, before the payload's first instruction. */
+    if (oci_hooks_run(spec, OCI_HOOK_START_CONTAINER, state_json, &err) < 0) {
+        fprintf(stderr, "vmjail: %s\n", vmjail_error_message(err));
+        _exit(125);
+    }
+    free(state_json);
     const char *memory = NULL;
     for (size_t i = 0; i < spec->n_annotations; i++)
         if (strcmp(spec->annotations[i].key, "run.vmjail.memory") == 0)
@@ -287,10 +302,12 @@ int oci_container_create(const struct oci_create_opts *opts, int *status, vmjail
             int hr = json ? oci_hooks_run(spec, OCI_HOOK_PRESTART, json, err) : -1;
             if (hr == 0)
                 hr = oci_hooks_run(spec, OCI_HOOK_CREATE_RUNTIME, json, err);
-            free(json);
-            if (hr < 0)
+            if (hr < 0) {
+                free(json);
                 goto fail;
-            oci_sync_send(sync[0], OCI_SYNC_HOOKS_ACK, 0, NULL);
+            }
+            oci_sync_send(sync[0], OCI_SYNC_HOOKS_ACK, 0, json);
+            free(json);
         } else if (m.type == OCI_SYNC_READY) {
             break;
         }

@@ -209,6 +209,8 @@ int oci_container_exec(const struct oci_exec_opts *o, int *status, vmjail_error 
         oci_enter_namespaces(sync[1], fds, flags, n, 0);
         int keep[] = {sync[1], console_fd, vmjail_open_kvm(NULL)};
         oci_close_fds_from(3 + o->preserve_fds, keep, sizeof keep / sizeof keep[0]);
+        if (vmjail_confine_monitor(&cerr) < 0)
+            oci_sync_fail(sync[1], cerr);
         if (console_fd >= 0 && oci_console_setup(console_fd, &proc, &cerr) < 0)
             oci_sync_fail(sync[1], cerr);
         if (oci_process_apply(&proc, &cerr) < 0)

@@ -1,5 +1,6 @@
 /* payload.c: the last step of a container process: run its program in a VM in this process
- * and end as the program ended (by the same signal where the kernel lets us). */
+ * and end as the program ended (by the same signal where the kernel lets us).  The monitor's
+ * seccomp filter is already on (installed before the process dropped its privileges). */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -34,7 +35,6 @@ int oci_run_payload(const struct oci_process *proc, const char *memory_hint, vmj
         argc++;
     if (vmjail_config_set_env(cfg, proc->env, err) < 0 ||
         vmjail_config_set_program(cfg, proc->args[0], argc, proc->args, err) < 0 ||
-        vmjail_config_set_seccomp(cfg, 1, err) < 0 ||
         (memory_hint && vmjail_config_set_memory(cfg, parse_memory(memory_hint), err) < 0)) {
         vmjail_config_free(cfg);
         return -1;

@@ -43,15 +43,22 @@ int oci_apply_sysctl(const struct oci_spec *spec, vmjail_error **err)
     return 0;
 }
 
-static int apply_caps(const struct oci_caps *c, vmjail_error **err)
+/* The bounding set: needs CAP_SETPCAP, so it is done while still root. */
+static int drop_bounding(uint64_t keep, vmjail_error **err)
 {
-    /* The bounding set first (needs CAP_SETPCAP, which we still hold). */
     for (int cap = 0; cap <= CAP_LAST_CAP; cap++) {
-        if (c->bounding & (1ULL << cap))
+        if (keep & (1ULL << cap))
             continue;
         if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && errno != EINVAL)
             return vj_error(err, VMJAIL_ERR_INTERNAL, errno, "drop capability %d", cap);
     }
+    return 0;
+}
+
+/* Effective, permitted and inheritable (permitted kept across setuid by KEEPCAPS), then the
+ * ambient set. */
+static int set_caps(const struct oci_caps *c, vmjail_error **err)
+{
     cap_t caps = cap_init();
     if (caps == NULL)
         return vj_error(err, VMJAIL_ERR_INTERNAL, errno, "capabilities");
@@ -89,6 +96,8 @@ int oci_process_apply(const struct oci_process *p, vmjail_error **err)
         if (oci_write_file("/proc/self/oom_score_adj", v, err) < 0)
             return -1;
     }
+    if (p->caps.present && drop_bounding(p->caps.bounding, err) < 0)
+        return -1;
     /* Keep the permitted set across setuid; the configured sets are applied after. */
     if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
         return vj_error(err, VMJAIL_ERR_INTERNAL, errno, "keep capabilities");
@@ -98,7 +107,7 @@ int oci_process_apply(const struct oci_process *p, vmjail_error **err)
         return vj_error(err, VMJAIL_ERR_INTERNAL, errno, "setgid %u", p->gid);
     if (setresuid(p->uid, p->uid, p->uid) < 0)
         return vj_error(err, VMJAIL_ERR_INTERNAL, errno, "setuid %u", p->uid);
-    if (p->caps.present && apply_caps(&p->caps, err) < 0)
+    if (p->caps.present && set_caps(&p->caps, err) < 0)
         return -1;
     prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0);
     if (p->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)

@@ -13,7 +13,7 @@ enum oci_sync_type {
     OCI_SYNC_USERMAP_ACK, /* runtime -> child */
     OCI_SYNC_PID,         /* child -> runtime: the container process's pid (value) */
     OCI_SYNC_HOOKS,       /* container -> runtime: run prestart/createRuntime hooks now */
-    OCI_SYNC_HOOKS_ACK,   /* runtime -> container */
+    OCI_SYNC_HOOKS_ACK,   /* runtime -> container, with the state JSON */
     OCI_SYNC_READY,       /* container -> runtime: set up, waiting for start */
     OCI_SYNC_ERROR,       /* any -> runtime: failed; text is the message */
 };
@@ -21,7 +21,7 @@ enum oci_sync_type {
 struct oci_sync_msg {
     int type;
     int value;
-    char text[1024];
+    char text[16384]; /* an error message, or the state JSON for the container's hooks */
 };
 
 int oci_sync_send(int fd, int type, int value, const char *text);
