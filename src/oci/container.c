@@ -237,9 +237,9 @@ int oci_container_create(const struct oci_create_opts *opts, int *status, vmjail
         goto fail;
     if (plan_namespaces(spec, &plan, err) < 0)
         goto fail;
+    cgroup_made = true; /* a half-made cgroup is removed too */
     if (oci_cgroup_create(st.cgroup, &spec->resources, err) < 0)
         goto fail;
-    cgroup_made = true;
     if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sync) < 0) {
         vj_error(err, VMJAIL_ERR_INTERNAL, errno, "socketpair");
         goto fail;
