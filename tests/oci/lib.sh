@@ -72,7 +72,8 @@ oci_rootfs() {
 # unset, they get what this host needs for the runtime:
 #   crun on a cgroup v1 host with a cgroup2 mount at /sys/fs/cgroup/unified ("hybrid"):
 #       run through tests/oci/unshare-nounified (crun refuses hybrid hosts)
-#   runsc: --platform=ptrace (its kvm platform does not start here)
+#   runsc: --platform=ptrace (its kvm platform does not start here) --network=none (its
+#       own network stack refuses to start in the host's network namespace)
 oci_runtime_setup() {
     local rt=$1
     if [ "${rt#*/}" = "$rt" ]; then
@@ -92,7 +93,7 @@ oci_runtime_setup() {
     if [ -z "${OCI_RUNTIME_FLAGS+set}" ]; then
         OCI_RUNTIME_FLAGS=""
         if [ "$base" = runsc ]; then
-            OCI_RUNTIME_FLAGS="--platform=ptrace"
+            OCI_RUNTIME_FLAGS="--platform=ptrace --network=none"
         fi
     fi
     export OCI_RUNTIME OCI_RUNTIME_WRAP OCI_RUNTIME_FLAGS
