@@ -69,6 +69,11 @@ VMJAIL_PUBLIC int vmjail_config_set_cwd(vmjail_config *cfg, const char *dir, vmj
 /* Write an strace-style line for every syscall to FD (-1: off, the default). */
 VMJAIL_PUBLIC int vmjail_config_set_trace_fd(vmjail_config *cfg, int fd, vmjail_error **err);
 
+/* Show the payload's argv as the calling process's own command line (its /proc/PID/cmdline,
+ * what ps prints): written over the process's argv area, cut to fit.  Off by default; the
+ * vmjail command turns it on. */
+VMJAIL_PUBLIC int vmjail_config_set_proctitle(vmjail_config *cfg, int on, vmjail_error **err);
+
 /* Confine the monitor itself with a seccomp filter, installed after the VM is built and
  * before the payload's first instruction: it allows only the system calls the monitor
  * serves or needs; any other fails with EPERM.  It stays on for the calling process (and

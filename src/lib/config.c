@@ -149,3 +149,11 @@ int vmjail_config_set_seccomp(vmjail_config *c, int on, vmjail_error **err)
     c->seccomp = on != 0;
     return 0;
 }
+
+int vmjail_config_set_proctitle(vmjail_config *c, int on, vmjail_error **err)
+{
+    if (c == NULL)
+        return vj_error(err, VMJAIL_ERR_USAGE, 0, "no configuration");
+    c->proctitle = on != 0;
+    return 0;
+}

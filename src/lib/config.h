@@ -14,6 +14,7 @@ struct vmjail_config {
     uint64_t memory;
     char *cwd;      /* or NULL */
     int trace_fd;   /* or -1 */
+    bool proctitle; /* write the payload's argv over the caller's own argv area */
     bool seccomp;   /* install the monitor's seccomp filter before the first instruction */
 };
 

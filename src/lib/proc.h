@@ -73,6 +73,7 @@ struct vj_proc {
     char *exe;                   /* /proc/self/exe: the program's absolute path */
     char *cmdline, *environ;     /* /proc/self/cmdline and environ: NUL-separated */
     size_t cmdline_len, environ_len;
+    bool proctitle; /* show the payload's argv as the monitor's own command line */
     uint64_t image_lo, image_hi; /* where the program and its interpreter are, for maps */
     uint64_t interp_lo, interp_hi;
     char *interp;                /* the interpreter's path, or NULL */

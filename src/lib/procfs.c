@@ -38,6 +38,8 @@ int vj_procfs_init(struct vj_proc *p, const char *exe, char *const argv[], char 
     if (p->exe == NULL)
         p->exe = strdup(exe);
     p->cmdline = join(argv, &p->cmdline_len);
+    if (p->proctitle)
+        vj_proctitle_set(argv);
     p->environ = join(envp, &p->environ_len);
     return p->exe && p->cmdline && p->environ ? 0 : -ENOMEM;
 }
@@ -94,7 +96,7 @@ void vj_procfs_fini(struct vj_proc *p)
     p->exe = p->cmdline = p->environ = p->interp = NULL;
 }
 
-enum entry { E_NONE, E_EXE, E_MAPS, E_AUXV, E_CMDLINE, E_ENVIRON };
+enum entry { E_NONE, E_EXE, E_MAPS, E_AUXV, E_CMDLINE, E_ENVIRON, E_OTHER_CMDLINE };
 
 /* Which /proc entry of the payload itself PATH names, if any: /proc/self/X,
  * /proc/thread-self/X, /proc/PID/X and /proc/PID/task/TID/X for the payload's own pid. */
@@ -111,6 +113,9 @@ static enum entry entry_of(const char *path)
         r += 12;
     else if (strncmp(r, pid, strlen(pid)) == 0)
         r += strlen(pid);
+    else if (r[0] >= '1' && r[0] <= '9' && strspn(r, "0123456789") < 12 &&
+             strcmp(r + strspn(r, "0123456789"), "/cmdline") == 0)
+        return E_OTHER_CMDLINE; /* another process: another monitor shows its payload's argv */
     else
         return E_NONE;
     if (strncmp(r, "task/", 5) == 0) {
@@ -204,7 +209,25 @@ static int maps_fd(struct vj_proc *p)
     return fd;
 }
 
-static int64_t open_entry(struct vj_proc *p, enum entry e, int flags)
+/* /proc/PID/cmdline of another process: the host's, without the NUL padding a monitor's
+ * argv area has after its payload's argv (see proctitle.c). */
+static int64_t other_cmdline(const char *path)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -errno;
+    char buf[8192];
+    size_t len = 0;
+    ssize_t n;
+    while (len < sizeof buf && (n = read(fd, buf + len, sizeof buf - len)) > 0)
+        len += (size_t)n;
+    close(fd);
+    while (len > 1 && buf[len - 1] == '\0' && buf[len - 2] == '\0')
+        len--;
+    return memfd_with("cmdline", buf, len);
+}
+
+static int64_t open_entry(struct vj_proc *p, enum entry e, const char *path, int flags)
 {
     if ((flags & O_ACCMODE) != O_RDONLY)
         return -EACCES;
@@ -230,6 +253,8 @@ static int64_t open_entry(struct vj_proc *p, enum entry e, int flags)
         return memfd_with("cmdline", p->cmdline, p->cmdline_len);
     case E_ENVIRON:
         return memfd_with("environ", p->environ, p->environ_len);
+    case E_OTHER_CMDLINE:
+        return other_cmdline(path);
     default:
         return -ENOENT;
     }
@@ -251,7 +276,7 @@ static int64_t open_path(struct vj_proc *p, long nr, int path_arg, const uint64_
     int flags = (int)a[path_arg + 1];
     enum entry e = guest_entry(p, a[path_arg], path, sizeof path);
     if (e != E_NONE)
-        return fix_cloexec(open_entry(p, e, flags), flags);
+        return fix_cloexec(open_entry(p, e, path, flags), flags);
     return vj_syscall_pass(p, (uint64_t)nr, vj_syscall_lookup((uint64_t)nr), a);
 }
 

@@ -16,4 +16,8 @@ void vj_procfs_note_file(struct vj_proc *p, uint64_t start, uint64_t end, int fd
  * program; any other path is returned unchanged. */
 const char *vj_procfs_path(struct vj_proc *p, const char *path);
 
+/* Write ARGV over this process's own argv area (as /proc/PID/cmdline shows it), cut to fit
+ * and NUL-padded. */
+void vj_proctitle_set(char *const argv[]);
+
 #endif

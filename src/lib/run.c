@@ -65,6 +65,7 @@ int vmjail_run(const vmjail_config *cfg, struct vmjail_result *result, vmjail_er
             goto out;
         }
     }
+    p->proctitle = cfg->proctitle;
     if (vj_procfs_init(p, path, cfg->argv, cfg->envp) < 0) {
         vj_error(err, VMJAIL_ERR_INTERNAL, ENOMEM, "process information");
         goto out;

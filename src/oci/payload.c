@@ -34,6 +34,7 @@ int oci_run_payload(const struct oci_process *proc, const char *memory_hint, vmj
     while (proc->args[argc])
         argc++;
     if (vmjail_config_set_env(cfg, proc->env, err) < 0 ||
+        vmjail_config_set_proctitle(cfg, 1, err) < 0 ||
         vmjail_config_set_program(cfg, proc->args[0], argc, proc->args, err) < 0 ||
         (memory_hint && vmjail_config_set_memory(cfg, parse_memory(memory_hint), err) < 0)) {
         vmjail_config_free(cfg);
