@@ -93,7 +93,7 @@ payloads: $(PAYLOADS) $(GO_PAYLOADS)
 
 # ---- what a fresh Debian 12 machine needs ----------------------------------------------------
 DEPS := gcc make musl-tools busybox-static golang-go clang python3 perl sqlite3 \
-        libjson-c-dev libseccomp-dev libcap-dev
+        libjson-c-dev libseccomp-dev libcap-dev jq iproute2 util-linux runc podman containerd
 deps:
 	@./scripts/install-deps $(DEPS)
 
@@ -104,6 +104,12 @@ demo: deps all
 check: deps all payloads $(UNIT_BINS)
 	@./tests/run-unit $(UNIT_BINS)
 	@./tests/integration/run $(BUILD)
+	@$(MAKE) --no-print-directory check-oci
+
+# The OCI runtime: conformance cases (tests/oci/conformance), podman and containerd end to end,
+# and the cgroup v2 path, all against $(BUILD)/vmjail.
+check-oci: all
+	@./tests/oci/run-all $(BUILD)
 
 check-unit: all $(UNIT_BINS)
 	@./tests/run-unit $(UNIT_BINS)
@@ -133,4 +139,4 @@ clean:
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 
-.PHONY: all payloads deps demo check check-unit check-asan check-asan-unit bench compat clean
+.PHONY: all payloads deps demo check check-oci check-unit check-asan check-asan-unit bench compat clean
