@@ -124,7 +124,7 @@ check-asan-unit: deps
 check-asan: deps
 	VJ_SECCOMP=1 $(ASAN_MAKE) check
 
-# CPython's own test suite, natively and in vmjail (minutes): writes docs/compatibility.md.
+# CPython's own test suite, natively and in vmjail (minutes): writes docs/compatibility-cpython.md.
 compat: deps all
 	@./scripts/install-deps python3 libpython3.11-testsuite
 	@./tests/compat/cpython $(BUILD)
