@@ -11,6 +11,7 @@
 
 #define VJ_MAX_VCPUS 1024
 #define VJ_FD_BITMAP_BITS 65536 /* descriptors the ownership bitmap can name */
+#define VJ_MAX_CHUNKS 256        /* payload memory is given memory slots in this many pieces */
 
 struct vj_vcpu {
     struct vj_vm *vm;
@@ -32,6 +33,14 @@ struct vj_vm {
     uint8_t *mon;         /* the monitor region */
     uint64_t mon_gpa;
     enum vj_host_kind host_kind;
+    uint64_t pml4;        /* guest physical address of the page tables' root */
+
+    /* Memory slots cover only the chunks of payload memory the payload has mapped: KVM's
+     * per-slot arrays, their set-up and their teardown cost in proportion to a slot's size. */
+    pthread_mutex_t slot_lock;
+    unsigned chunk_shift;          /* a chunk is 1 << chunk_shift bytes, 2 MiB aligned */
+    uint64_t covered[VJ_MAX_CHUNKS / 64]; /* chunks with a slot and present page tables */
+    uint32_t nslots, max_slots;    /* slots in use (slot 0: the monitor region), allowed */
     struct kvm_sregs user_sregs;   /* every vCPU starts with these */
     struct kvm_cpuid2 *cpuid;      /* and this CPUID */
     uint64_t xcr0;

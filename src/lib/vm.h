@@ -54,6 +54,11 @@ int vj_vm_create(uint64_t mem_size, struct vj_vm **out, vmjail_error **err);
 /* In the child of a host fork(): replace the parent's VM, unusable here, by a new one over
  * the same (now copy-on-write) guest memory, with one fresh vCPU (vj_vm_first_vcpu). */
 int vj_vm_rebuild_in_child(struct vj_vm *vm, vmjail_error **err);
+/* Make guest memory [gpa, gpa + len) reachable by the guest (memory slots and page tables);
+ * the memory manager calls it before it maps a range.  Memory never covered stays unreachable:
+ * a payload access there faults as one to unmapped memory does.  Cheap once covered.  Returns
+ * 0 or a negative errno (-ENOMEM: out of memory slots).  A NULL VM covers nothing. */
+int vj_vm_cover(struct vj_vm *vm, uint64_t gpa, uint64_t len);
 /* Destroy the VM and every vCPU it has. */
 void vj_vm_destroy(struct vj_vm *vm);
 
