@@ -252,7 +252,7 @@ int vj_vm_create(uint64_t mem_size, struct vj_vm **out, vmjail_error **err)
     }
     vm->pml4 = pml4;
     vj_kvm_user_sregs(&vm->user_sregs, pml4);
-    if (vj_kvm_vcpu_new(vm, &first, err) < 0 || vj_kvm_probe_host(first, err) < 0)
+    if (vj_kvm_vcpu_new(vm, 0, 0, NULL, &first, err) < 0 || vj_kvm_probe_host(first, err) < 0)
         goto fail;
     /* Where syscall enters CPL0 the stub's OUT runs at CPL0: deny the port to CPL3 code. */
     vj_cpu_set_syscall_port(vm->mon, vm->host_kind == VJ_HOST_CPL3);
@@ -318,7 +318,7 @@ int vj_vcpu_get(struct vj_vm *vm, struct vj_vcpu **out, vmjail_error **err)
         *out = c;
         return 0;
     }
-    return vj_kvm_vcpu_new(vm, out, err);
+    return vj_kvm_vcpu_new(vm, 0, 0, NULL, out, err);
 }
 
 void vj_vcpu_put(struct vj_vcpu *c)
@@ -329,7 +329,8 @@ void vj_vcpu_put(struct vj_vcpu *c)
     pthread_mutex_unlock(&c->vm->lock);
 }
 
-int vj_vm_rebuild_in_child(struct vj_vm *vm, vmjail_error **err)
+int vj_vm_rebuild_in_child(struct vj_vm *vm, const struct vj_vcpu_snapshot *s,
+                           vmjail_error **err)
 {
     /* The parent's VM and vCPUs are unusable here (KVM ties them to the parent's address
      * space); their run areas are shared with the parent and must not be touched. */
@@ -356,5 +357,8 @@ int vj_vm_rebuild_in_child(struct vj_vm *vm, vmjail_error **err)
     if (register_monitor_slot(vm, err) < 0 || register_covered(vm, err) < 0)
         return -1;
     struct vj_vcpu *first;
-    return vj_kvm_vcpu_new(vm, &first, err);
+    if (vj_kvm_vcpu_new(vm, s->fs_base, s->gs_base, &s->fpu, &first, err) < 0)
+        return -1;
+    /* A fresh vCPU is at CPL3 in user mode: the synced registers alone resume the payload. */
+    return vj_vcpu_set_user_regs(first, &s->regs, err);
 }
