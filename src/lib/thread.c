@@ -325,7 +325,15 @@ void vj_proc_join_threads(struct vj_proc *p)
     while (!p->exited)
         pthread_cond_wait(&p->ended, &p->lock);
     size_t n = p->nthreads;
+    bool done = p->forked && p->error == NULL && n == 1;
     pthread_mutex_unlock(&p->lock);
+    if (done) {
+        /* A forked payload process of one thread: its host process ends here, and the host's
+         * exit stops the monitor's own threads; joining them would only delay the parent. */
+        if (p->trace_fd >= 0)
+            vj_trace_end(p);
+        vj_proc_exit_host(p);
+    }
     /* No thread is added once the process has ended. */
     for (size_t i = 1; i < n; i++)
         pthread_join(p->threads[i]->host, NULL);
