@@ -19,6 +19,7 @@
 #include "procfs.h"
 #include "signal.h"
 #include "syscall.h"
+#include "thread.h"
 #include "vmjail_abi.h"
 
 #define MAX_ARG_STRLEN (32 * VJ_PAGE_SIZE) /* one argument or variable, as Linux */
@@ -348,13 +349,8 @@ static int64_t do_exec(struct vj_proc *p, int dirfd, uint64_t path_gva, uint64_t
     vmjail_error *err = NULL;
     if (r == 0 && vj_program_prepare(path, p->mem_size, &pg, &err) < 0)
         r = exec_errno(err);
-    if (r == 0) {
-        pthread_mutex_lock(&p->lock);
-        bool alone = p->live == 1;
-        pthread_mutex_unlock(&p->lock);
-        if (!alone)
-            r = -EBUSY; /* exec from a process with other threads is not served yet */
-    }
+    if (r == 0 && vj_proc_kill_others(p) < 0)
+        r = -EINTR; /* this thread is ending: what it returns is never seen */
     if (r == 0 && replace_program(p, pg, path, &argv, &envp, &err) < 0) {
         /* Nothing left to return to: the payload dies, as Linux kills a process whose
          * exec fails after the point of no return. */

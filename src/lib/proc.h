@@ -39,6 +39,7 @@ struct vj_thread {
     pid_t tid;               /* its host thread id, which is the payload's tid */
     uint64_t clear_child_tid; /* set_tid_address / CLONE_CHILD_CLEARTID */
     bool exited;             /* the payload thread ended */
+    bool killed;             /* another thread's exec ends this one (under proc->lock) */
 
     /* Signals (signal.c); under proc->lock unless said otherwise. */
     uint64_t sigmask;        /* blocked signals */

@@ -158,10 +158,16 @@ static bool deliverable(struct vj_proc *p, struct vj_thread *t)
     return ((t->pending.set | p->shared_pending.set) & ~blocked_now(t)) != 0;
 }
 
+/* T is to stop running the payload: the process ended, or another thread's exec ends T. */
+static bool stopping(const struct vj_proc *p, const struct vj_thread *t)
+{
+    return p->exited || t->killed;
+}
+
 /* Set or clear T's flag: a signal it can take is pending, or the process ended. */
 static void recalc(struct vj_proc *p, struct vj_thread *t)
 {
-    __atomic_store_n(&t->sigflag, p->exited || deliverable(p, t), __ATOMIC_RELEASE);
+    __atomic_store_n(&t->sigflag, stopping(p, t) || deliverable(p, t), __ATOMIC_RELEASE);
 }
 
 static void wake_signal_thread(void)
@@ -431,7 +437,7 @@ void vj_signal_wait_deliverable(struct vj_thread *t)
     struct vj_proc *p = t->proc;
     pthread_mutex_lock(&p->lock);
     t->waiting = true;
-    while (!p->exited && !deliverable(p, t))
+    while (!stopping(p, t) && !deliverable(p, t))
         pthread_cond_wait(&p->sigcond, &p->lock);
     t->waiting = false;
     recalc(p, t);
@@ -463,7 +469,7 @@ int vj_signal_wait_set(struct vj_thread *t, uint64_t set, const struct timespec 
         retarget(p, set);
         t->waiting = true;
         bool timed_out = false;
-        while (!p->exited && !deliverable(p, t) && !timed_out)
+        while (!stopping(p, t) && !deliverable(p, t) && !timed_out)
             timed_out = (timeout ? pthread_cond_timedwait(&p->sigcond, &p->lock, &deadline)
                                  : pthread_cond_wait(&p->sigcond, &p->lock)) == ETIMEDOUT;
         t->waiting = false;
@@ -576,7 +582,7 @@ static int get_signal(struct vj_proc *p, struct vj_thread *t, siginfo_t *info,
 {
     pthread_mutex_lock(&p->lock);
     for (;;) {
-        if (p->exited) {
+        if (stopping(p, t)) {
             pthread_mutex_unlock(&p->lock);
             return -1;
         }
@@ -662,7 +668,7 @@ int vj_signal_deliver(struct vj_thread *t, const struct vj_stop *stop, int64_t r
         return 0;
     pthread_mutex_lock(&p->lock);
     t->need_kick = false;
-    bool ended = p->exited;
+    bool ended = stopping(p, t);
     pthread_mutex_unlock(&p->lock);
     if (ended)
         return -1;
