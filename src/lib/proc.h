@@ -78,6 +78,7 @@ struct vj_proc {
     uint64_t interp_lo, interp_hi;
     char *interp;                /* the interpreter's path, or NULL */
     struct vj_file_map *file_maps; /* names of file mappings, for maps (procfs.c) */
+    int published_fd;            /* exe, cmdline, environ for other monitors, or 0 (procfs.c) */
     size_t nfile_maps;
 
     pthread_mutex_t mm_lock;     /* the address space: vmas, brk, host mappings */
