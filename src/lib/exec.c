@@ -214,8 +214,10 @@ static int replace_program(struct vj_proc *p, struct vj_program *pg, const char 
     pthread_mutex_lock(&p->lock);
     for (int s = 1; s < VJ_NSIG; s++) {
         struct vj_ksigaction *ka = vj_sigaction(p, s);
-        if (ka->handler != VJ_SIG_DFL && ka->handler != VJ_SIG_IGN)
+        if (ka->handler != VJ_SIG_DFL && ka->handler != VJ_SIG_IGN) {
             memset(ka, 0, sizeof *ka);
+            vj_tty_signal_action(s, VJ_SIG_DFL);
+        }
     }
     vj_timers_free(); /* POSIX timers do not survive exec */
     t->ss_sp = t->ss_size = 0;

@@ -967,8 +967,9 @@ void vj_signal_thread_free(struct vj_thread *t)
 /* ---- host signals ------------------------------------------------------------------------- */
 
 /* The host signals the payload gets: every one a process can catch except those the monitor
- * raises itself on faults, SIGPIPE (the monitor takes EPIPE), SIGTTIN/SIGTTOU (the terminal
- * stops the whole monitor), the C library's internal ones and the kick. */
+ * raises itself on faults, SIGPIPE (the monitor takes EPIPE), SIGTTIN/SIGTTOU (whose host
+ * disposition and mask mirror the payload's: signal_tty.c), the C library's internal ones and
+ * the kick. */
 static sigset_t catch_set;
 static struct sigaction saved_actions[VJ_NSIG];
 static sigset_t saved_host_mask;
@@ -999,6 +1000,11 @@ static bool catchable(int s)
 static void on_host_signal(int s, siginfo_t *si, void *uc)
 {
     (void)si, (void)uc;
+    vj_host_signal_async(s);
+}
+
+void vj_host_signal_async(int s)
+{
     int saved = errno;
     __atomic_or_fetch(&async_bits, VJ_SIGBIT(s), __ATOMIC_RELEASE);
     wake_signal_thread();
@@ -1029,6 +1035,7 @@ void vj_host_signals_init(void)
         if (saved_actions[s].sa_handler == SIG_IGN)
             initial_ignored |= VJ_SIGBIT(s);
     }
+    initial_ignored |= vj_tty_signals_init();
 }
 
 void vj_host_sigchld(bool ignore, int flags)
@@ -1058,6 +1065,7 @@ void vj_host_signals_restore(void)
     for (int s = 1; s < VJ_NSIG; s++)
         if (catchable(s))
             sigaction(s, &saved_actions[s], NULL);
+    vj_tty_signals_restore();
     pthread_sigmask(SIG_SETMASK, &saved_host_mask, NULL);
 }
 

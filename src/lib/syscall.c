@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "procfs.h"
+#include "signal.h"
 #include "trace.h"
 
 #define TASK_SIZE_MAX 0x7ffffffff000ULL /* highest user address + 1 on Linux x86-64 */
@@ -201,13 +202,18 @@ static bool raises_sigpipe(const struct vj_syscall *sc)
 int64_t vj_syscall_dispatch(struct vj_proc *p, const struct vj_syscall *sc)
 {
     const struct vj_syscall_desc *d = vj_syscall_lookup(sc->nr);
+    struct vj_thread *t = vj_self;
     int64_t r;
+    if (t)
+        vj_tty_call_begin(t);
     if (d == NULL || d->serve == VJ_NOSYS)
         r = -ENOSYS;
     else if (d->fn)
         r = d->fn(p, sc->arg);
     else
         r = vj_syscall_pass(p, sc->nr, d, sc->arg);
+    if (t)
+        vj_tty_call_end(p);
     if (d && d->ret == VJ_RET_FD && r >= 0)
         r = vj_fd_vet(p, r);
     if (r == -EPIPE && raises_sigpipe(sc))
