@@ -22,11 +22,16 @@ int vj_kvm_fail(vmjail_error **err, const char *what)
     return vj_error(err, VMJAIL_ERR_INTERNAL, errno, "KVM: %s", what);
 }
 
+/* The monitor's descriptors go to the top 32 of the first 1024 (of fewer, if the limit is
+ * lower), where payloads seldom reach: not to the top of a high limit, which would make the
+ * descriptor table, copied at every fork and walked at every exit, that large. */
+#define OWN_FD_CEILING 1024
+
 int vj_kvm_own_fd(struct vj_vm *vm, int fd)
 {
     struct rlimit rl;
-    int floor = 1000;
-    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur > 64)
+    int floor = OWN_FD_CEILING - 32;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < OWN_FD_CEILING && rl.rlim_cur > 64)
         floor = (int)rl.rlim_cur - 32;
     int hidden = fcntl(fd, F_DUPFD_CLOEXEC, floor);
     if (hidden >= 0) {
