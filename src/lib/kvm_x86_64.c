@@ -292,11 +292,6 @@ void vj_vm_destroy(struct vj_vm *vm)
     free(vm);
 }
 
-int vj_vm_teardown_fd(const struct vj_vm *vm)
-{
-    return vm->vm_fd;
-}
-
 uint8_t *vj_vm_mem(const struct vj_vm *vm)
 {
     return vm->mem;

@@ -12,7 +12,6 @@
 
 #include "error.h"
 #include "process.h"
-#include "reaper.h"
 #include "signal.h"
 #include "syscall.h"
 #include "thread.h"
@@ -46,7 +45,6 @@ static int child(struct vj_proc *p, struct vj_thread *t, const struct vj_vcpu_sn
     pthread_mutex_init(&p->mm_lock, NULL);
     pthread_mutex_init(&p->lock, NULL);
     pthread_cond_init(&p->ended, NULL);
-    vj_reaper_after_fork_child(p->vm);
     keep_only(p, t);
     p->forked = true;
     if (vj_vm_rebuild_in_child(p->vm, s, err) < 0)
@@ -78,7 +76,6 @@ int64_t vj_proc_fork(struct vj_proc *p, uint64_t flags, uint64_t newsp, uint64_t
     if (flags & CLONE_SETTLS)
         s->fs_base = tls;
 
-    vj_reaper_before_fork(p->vm);
     /* Hold the address space and the thread list still across the fork, so that the child's
      * copy is consistent. */
     pthread_mutex_lock(&p->mm_lock);
@@ -126,9 +123,7 @@ int64_t vj_sys_vfork(struct vj_proc *p, const uint64_t a[6])
 void vj_proc_exit_host(struct vj_proc *p)
 {
     /* A forked payload process is a host process of its own: it ends as the payload ended,
-     * by the same signal if one ended it (without a core file of the monitor).  Its VM goes
-     * to the parent's monitor to be torn down there, after the parent has seen it end. */
-    vj_reaper_hand_over(p->vm);
+     * by the same signal if one ended it (without a core file of the monitor). */
     if (p->result.signaled) {
         struct rlimit none = {0, 0};
         setrlimit(RLIMIT_CORE, &none);

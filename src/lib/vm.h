@@ -62,8 +62,6 @@ int vj_vm_rebuild_in_child(struct vj_vm *vm, const struct vj_vcpu_snapshot *s,
  * a payload access there faults as one to unmapped memory does.  Cheap once covered.  Returns
  * 0 or a negative errno (-ENOMEM: out of memory slots).  A NULL VM covers nothing. */
 int vj_vm_cover(struct vj_vm *vm, uint64_t gpa, uint64_t len);
-/* The descriptor whose last close tears the VM down (the vCPUs' hold it only with it). */
-int vj_vm_teardown_fd(const struct vj_vm *vm);
 /* Destroy the VM and every vCPU it has. */
 void vj_vm_destroy(struct vj_vm *vm);
 
