@@ -104,6 +104,19 @@ static uint64_t pd_for(struct pt_alloc *a, uint64_t pml4, uint64_t va)
     return pdpt ? pt_child(a, pdpt, (va >> 30) & 511) : 0;
 }
 
+void vj_cpu_map_payload(uint8_t *mon, uint64_t mon_gpa, uint64_t pml4, uint64_t lo, uint64_t hi)
+{
+    struct pt_alloc a = {mon, mon_gpa, VJ_MON_PT_END, VJ_MON_PT_END}; /* walks, never allocates */
+    if (lo < VJ_GUEST_MIN)
+        lo = VJ_GUEST_MIN;
+    for (uint64_t va = lo & ~(uint64_t)(VJ_HUGE_PAGE_SIZE - 1); va < hi; va += VJ_HUGE_PAGE_SIZE) {
+        uint64_t pd = pd_for(&a, pml4, va);
+        if (pd != 0)
+            __atomic_store_n(pt_at(&a, pd) + ((va >> 21) & 511),
+                             va | PTE_P | PTE_W | PTE_U | PTE_PS, __ATOMIC_RELEASE);
+    }
+}
+
 uint64_t vj_cpu_build(uint8_t *mon, uint64_t mon_gpa, uint64_t mem_size, bool syscall_port_open)
 {
     memcpy(mon + VJ_MON_STUBS, vj_guest_stubs, (size_t)(vj_guest_stubs_end - vj_guest_stubs));
@@ -113,13 +126,11 @@ uint64_t vj_cpu_build(uint8_t *mon, uint64_t mon_gpa, uint64_t mem_size, bool sy
 
     struct pt_alloc a = {mon, mon_gpa, VJ_MON_PT, VJ_MON_PT_END};
     uint64_t pml4 = pt_new(&a);
-    /* Payload memory: identity-mapped 2 MiB user pages. */
-    for (uint64_t va = VJ_GUEST_MIN; va < mem_size; va += VJ_HUGE_PAGE_SIZE) {
-        uint64_t pd = pd_for(&a, pml4, va);
-        if (pd == 0)
+    /* Payload memory: the tables down to the page directories, whose 2 MiB entries stay not
+     * present until vj_cpu_map_payload. */
+    for (uint64_t va = VJ_GUEST_MIN; va < mem_size; va += 512 * VJ_HUGE_PAGE_SIZE)
+        if (pd_for(&a, pml4, va) == 0)
             return 0;
-        pt_at(&a, pd)[(va >> 21) & 511] = va | PTE_P | PTE_W | PTE_U | PTE_PS;
-    }
     /* Monitor region: 4 KiB pages.  The stub page is user read+execute; everything else is
      * supervisor-only and not executable. */
     uint64_t pd = pd_for(&a, pml4, VJ_MONITOR_VA);

@@ -7,18 +7,16 @@
 #include <stdint.h>
 
 /* Fill the monitor region MON (VJ_MONITOR_SIZE bytes, zeroed, at guest physical MON_GPA) and
- * build page tables that map payload memory [VJ_GUEST_MIN, mem_size) with 2 MiB user pages and
- * the monitor region at VJ_MONITOR_VA.  SYSCALL_PORT_OPEN lets CPL3 code OUT to the syscall
- * port (needed where syscall stays at CPL3).  Returns the guest physical address of the PML4,
- * or 0 if the tables do not fit. */
+ * build page tables that map the monitor region at VJ_MONITOR_VA and have room for payload
+ * memory [VJ_GUEST_MIN, mem_size) in 2 MiB user pages, none of them present yet.
+ * SYSCALL_PORT_OPEN lets CPL3 code OUT to the syscall port (needed where syscall stays at
+ * CPL3).  Returns the guest physical address of the PML4, or 0 if the tables do not fit. */
 uint64_t vj_cpu_build(uint8_t *mon, uint64_t mon_gpa, uint64_t mem_size, bool syscall_port_open);
 
-/* Make the 2 MiB page of payload memory containing VA present in the guest page tables whose
- * root is PML4 (a change from not present to present needs no TLB flush).  Returns true if it
- * was not present before.  Safe to call from several threads. */
-bool vj_cpu_commit_2m(uint8_t *mon, uint64_t mon_gpa, uint64_t pml4, uint64_t va);
-/* Is the 2 MiB page containing VA present? */
-bool vj_cpu_2m_present(uint8_t *mon, uint64_t mon_gpa, uint64_t pml4, uint64_t va);
+/* Make the 2 MiB pages of payload memory that overlap [lo, hi) present (identity-mapped, user,
+ * writable) in the page tables vj_cpu_build made with root PML4.  Entries only ever go from not
+ * present to present, which needs no TLB flush; safe while vCPUs run. */
+void vj_cpu_map_payload(uint8_t *mon, uint64_t mon_gpa, uint64_t pml4, uint64_t lo, uint64_t hi);
 
 /* Allow or deny CPL3 OUTs to the syscall port in the TSS I/O bitmap. */
 void vj_cpu_set_syscall_port(uint8_t *mon, bool open);

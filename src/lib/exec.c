@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -18,6 +19,7 @@
 #include "procfs.h"
 #include "signal.h"
 #include "syscall.h"
+#include "thread.h"
 #include "vmjail_abi.h"
 
 #define MAX_ARG_STRLEN (32 * VJ_PAGE_SIZE) /* one argument or variable, as Linux */
@@ -199,6 +201,11 @@ static int replace_program(struct vj_proc *p, struct vj_program *pg, const char 
     pthread_mutex_unlock(&p->mm_lock);
     if (r < 0)
         return vj_error(err, VMJAIL_ERR_INTERNAL, (int)-r, "exec: unmap the old program");
+    /* /proc/self/exe names the program's file, found before the descriptor an execveat
+     * named it by (/dev/fd/N) may close. */
+    vj_procfs_fini(p);
+    if (vj_procfs_init(p, path, argv->v, envp->v) < 0)
+        return vj_error(err, VMJAIL_ERR_INTERNAL, ENOMEM, "exec");
     int keep[2];
     vj_program_fds(pg, keep);
     close_on_exec(p, keep);
@@ -207,8 +214,10 @@ static int replace_program(struct vj_proc *p, struct vj_program *pg, const char 
     pthread_mutex_lock(&p->lock);
     for (int s = 1; s < VJ_NSIG; s++) {
         struct vj_ksigaction *ka = vj_sigaction(p, s);
-        if (ka->handler != VJ_SIG_DFL && ka->handler != VJ_SIG_IGN)
+        if (ka->handler != VJ_SIG_DFL && ka->handler != VJ_SIG_IGN) {
             memset(ka, 0, sizeof *ka);
+            vj_tty_signal_action(s, VJ_SIG_DFL);
+        }
     }
     vj_timers_free(); /* POSIX timers do not survive exec */
     t->ss_sp = t->ss_size = 0;
@@ -216,9 +225,6 @@ static int replace_program(struct vj_proc *p, struct vj_program *pg, const char 
     t->clear_child_tid = 0;
     pthread_mutex_unlock(&p->lock);
 
-    vj_procfs_fini(p);
-    if (vj_procfs_init(p, path, argv->v, envp->v) < 0)
-        return vj_error(err, VMJAIL_ERR_INTERNAL, ENOMEM, "exec");
     uint64_t entry, sp;
     if (vj_program_load(p, pg, argv->v, envp->v, &entry, &sp, err) < 0)
         return -1;
@@ -252,8 +258,57 @@ static int replace_program(struct vj_proc *p, struct vj_program *pg, const char 
     return 0;
 }
 
-static int64_t do_exec(struct vj_proc *p, uint64_t path_gva, uint64_t argv_gva,
-                       uint64_t envp_gva)
+/* A payload descriptor that execveat may start from: -EBADF if it is not one. */
+static int payload_fd(struct vj_proc *p, int fd)
+{
+    if (fd < 0 || vj_monitor_fd(p, fd) || fcntl(fd, F_GETFD) < 0)
+        return -EBADF;
+    return 0;
+}
+
+/* Rewrite execveat's (DIRFD, PATH, FLAGS) into the path execve would take, in PATH (PATH_MAX
+ * bytes): a path relative to a directory descriptor, or the descriptor itself with
+ * AT_EMPTY_PATH, becomes /dev/fd/N[/PATH], the name Linux gives the program (AT_EXECFN). */
+static int at_path(struct vj_proc *p, int dirfd, char *path, int flags)
+{
+    if (flags & ~(AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW))
+        return -EINVAL;
+    if (path[0] == '\0') {
+        if (!(flags & AT_EMPTY_PATH))
+            return -ENOENT;
+        if (dirfd == AT_FDCWD) {
+            strcpy(path, "."); /* the working directory: not executable */
+            return 0;
+        }
+        int r = payload_fd(p, dirfd);
+        if (r < 0)
+            return r;
+        snprintf(path, PATH_MAX, "/dev/fd/%d", dirfd);
+        return 0;
+    }
+    if (path[0] != '/' && dirfd != AT_FDCWD) {
+        int r = payload_fd(p, dirfd);
+        if (r < 0)
+            return r;
+        struct stat st;
+        if (fstat(dirfd, &st) < 0 || !S_ISDIR(st.st_mode))
+            return -ENOTDIR;
+        char *rel = strdup(path);
+        if (rel == NULL)
+            return -ENOMEM;
+        int n = snprintf(path, PATH_MAX, "/dev/fd/%d/%s", dirfd, rel);
+        free(rel);
+        if (n >= PATH_MAX)
+            return -ENAMETOOLONG;
+    }
+    struct stat st;
+    if ((flags & AT_SYMLINK_NOFOLLOW) && lstat(path, &st) == 0 && S_ISLNK(st.st_mode))
+        return -ELOOP;
+    return 0;
+}
+
+static int64_t do_exec(struct vj_proc *p, int dirfd, uint64_t path_gva, uint64_t argv_gva,
+                       uint64_t envp_gva, int flags)
 {
     char *path = malloc(PATH_MAX);
     if (path == NULL)
@@ -263,12 +318,14 @@ static int64_t do_exec(struct vj_proc *p, uint64_t path_gva, uint64_t argv_gva,
         free(path);
         return n;
     }
-    if (n == 0) {
+    int64_t r = dirfd == AT_FDCWD && flags == 0 ? (n == 0 ? -ENOENT : 0)
+                                                : at_path(p, dirfd, path, flags);
+    if (r < 0) {
         free(path);
-        return -ENOENT;
+        return r;
     }
     struct strv argv = {0}, envp = {0};
-    int64_t r = copy_strv(p, argv_gva, &argv);
+    r = copy_strv(p, argv_gva, &argv);
     if (r == 0)
         r = copy_strv(p, envp_gva, &envp);
     if (r == 0 && argv.bytes + envp.bytes > MAX_ARG_TOTAL)
@@ -294,13 +351,8 @@ static int64_t do_exec(struct vj_proc *p, uint64_t path_gva, uint64_t argv_gva,
     vmjail_error *err = NULL;
     if (r == 0 && vj_program_prepare(path, p->mem_size, &pg, &err) < 0)
         r = exec_errno(err);
-    if (r == 0) {
-        pthread_mutex_lock(&p->lock);
-        bool alone = p->live == 1;
-        pthread_mutex_unlock(&p->lock);
-        if (!alone)
-            r = -EBUSY; /* exec from a process with other threads is not served yet */
-    }
+    if (r == 0 && vj_proc_kill_others(p) < 0)
+        r = -EINTR; /* this thread is ending: what it returns is never seen */
     if (r == 0 && replace_program(p, pg, path, &argv, &envp, &err) < 0) {
         /* Nothing left to return to: the payload dies, as Linux kills a process whose
          * exec fails after the point of no return. */
@@ -317,14 +369,10 @@ static int64_t do_exec(struct vj_proc *p, uint64_t path_gva, uint64_t argv_gva,
 
 int64_t vj_sys_execve(struct vj_proc *p, const uint64_t a[6])
 {
-    return do_exec(p, a[0], a[1], a[2]);
+    return do_exec(p, AT_FDCWD, a[0], a[1], a[2], 0);
 }
 
 int64_t vj_sys_execveat(struct vj_proc *p, const uint64_t a[6])
 {
-    /* Paths relative to a directory descriptor and AT_EMPTY_PATH (fexecve) are not served
-     * yet: only what execve itself can name. */
-    if ((int)a[0] != AT_FDCWD || a[4] != 0)
-        return -ENOSYS;
-    return do_exec(p, a[1], a[2], a[3]);
+    return do_exec(p, (int)a[0], a[1], a[2], a[3], (int)a[4]);
 }

@@ -106,7 +106,10 @@ void vj_kvm_user_sregs(struct kvm_sregs *s, uint64_t pml4)
     s->apic_base = 0xfee00900; /* BSP, enabled: KVM's default */
 }
 
-static int setup_vcpu(struct vj_vcpu *c, vmjail_error **err)
+/* A new vCPU's state: each ioctl costs an exit to the outer hypervisor on a nested host, so
+ * there are as few as the API allows (a fork's child makes five). */
+static int setup_vcpu(struct vj_vcpu *c, uint64_t fs, uint64_t gs, const struct vj_fpu *fpu,
+                      vmjail_error **err)
 {
     struct vj_vm *vm = c->vm;
     if (ioctl(c->fd, KVM_SET_CPUID2, vm->cpuid) < 0)
@@ -118,14 +121,24 @@ static int setup_vcpu(struct vj_vcpu *c, vmjail_error **err)
     xcrs.xcrs[0].value = vm->xcr0;
     if (ioctl(c->fd, KVM_SET_XCRS, &xcrs) < 0)
         return vj_kvm_fail(err, "set XCR0");
-    struct kvm_sregs s;
-    if (ioctl(c->fd, KVM_GET_SREGS, &s) < 0)
-        return vj_kvm_fail(err, "get special registers");
+    /* A new vCPU has no pending interrupt; its APIC base is KVM's default for its id, known
+     * without asking for vCPU 0 once seen (a fork's child makes only vCPU 0). */
     struct kvm_sregs u = vm->user_sregs;
-    u.apic_base = s.apic_base;
-    memcpy(u.interrupt_bitmap, s.interrupt_bitmap, sizeof u.interrupt_bitmap);
+    if (c->id == 0 && vm->apic_base0 != 0) {
+        u.apic_base = vm->apic_base0;
+    } else {
+        struct kvm_sregs s;
+        if (ioctl(c->fd, KVM_GET_SREGS, &s) < 0)
+            return vj_kvm_fail(err, "get special registers");
+        u.apic_base = s.apic_base;
+        memcpy(u.interrupt_bitmap, s.interrupt_bitmap, sizeof u.interrupt_bitmap);
+        if (c->id == 0)
+            vm->apic_base0 = s.apic_base;
+    }
     if (ioctl(c->fd, KVM_SET_SREGS, &u) < 0)
         return vj_kvm_fail(err, "set special registers");
+    if (fpu && ioctl(c->fd, KVM_SET_XSAVE, fpu) < 0)
+        return vj_kvm_fail(err, "set FPU state");
 
     static const uint32_t idx[] = {MSR_STAR, MSR_LSTAR, MSR_CSTAR, MSR_SFMASK,
                                    MSR_FS_BASE, MSR_GS_BASE, MSR_KERNEL_GS_BASE};
@@ -133,13 +146,14 @@ static int setup_vcpu(struct vj_vcpu *c, vmjail_error **err)
         ((uint64_t)(VJ_SEL_USER_CS32 & ~3) << 48) | ((uint64_t)VJ_SEL_KERNEL_CS << 32),
         VJ_GVA_STUB(VJ_STUB_SYSCALL),
         VJ_GVA_STUB(VJ_STUB_SYSCALL + 5), /* 32-bit syscall: lands on ud2 */
-        VJ_SYSCALL_FMASK, 0, 0, 0};
+        VJ_SYSCALL_FMASK, fs, gs, 0};
     if (msr_access(c, KVM_SET_MSRS, idx, val, 7) < 0)
         return vj_kvm_fail(err, "set syscall MSRs");
     return 0;
 }
 
-int vj_kvm_vcpu_new(struct vj_vm *vm, struct vj_vcpu **out, vmjail_error **err)
+int vj_kvm_vcpu_new(struct vj_vm *vm, uint64_t fs, uint64_t gs, const struct vj_fpu *fpu,
+                    struct vj_vcpu **out, vmjail_error **err)
 {
     struct vj_vcpu *c = calloc(1, sizeof *c);
     if (c == NULL)
@@ -166,7 +180,7 @@ int vj_kvm_vcpu_new(struct vj_vm *vm, struct vj_vcpu **out, vmjail_error **err)
         c->run = NULL;
         return vj_kvm_fail(err, "map the vCPU run area");
     }
-    if (setup_vcpu(c, err) < 0)
+    if (setup_vcpu(c, fs, gs, fpu, err) < 0)
         return -1;
     c->run->kvm_valid_regs = KVM_SYNC_X86_REGS;
     *out = c;
@@ -444,6 +458,21 @@ int vj_vcpu_set_tls_base(struct vj_vcpu *c, bool gs, uint64_t base, vmjail_error
     uint32_t idx = gs ? MSR_GS_BASE : MSR_FS_BASE;
     if (msr_access(c, KVM_SET_MSRS, &idx, &base, 1) < 0)
         return vj_kvm_fail(err, "set TLS base");
+    return 0;
+}
+
+int vj_vcpu_snapshot(struct vj_vcpu *c, struct vj_vcpu_snapshot *s, vmjail_error **err)
+{
+    if (!vj_vcpu_get_user_regs(c, &s->regs))
+        return vj_error(err, VMJAIL_ERR_INTERNAL, EAGAIN, "no user context");
+    static const uint32_t idx[2] = {MSR_FS_BASE, MSR_GS_BASE};
+    uint64_t val[2] = {0, 0};
+    if (vj_vcpu_get_fpu(c, &s->fpu, err) < 0)
+        return -1;
+    if (msr_access(c, KVM_GET_MSRS, idx, val, 2) < 0)
+        return vj_kvm_fail(err, "get TLS bases");
+    s->fs_base = val[0];
+    s->gs_base = val[1];
     return 0;
 }
 

@@ -22,12 +22,16 @@ int vj_kvm_fail(vmjail_error **err, const char *what)
     return vj_error(err, VMJAIL_ERR_INTERNAL, errno, "KVM: %s", what);
 }
 
-/* Move FD to a high number, out of the range the payload's own descriptors take. */
+/* The monitor's descriptors go to the top 32 of the first 1024 (of fewer, if the limit is
+ * lower), where payloads seldom reach: not to the top of a high limit, which would make the
+ * descriptor table, copied at every fork and walked at every exit, that large. */
+#define OWN_FD_CEILING 1024
+
 static int move_fd_high(int fd)
 {
     struct rlimit rl;
-    int floor = 1000;
-    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur > 64)
+    int floor = OWN_FD_CEILING - 32;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < OWN_FD_CEILING && rl.rlim_cur > 64)
         floor = (int)rl.rlim_cur - 32;
     int hidden = fcntl(fd, F_DUPFD_CLOEXEC, floor);
     if (hidden >= 0) {
@@ -97,7 +101,7 @@ int vj_vm_fds(const struct vj_vm *vm, int *fds, int max)
     return n;
 }
 
-static int register_slots(struct vj_vm *vm, vmjail_error **err);
+static int register_monitor_slot(struct vj_vm *vm, vmjail_error **err);
 
 static int setup_memory(struct vj_vm *vm, uint64_t mem_size, vmjail_error **err)
 {
@@ -122,21 +126,94 @@ static int setup_memory(struct vj_vm *vm, uint64_t mem_size, vmjail_error **err)
         return vj_error(err, VMJAIL_ERR_INTERNAL, errno, "allocate the monitor region");
     }
     vm->mon_gpa = mem_size;
-    return register_slots(vm, err);
+    /* Chunks of at least 16 MiB, and at most VJ_MAX_CHUNKS of them. */
+    vm->chunk_shift = 24;
+    while ((mem_size - 1) >> vm->chunk_shift >= VJ_MAX_CHUNKS)
+        vm->chunk_shift++;
+    return register_monitor_slot(vm, err);
 }
 
-/* Give the VM its two memory slots: payload memory and the monitor region. */
-static int register_slots(struct vj_vm *vm, vmjail_error **err)
+/* Memory slot 0: the monitor region. */
+static int register_monitor_slot(struct vj_vm *vm, vmjail_error **err)
 {
-    struct kvm_userspace_memory_region slots[2] = {
-        {.slot = 0, .guest_phys_addr = 0, .memory_size = vm->mem_size,
-         .userspace_addr = (uint64_t)(uintptr_t)vm->mem},
-        {.slot = 1, .guest_phys_addr = vm->mon_gpa, .memory_size = VJ_MONITOR_SIZE,
-         .userspace_addr = (uint64_t)(uintptr_t)vm->mon},
-    };
-    for (int i = 0; i < 2; i++)
-        if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &slots[i]) < 0)
+    struct kvm_userspace_memory_region r = {
+        .slot = 0, .guest_phys_addr = vm->mon_gpa, .memory_size = VJ_MONITOR_SIZE,
+        .userspace_addr = (uint64_t)(uintptr_t)vm->mon};
+    if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &r) < 0)
+        return vj_kvm_fail(err, "set memory region");
+    vm->nslots = 1;
+    return 0;
+}
+
+static bool chunk_covered(const struct vj_vm *vm, uint64_t i)
+{
+    return vm->covered[i / 64] & (1ULL << (i % 64));
+}
+
+/* Give chunks [first, last] of payload memory one memory slot.  Under slot_lock. */
+static int add_slot(struct vj_vm *vm, uint64_t first, uint64_t last)
+{
+    uint64_t lo = first << vm->chunk_shift, hi = (last + 1) << vm->chunk_shift;
+    if (hi > vm->mem_size)
+        hi = vm->mem_size;
+    if (vm->nslots >= vm->max_slots) {
+        errno = ENOMEM;
+        return -1;
+    }
+    struct kvm_userspace_memory_region r = {
+        .slot = vm->nslots, .guest_phys_addr = lo, .memory_size = hi - lo,
+        .userspace_addr = (uint64_t)(uintptr_t)(vm->mem + lo)};
+    if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &r) < 0)
+        return -1;
+    vm->nslots++;
+    return 0;
+}
+
+int vj_vm_cover(struct vj_vm *vm, uint64_t gpa, uint64_t len)
+{
+    if (vm == NULL || len == 0)
+        return 0;
+    if (gpa >= vm->mem_size || len > vm->mem_size - gpa)
+        return -EINVAL;
+    uint64_t first = gpa >> vm->chunk_shift, last = (gpa + len - 1) >> vm->chunk_shift;
+    int r = 0;
+    pthread_mutex_lock(&vm->slot_lock);
+    for (uint64_t i = first; i <= last && r == 0; i++) {
+        if (chunk_covered(vm, i))
+            continue;
+        uint64_t j = i; /* one slot for a run of uncovered chunks */
+        while (j < last && !chunk_covered(vm, j + 1))
+            j++;
+        if (add_slot(vm, i, j) < 0) {
+            r = -errno;
+            break;
+        }
+        /* The slot first, then the page tables: the guest never reaches memory without one. */
+        vj_cpu_map_payload(vm->mon, vm->mon_gpa, vm->pml4, i << vm->chunk_shift,
+                           (j + 1) << vm->chunk_shift);
+        for (uint64_t k = i; k <= j; k++)
+            vm->covered[k / 64] |= 1ULL << (k % 64);
+        i = j;
+    }
+    pthread_mutex_unlock(&vm->slot_lock);
+    return r;
+}
+
+/* In a fork's child: slots again for what the parent covered, a run of chunks per slot (the
+ * page tables, copied with the monitor region, already map them). */
+static int register_covered(struct vj_vm *vm, vmjail_error **err)
+{
+    uint64_t n = ((vm->mem_size - 1) >> vm->chunk_shift) + 1;
+    for (uint64_t i = 0; i < n; i++) {
+        if (!chunk_covered(vm, i))
+            continue;
+        uint64_t j = i;
+        while (j + 1 < n && chunk_covered(vm, j + 1))
+            j++;
+        if (add_slot(vm, i, j) < 0)
             return vj_kvm_fail(err, "set memory region");
+        i = j;
+    }
     return 0;
 }
 
@@ -171,6 +248,7 @@ int vj_vm_create(uint64_t mem_size, struct vj_vm **out, vmjail_error **err)
         return vj_error(err, VMJAIL_ERR_INTERNAL, ENOMEM, "allocate the VM");
     vm->vm_fd = -1;
     pthread_mutex_init(&vm->lock, NULL);
+    pthread_mutex_init(&vm->slot_lock, NULL);
     struct vj_vcpu *first = NULL;
     int kvm_fd = vmjail_open_kvm(err);
     if (kvm_fd < 0)
@@ -196,6 +274,8 @@ int vj_vm_create(uint64_t mem_size, struct vj_vm **out, vmjail_error **err)
         goto fail;
     }
     vm->vm_fd = vj_kvm_own_fd(vm, vm->vm_fd);
+    int nslots = ioctl(kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_NR_MEMSLOTS);
+    vm->max_slots = nslots > 0 ? (uint32_t)nslots : 32; /* the API's documented minimum */
     if (setup_memory(vm, mem_size, err) < 0 || setup_cpuid(vm, kvm_fd, err) < 0)
         goto fail;
     uint64_t pml4 = vj_cpu_build(vm->mon, vm->mon_gpa, mem_size, true);
@@ -203,8 +283,9 @@ int vj_vm_create(uint64_t mem_size, struct vj_vm **out, vmjail_error **err)
         vj_error(err, VMJAIL_ERR_INTERNAL, 0, "guest page tables do not fit");
         goto fail;
     }
+    vm->pml4 = pml4;
     vj_kvm_user_sregs(&vm->user_sregs, pml4);
-    if (vj_kvm_vcpu_new(vm, &first, err) < 0 || vj_kvm_probe_host(first, err) < 0)
+    if (vj_kvm_vcpu_new(vm, 0, 0, NULL, &first, err) < 0 || vj_kvm_probe_host(first, err) < 0)
         goto fail;
     /* Where syscall enters CPL0 the stub's OUT runs at CPL0: deny the port to CPL3 code. */
     vj_cpu_set_syscall_port(vm->mon, vm->host_kind == VJ_HOST_CPL3);
@@ -232,6 +313,7 @@ void vj_vm_destroy(struct vj_vm *vm)
     if (vm->reservation)
         munmap(vm->reservation, vm->reservation_size);
     free(vm->cpuid);
+    pthread_mutex_destroy(&vm->slot_lock);
     pthread_mutex_destroy(&vm->lock);
     free(vm);
 }
@@ -267,7 +349,7 @@ int vj_vcpu_get(struct vj_vm *vm, struct vj_vcpu **out, vmjail_error **err)
         *out = c;
         return 0;
     }
-    return vj_kvm_vcpu_new(vm, out, err);
+    return vj_kvm_vcpu_new(vm, 0, 0, NULL, out, err);
 }
 
 void vj_vcpu_put(struct vj_vcpu *c)
@@ -278,7 +360,8 @@ void vj_vcpu_put(struct vj_vcpu *c)
     pthread_mutex_unlock(&c->vm->lock);
 }
 
-int vj_vm_rebuild_in_child(struct vj_vm *vm, vmjail_error **err)
+int vj_vm_rebuild_in_child(struct vj_vm *vm, const struct vj_vcpu_snapshot *s,
+                           vmjail_error **err)
 {
     /* The parent's VM and vCPUs are unusable here (KVM ties them to the parent's address
      * space); their run areas are shared with the parent and must not be touched. */
@@ -292,6 +375,7 @@ int vj_vm_rebuild_in_child(struct vj_vm *vm, vmjail_error **err)
     disown_fd(vm, vm->vm_fd);
     close(vm->vm_fd);
     pthread_mutex_init(&vm->lock, NULL);
+    pthread_mutex_init(&vm->slot_lock, NULL);
     int kvm_fd = vmjail_open_kvm(err);
     if (kvm_fd < 0)
         return -1;
@@ -300,8 +384,11 @@ int vj_vm_rebuild_in_child(struct vj_vm *vm, vmjail_error **err)
         return vj_kvm_fail(err, "create VM");
     vm->vm_fd = vj_kvm_own_fd(vm, vm->vm_fd);
     /* Same host memory: the child's copy-on-write copy of the parent's guest memory. */
-    if (register_slots(vm, err) < 0)
+    if (register_monitor_slot(vm, err) < 0 || register_covered(vm, err) < 0)
         return -1;
     struct vj_vcpu *first;
-    return vj_kvm_vcpu_new(vm, &first, err);
+    if (vj_kvm_vcpu_new(vm, s->fs_base, s->gs_base, &s->fpu, &first, err) < 0)
+        return -1;
+    /* A fresh vCPU is at CPL3 in user mode: the synced registers alone resume the payload. */
+    return vj_vcpu_set_user_regs(first, &s->regs, err);
 }

@@ -11,6 +11,7 @@
 
 #define VJ_MAX_VCPUS 1024
 #define VJ_FD_BITMAP_BITS 65536 /* descriptors the ownership bitmap can name */
+#define VJ_MAX_CHUNKS 256        /* payload memory is given memory slots in this many pieces */
 
 struct vj_vcpu {
     struct vj_vm *vm;
@@ -32,7 +33,16 @@ struct vj_vm {
     uint8_t *mon;         /* the monitor region */
     uint64_t mon_gpa;
     enum vj_host_kind host_kind;
+    uint64_t pml4;        /* guest physical address of the page tables' root */
+
+    /* Memory slots cover only the chunks of payload memory the payload has mapped: KVM's
+     * per-slot arrays, their set-up and their teardown cost in proportion to a slot's size. */
+    pthread_mutex_t slot_lock;
+    unsigned chunk_shift;          /* a chunk is 1 << chunk_shift bytes, 2 MiB aligned */
+    uint64_t covered[VJ_MAX_CHUNKS / 64]; /* chunks with a slot and present page tables */
+    uint32_t nslots, max_slots;    /* slots in use (slot 0: the monitor region), allowed */
     struct kvm_sregs user_sregs;   /* every vCPU starts with these */
+    uint64_t apic_base0;           /* vCPU 0's APIC base as KVM made it (0: not known yet) */
     struct kvm_cpuid2 *cpuid;      /* and this CPUID */
     uint64_t xcr0;
 
@@ -50,8 +60,10 @@ struct vj_vm {
 int vj_kvm_own_fd(struct vj_vm *vm, int fd);
 /* The special registers of a vCPU running payload code with page tables at PML4. */
 void vj_kvm_user_sregs(struct kvm_sregs *s, uint64_t pml4);
-/* Create a vCPU with the VM's CPUID, XCR0, user-mode segments and syscall MSRs. */
-int vj_kvm_vcpu_new(struct vj_vm *vm, struct vj_vcpu **out, vmjail_error **err);
+/* Create a vCPU with the VM's CPUID, XCR0, user-mode segments and syscall MSRs; FS and GS
+ * base FS and GS; and, if FPU is not NULL, that FPU state. */
+int vj_kvm_vcpu_new(struct vj_vm *vm, uint64_t fs, uint64_t gs, const struct vj_fpu *fpu,
+                    struct vj_vcpu **out, vmjail_error **err);
 void vj_kvm_vcpu_free(struct vj_vcpu *c);
 /* Run the host probe on vCPU C and set vm->host_kind. */
 int vj_kvm_probe_host(struct vj_vcpu *c, vmjail_error **err);

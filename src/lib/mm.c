@@ -61,6 +61,9 @@ static bool in_bounds(const struct vj_proc *p, uint64_t addr, uint64_t len)
  * at a time (0.4 us per page). */
 static int host_map_anon(struct vj_proc *p, uint64_t addr, uint64_t len, int prot, bool shared)
 {
+    int r = vj_vm_cover(p->vm, addr, len);
+    if (r < 0)
+        return r;
     int flags = MAP_FIXED | MAP_ANONYMOUS | MAP_NORESERVE | (shared ? MAP_SHARED : MAP_PRIVATE);
     void *h = mmap(host(p, addr), len, host_prot(prot), flags, -1, 0);
     if (h == MAP_FAILED) {
@@ -78,6 +81,9 @@ static int host_map_anon(struct vj_proc *p, uint64_t addr, uint64_t len, int pro
 static int host_map_file(struct vj_proc *p, uint64_t addr, uint64_t len, int prot, bool shared,
                          int fd, uint64_t offset)
 {
+    int r = vj_vm_cover(p->vm, addr, len);
+    if (r < 0)
+        return r;
     void *tmp = mmap(NULL, len, host_prot(prot), shared ? MAP_SHARED : MAP_PRIVATE, fd,
                      (off_t)offset);
     if (tmp == MAP_FAILED)
@@ -251,6 +257,9 @@ int64_t vj_mm_mprotect(struct vj_proc *p, uint64_t addr, uint64_t len, int prot)
 /* Move the pages of anonymous private [from, from+len) to [to, to+len), which is unmapped. */
 static int host_move_anon(struct vj_proc *p, uint64_t from, uint64_t to, uint64_t len)
 {
+    int r = vj_vm_cover(p->vm, to, len);
+    if (r < 0)
+        return r;
     void *h = mremap(host(p, from), len, len, MREMAP_MAYMOVE | MREMAP_FIXED | MREMAP_DONTUNMAP,
                      host(p, to));
     if (h == MAP_FAILED)

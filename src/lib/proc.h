@@ -39,6 +39,7 @@ struct vj_thread {
     pid_t tid;               /* its host thread id, which is the payload's tid */
     uint64_t clear_child_tid; /* set_tid_address / CLONE_CHILD_CLEARTID */
     bool exited;             /* the payload thread ended */
+    bool killed;             /* another thread's exec ends this one (under proc->lock) */
 
     /* Signals (signal.c); under proc->lock unless said otherwise. */
     uint64_t sigmask;        /* blocked signals */
@@ -78,6 +79,7 @@ struct vj_proc {
     uint64_t interp_lo, interp_hi;
     char *interp;                /* the interpreter's path, or NULL */
     struct vj_file_map *file_maps; /* names of file mappings, for maps (procfs.c) */
+    int published_fd;            /* exe, cmdline, environ for other monitors, or 0 (procfs.c) */
     size_t nfile_maps;
 
     pthread_mutex_t mm_lock;     /* the address space: vmas, brk, host mappings */

@@ -39,22 +39,17 @@ static void keep_only(struct vj_proc *p, struct vj_thread *t)
 }
 
 /* The child's side of fork: a new VM, the parent's thread continued on its vCPU. */
-static int child(struct vj_proc *p, struct vj_thread *t, const struct vj_user_regs *regs,
-                 const struct vj_fpu *fpu, uint64_t fs, uint64_t gs, vmjail_error **err)
+static int child(struct vj_proc *p, struct vj_thread *t, const struct vj_vcpu_snapshot *s,
+                 vmjail_error **err)
 {
     pthread_mutex_init(&p->mm_lock, NULL);
     pthread_mutex_init(&p->lock, NULL);
     pthread_cond_init(&p->ended, NULL);
     keep_only(p, t);
     p->forked = true;
-    if (vj_vm_rebuild_in_child(p->vm, err) < 0)
+    if (vj_vm_rebuild_in_child(p->vm, s, err) < 0)
         return -1;
     t->vcpu = vj_vm_first_vcpu(p->vm);
-    if (vj_vcpu_set_fpu(t->vcpu, fpu, err) < 0 ||
-        vj_vcpu_set_tls_base(t->vcpu, false, fs, err) < 0 ||
-        vj_vcpu_set_tls_base(t->vcpu, true, gs, err) < 0 ||
-        vj_vcpu_set_user_regs(t->vcpu, regs, err) < 0)
-        return -1;
     t->sigreturned = true; /* the registers are set: no syscall return */
     return vj_signals_after_fork(p) < 0 ? vj_error(err, VMJAIL_ERR_INTERNAL, EAGAIN, "signals")
                                         : 0;
@@ -68,22 +63,18 @@ int64_t vj_proc_fork(struct vj_proc *p, uint64_t flags, uint64_t newsp, uint64_t
     if ((flags & CLONE_VM) && !(flags & CLONE_VFORK))
         return -EINVAL; /* shared memory between processes: not served */
     struct vj_thread *t = vj_self;
-    struct vj_user_regs regs;
-    struct vj_fpu *fpu = malloc(sizeof *fpu);
-    uint64_t fs = 0, gs = 0;
-    if (fpu == NULL)
+    struct vj_vcpu_snapshot *s = malloc(sizeof *s);
+    if (s == NULL)
         return -ENOMEM;
-    if (!vj_vcpu_get_user_regs(t->vcpu, &regs) || vj_vcpu_get_fpu(t->vcpu, fpu, NULL) < 0 ||
-        vj_vcpu_get_tls_base(t->vcpu, false, &fs, NULL) < 0 ||
-        vj_vcpu_get_tls_base(t->vcpu, true, &gs, NULL) < 0) {
-        free(fpu);
+    if (vj_vcpu_snapshot(t->vcpu, s, NULL) < 0) {
+        free(s);
         return -EAGAIN;
     }
-    regs.rax = 0;
+    s->regs.rax = 0;
     if (newsp)
-        regs.rsp = newsp;
+        s->regs.rsp = newsp;
     if (flags & CLONE_SETTLS)
-        fs = tls;
+        s->fs_base = tls;
 
     /* Hold the address space and the thread list still across the fork, so that the child's
      * copy is consistent. */
@@ -94,7 +85,7 @@ int64_t vj_proc_fork(struct vj_proc *p, uint64_t flags, uint64_t newsp, uint64_t
         int e = errno;
         pthread_mutex_unlock(&p->lock);
         pthread_mutex_unlock(&p->mm_lock);
-        free(fpu);
+        free(s);
         if (pid < 0)
             return -e;
         if (flags & CLONE_PARENT_SETTID)
@@ -102,8 +93,8 @@ int64_t vj_proc_fork(struct vj_proc *p, uint64_t flags, uint64_t newsp, uint64_t
         return pid;
     }
     vmjail_error *err = NULL;
-    int r = child(p, t, &regs, fpu, fs, gs, &err);
-    free(fpu);
+    int r = child(p, t, s, &err);
+    free(s);
     if (r < 0) {
         /* The child cannot run: it dies as a process that failed to start. */
         vmjail_error_free(err);

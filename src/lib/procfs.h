@@ -3,6 +3,9 @@
 #ifndef VJ_PROCFS_H
 #define VJ_PROCFS_H
 
+#include <stdbool.h>
+#include <sys/types.h>
+
 #include "proc.h"
 
 /* Remember what /proc/self shows of the program: its path (made absolute), argv and envp. */
@@ -11,6 +14,9 @@ void vj_procfs_fini(struct vj_proc *p);
 /* Remember that [START, END) maps the file open as host descriptor FD, for maps.  Called
  * under p->mm_lock. */
 void vj_procfs_note_file(struct vj_proc *p, uint64_t start, uint64_t end, int fd);
+
+/* True if process PID is a vmjail monitor (runs the same program as this one). */
+bool vj_procfs_is_monitor(pid_t pid);
 
 /* PATH as the payload means it: its own /proc/self/exe (and /proc/PID/exe, ...) is its
  * program; any other path is returned unchanged. */

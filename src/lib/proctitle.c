@@ -1,6 +1,6 @@
 /* proctitle.c: the monitor's own command line as the host shows it (/proc/PID/cmdline, ps):
- * the payload's argv, written over the monitor's argv area, so that other payload processes
- * and the host's tools see the program, not "vmjail run ...". */
+ * the payload's argv, written over the monitor's argv area, so that the host's tools (ps,
+ * podman top) see the program, not "vmjail run ...". */
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>

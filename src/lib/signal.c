@@ -158,10 +158,16 @@ static bool deliverable(struct vj_proc *p, struct vj_thread *t)
     return ((t->pending.set | p->shared_pending.set) & ~blocked_now(t)) != 0;
 }
 
+/* T is to stop running the payload: the process ended, or another thread's exec ends T. */
+static bool stopping(const struct vj_proc *p, const struct vj_thread *t)
+{
+    return p->exited || t->killed;
+}
+
 /* Set or clear T's flag: a signal it can take is pending, or the process ended. */
 static void recalc(struct vj_proc *p, struct vj_thread *t)
 {
-    __atomic_store_n(&t->sigflag, p->exited || deliverable(p, t), __ATOMIC_RELEASE);
+    __atomic_store_n(&t->sigflag, stopping(p, t) || deliverable(p, t), __ATOMIC_RELEASE);
 }
 
 static void wake_signal_thread(void)
@@ -431,7 +437,7 @@ void vj_signal_wait_deliverable(struct vj_thread *t)
     struct vj_proc *p = t->proc;
     pthread_mutex_lock(&p->lock);
     t->waiting = true;
-    while (!p->exited && !deliverable(p, t))
+    while (!stopping(p, t) && !deliverable(p, t))
         pthread_cond_wait(&p->sigcond, &p->lock);
     t->waiting = false;
     recalc(p, t);
@@ -463,7 +469,7 @@ int vj_signal_wait_set(struct vj_thread *t, uint64_t set, const struct timespec 
         retarget(p, set);
         t->waiting = true;
         bool timed_out = false;
-        while (!p->exited && !deliverable(p, t) && !timed_out)
+        while (!stopping(p, t) && !deliverable(p, t) && !timed_out)
             timed_out = (timeout ? pthread_cond_timedwait(&p->sigcond, &p->lock, &deadline)
                                  : pthread_cond_wait(&p->sigcond, &p->lock)) == ETIMEDOUT;
         t->waiting = false;
@@ -576,7 +582,7 @@ static int get_signal(struct vj_proc *p, struct vj_thread *t, siginfo_t *info,
 {
     pthread_mutex_lock(&p->lock);
     for (;;) {
-        if (p->exited) {
+        if (stopping(p, t)) {
             pthread_mutex_unlock(&p->lock);
             return -1;
         }
@@ -662,7 +668,7 @@ int vj_signal_deliver(struct vj_thread *t, const struct vj_stop *stop, int64_t r
         return 0;
     pthread_mutex_lock(&p->lock);
     t->need_kick = false;
-    bool ended = p->exited;
+    bool ended = stopping(p, t);
     pthread_mutex_unlock(&p->lock);
     if (ended)
         return -1;
@@ -961,8 +967,9 @@ void vj_signal_thread_free(struct vj_thread *t)
 /* ---- host signals ------------------------------------------------------------------------- */
 
 /* The host signals the payload gets: every one a process can catch except those the monitor
- * raises itself on faults, SIGPIPE (the monitor takes EPIPE), SIGTTIN/SIGTTOU (the terminal
- * stops the whole monitor), the C library's internal ones and the kick. */
+ * raises itself on faults, SIGPIPE (the monitor takes EPIPE), SIGTTIN/SIGTTOU (whose host
+ * disposition and mask mirror the payload's: signal_tty.c), the C library's internal ones and
+ * the kick. */
 static sigset_t catch_set;
 static struct sigaction saved_actions[VJ_NSIG];
 static sigset_t saved_host_mask;
@@ -993,6 +1000,11 @@ static bool catchable(int s)
 static void on_host_signal(int s, siginfo_t *si, void *uc)
 {
     (void)si, (void)uc;
+    vj_host_signal_async(s);
+}
+
+void vj_host_signal_async(int s)
+{
     int saved = errno;
     __atomic_or_fetch(&async_bits, VJ_SIGBIT(s), __ATOMIC_RELEASE);
     wake_signal_thread();
@@ -1023,6 +1035,7 @@ void vj_host_signals_init(void)
         if (saved_actions[s].sa_handler == SIG_IGN)
             initial_ignored |= VJ_SIGBIT(s);
     }
+    initial_ignored |= vj_tty_signals_init();
 }
 
 void vj_host_sigchld(bool ignore, int flags)
@@ -1052,6 +1065,7 @@ void vj_host_signals_restore(void)
     for (int s = 1; s < VJ_NSIG; s++)
         if (catchable(s))
             sigaction(s, &saved_actions[s], NULL);
+    vj_tty_signals_restore();
     pthread_sigmask(SIG_SETMASK, &saved_host_mask, NULL);
 }
 

@@ -53,6 +53,18 @@ static inline struct vj_ksigaction *vj_sigaction(struct vj_proc *p, int signo)
  * mask and dispositions back.  One payload process at a time. */
 void vj_host_signals_init(void);
 void vj_host_signals_restore(void);
+/* Note host signal S for the signal thread, which queues it for the payload (as SI_USER).
+ * Async-signal-safe. */
+void vj_host_signal_async(int s);
+/* SIGTTIN and SIGTTOU (signal_tty.c): remember the dispositions vmjail started with (returns
+ * those ignored) and put them back at the end; mirror the payload's action for S (handler:
+ * VJ_SIG_DFL, VJ_SIG_IGN or a handler) in the host's; around each payload syscall, apply
+ * T's mask for them to the host thread and queue those the terminal sent during the call. */
+uint64_t vj_tty_signals_init(void);
+void vj_tty_signals_restore(void);
+void vj_tty_signal_action(int s, uint64_t handler);
+void vj_tty_call_begin(const struct vj_thread *t);
+void vj_tty_call_end(struct vj_proc *p);
 /* The payload set SIGCHLD's action: ignored (the host then reaps children itself), or with
  * FLAGS' SA_NOCLDWAIT and SA_NOCLDSTOP. */
 void vj_host_sigchld(bool ignore, int flags);

@@ -60,6 +60,7 @@ int64_t vj_sys_rt_sigaction(struct vj_proc *p, const uint64_t a[6])
             vj_signal_discard_locked(p, s);
         if (s == SIGCHLD)
             vj_host_sigchld(act.handler == VJ_SIG_IGN, (int)act.flags);
+        vj_tty_signal_action(s, act.handler);
     }
     pthread_mutex_unlock(&p->lock);
     old.flags &= KNOWN_SA_FLAGS;

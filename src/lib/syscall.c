@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <signal.h>
 #include <sys/socket.h>
@@ -13,6 +14,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "procfs.h"
+#include "signal.h"
 #include "trace.h"
 
 #define TASK_SIZE_MAX 0x7ffffffff000ULL /* highest user address + 1 on Linux x86-64 */
@@ -114,24 +117,35 @@ int64_t vj_syscall_pass(struct vj_proc *p, uint64_t nr, const struct vj_syscall_
     return r;
 }
 
-/* Does the path of an open descriptor name something of the monitor's own: its memory, maps,
- * descriptors, or its VM? */
+/* Does the path of an open descriptor name something of the monitor's own (its memory, maps,
+ * descriptors, or its VM), or of another monitor's (its memory: other payload processes'
+ * maps, descriptors and tasks are the host's view of them)? */
 static bool forbidden_target(const char *target)
 {
     if (strncmp(target, "anon_inode:kvm", 14) == 0)
         return true;
-    char self[32];
-    int n = snprintf(self, sizeof self, "/proc/%d/", (int)getpid());
-    if (strncmp(target, self, (size_t)n) != 0)
+    if (strncmp(target, "/proc/", 6) != 0 || target[6] < '1' || target[6] > '9')
         return false;
-    const char *rest = target + n;
+    char *end;
+    long pid = strtol(target + 6, &end, 10);
+    if (*end != '/')
+        return false;
+    const char *rest = end + 1;
     if (strncmp(rest, "task/", 5) == 0) { /* /proc/PID/task/TID/... */
         const char *slash = strchr(rest + 5, '/');
         rest = slash ? slash + 1 : "";
     }
-    static const char *const denied[] = {"mem",   "pagemap", "map_files", "maps",  "smaps",
-                                         "smaps_rollup", "numa_maps", "fd",   "fdinfo",
-                                         "syscall", "stack", "environ", "auxv", "task", NULL};
+    static const char *const own[] = {"mem",   "pagemap", "map_files", "maps",  "smaps",
+                                      "smaps_rollup", "numa_maps", "fd",   "fdinfo",
+                                      "syscall", "stack", "environ", "auxv", "task", NULL};
+    static const char *const others[] = {"mem", "pagemap", "map_files", "syscall", "stack",
+                                         "environ", "auxv", NULL};
+    const char *const *denied = own;
+    if (pid != getpid()) {
+        if (!vj_procfs_is_monitor((pid_t)pid))
+            return false;
+        denied = others;
+    }
     for (int i = 0; denied[i]; i++) {
         size_t l = strlen(denied[i]);
         if (strncmp(rest, denied[i], l) == 0 && (rest[l] == '\0' || rest[l] == '/'))
@@ -188,13 +202,18 @@ static bool raises_sigpipe(const struct vj_syscall *sc)
 int64_t vj_syscall_dispatch(struct vj_proc *p, const struct vj_syscall *sc)
 {
     const struct vj_syscall_desc *d = vj_syscall_lookup(sc->nr);
+    struct vj_thread *t = vj_self;
     int64_t r;
+    if (t)
+        vj_tty_call_begin(t);
     if (d == NULL || d->serve == VJ_NOSYS)
         r = -ENOSYS;
     else if (d->fn)
         r = d->fn(p, sc->arg);
     else
         r = vj_syscall_pass(p, sc->nr, d, sc->arg);
+    if (t)
+        vj_tty_call_end(p);
     if (d && d->ret == VJ_RET_FD && r >= 0)
         r = vj_fd_vet(p, r);
     if (r == -EPIPE && raises_sigpipe(sc))

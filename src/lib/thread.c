@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "error.h"
@@ -159,6 +160,7 @@ void vj_thread_exit(struct vj_thread *t, int status)
         struct vmjail_result how = {.exit_code = status & 0xff};
         end_locked(p, &how);
     }
+    pthread_cond_broadcast(&p->ended); /* an exec may wait for the other threads to stop */
     pthread_mutex_unlock(&p->lock);
 }
 
@@ -207,8 +209,36 @@ void vj_thread_loop(struct vj_thread *t)
         pthread_mutex_lock(&p->lock);
         t->exited = true;
         p->live--;
+        pthread_cond_broadcast(&p->ended);
         pthread_mutex_unlock(&p->lock);
     }
+}
+
+int vj_proc_kill_others(struct vj_proc *p)
+{
+    struct vj_thread *self = vj_self;
+    pthread_mutex_lock(&p->lock);
+    while (!p->exited && !self->killed && p->live > 1) {
+        /* Marked again on every round: a thread being cloned meanwhile is caught too. */
+        for (size_t i = 0; i < p->nthreads; i++) {
+            struct vj_thread *t = p->threads[i];
+            if (t != self && !t->exited && !t->killed) {
+                t->killed = true;
+                vj_signal_wake_locked(p, t);
+            }
+        }
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_nsec += 10 * 1000 * 1000;
+        if (until.tv_nsec >= 1000000000) {
+            until.tv_sec++;
+            until.tv_nsec -= 1000000000;
+        }
+        pthread_cond_timedwait(&p->ended, &p->lock, &until);
+    }
+    int r = p->exited || self->killed ? -1 : 0;
+    pthread_mutex_unlock(&p->lock);
+    return r;
 }
 
 /* ---- clone ----------------------------------------------------------------------------- */
@@ -325,7 +355,15 @@ void vj_proc_join_threads(struct vj_proc *p)
     while (!p->exited)
         pthread_cond_wait(&p->ended, &p->lock);
     size_t n = p->nthreads;
+    bool done = p->forked && p->error == NULL && n == 1;
     pthread_mutex_unlock(&p->lock);
+    if (done) {
+        /* A forked payload process of one thread: its host process ends here, and the host's
+         * exit stops the monitor's own threads; joining them would only delay the parent. */
+        if (p->trace_fd >= 0)
+            vj_trace_end(p);
+        vj_proc_exit_host(p);
+    }
     /* No thread is added once the process has ended. */
     for (size_t i = 1; i < n; i++)
         pthread_join(p->threads[i]->host, NULL);

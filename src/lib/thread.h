@@ -36,7 +36,13 @@ void vj_proc_end_locked(struct vj_proc *p, bool signaled, int code);
 /* A monitor failure in a payload thread: the process ends with ERR. */
 void vj_proc_fail(struct vj_proc *p, vmjail_error *err);
 bool vj_proc_ended(struct vj_proc *p);
-/* Wait until the process has ended and every thread has stopped; free the threads. */
+/* For an exec: stop every other payload thread (their vCPUs go idle) and wait until they have
+ * stopped, as Linux's exec kills the other threads.  Returns -1 if this thread is to stop
+ * instead (the process ended, or another thread's exec got there first). */
+int vj_proc_kill_others(struct vj_proc *p);
+/* Wait until the process has ended and every thread has stopped; free the threads.  In a
+ * forked payload process of one thread that ended without a monitor failure, end the host
+ * process instead (vj_proc_exit_host): this then does not return. */
 void vj_proc_join_threads(struct vj_proc *p);
 
 #endif

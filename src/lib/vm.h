@@ -51,9 +51,17 @@ struct vj_stop {
  * structures.  Payload memory starts inaccessible (PROT_NONE on the host); the memory manager
  * opens it. */
 int vj_vm_create(uint64_t mem_size, struct vj_vm **out, vmjail_error **err);
+struct vj_vcpu_snapshot;
 /* In the child of a host fork(): replace the parent's VM, unusable here, by a new one over
- * the same (now copy-on-write) guest memory, with one fresh vCPU (vj_vm_first_vcpu). */
-int vj_vm_rebuild_in_child(struct vj_vm *vm, vmjail_error **err);
+ * the same (now copy-on-write) guest memory, with one fresh vCPU (vj_vm_first_vcpu) that
+ * continues from S (vj_vcpu_snapshot, taken in the parent). */
+int vj_vm_rebuild_in_child(struct vj_vm *vm, const struct vj_vcpu_snapshot *s,
+                           vmjail_error **err);
+/* Make guest memory [gpa, gpa + len) reachable by the guest (memory slots and page tables);
+ * the memory manager calls it before it maps a range.  Memory never covered stays unreachable:
+ * a payload access there faults as one to unmapped memory does.  Cheap once covered.  Returns
+ * 0 or a negative errno (-ENOMEM: out of memory slots).  A NULL VM covers nothing. */
+int vj_vm_cover(struct vj_vm *vm, uint64_t gpa, uint64_t len);
 /* Destroy the VM and every vCPU it has. */
 void vj_vm_destroy(struct vj_vm *vm);
 
@@ -131,6 +139,16 @@ bool vj_vm_fpu_component(const struct vj_vm *vm, int i, uint32_t *offset, uint32
 int vj_vcpu_get_fpu(struct vj_vcpu *c, struct vj_fpu *f, vmjail_error **err);
 /* Fails with EINVAL (in the error) if the host rejects the state as malformed. */
 int vj_vcpu_set_fpu(struct vj_vcpu *c, const struct vj_fpu *f, vmjail_error **err);
+
+/* What a fork's child continues from: the user context, FPU state and FS/GS bases of a
+ * vCPU stopped at a syscall. */
+struct vj_vcpu_snapshot {
+    struct vj_user_regs regs;
+    uint64_t fs_base, gs_base;
+    struct vj_fpu fpu;
+};
+/* Take S from vCPU C (two ioctls).  Fails if C has no user context to take. */
+int vj_vcpu_snapshot(struct vj_vcpu *c, struct vj_vcpu_snapshot *s, vmjail_error **err);
 
 /* The payload thread's FS and GS base registers (arch_prctl). */
 int vj_vcpu_set_tls_base(struct vj_vcpu *c, bool gs, uint64_t base, vmjail_error **err);

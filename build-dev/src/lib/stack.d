@@ -1,0 +1,2 @@
+build-dev/src/lib/stack.o: src/lib/stack.c src/lib/stack.h
+src/lib/stack.h:

@@ -1,0 +1,2 @@
+build-dev/src/lib/vma.o: src/lib/vma.c src/lib/vma.h
+src/lib/vma.h:
