@@ -239,7 +239,9 @@ static enum entry entry_of(const char *path, pid_t *other)
         long pid = strtol(r, &end, 10);
         if (*end != '/' || pid <= 0 || pid > INT_MAX)
             return E_NONE;
-        if (pid != getpid())
+        char task[48];
+        snprintf(task, sizeof task, "/proc/self/task/%ld", pid);
+        if (pid != getpid() && access(task, F_OK) != 0) /* not a thread of this process */
             *other = (pid_t)pid;
         r = end + 1;
     } else {

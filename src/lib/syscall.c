@@ -141,7 +141,9 @@ static bool forbidden_target(const char *target)
     static const char *const others[] = {"mem", "pagemap", "map_files", "syscall", "stack",
                                          "environ", "auxv", NULL};
     const char *const *denied = own;
-    if (pid != getpid()) {
+    char task[48];
+    snprintf(task, sizeof task, "/proc/self/task/%ld", pid);
+    if (pid != getpid() && access(task, F_OK) != 0) { /* not this monitor or one of its threads */
         if (!vj_procfs_is_monitor((pid_t)pid))
             return false;
         denied = others;
