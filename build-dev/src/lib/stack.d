@@ -1,2 +1,0 @@
-build-dev/src/lib/stack.o: src/lib/stack.c src/lib/stack.h
-src/lib/stack.h:

@@ -1,9 +1,0 @@
-build-dev/src/lib/sys_net.o: src/lib/sys_net.c src/lib/syscall.h \
- src/lib/proc.h src/lib/vm.h include/vmjail.h src/lib/vma.h \
- include/vmjail_abi.h
-src/lib/syscall.h:
-src/lib/proc.h:
-src/lib/vm.h:
-include/vmjail.h:
-src/lib/vma.h:
-include/vmjail_abi.h:
