@@ -95,6 +95,19 @@ static void dir_of(const char *ctrl, const char *path, char *buf, size_t size)
         snprintf(buf, size, "%s/%s", cgroup_root(), rel);
 }
 
+/* pids.max (the same file on v1 and v2): a limit, "max", or nothing when unset. */
+static int write_pids_max(const char *dir, const struct oci_resources *r, vmjail_error **err)
+{
+    char v[32];
+    if (r->pids_limit == 0)
+        return 0;
+    if (r->pids_limit > 0)
+        snprintf(v, sizeof v, "%lld", (long long)r->pids_limit);
+    else
+        snprintf(v, sizeof v, "max");
+    return write_value(dir, "pids.max", v, false, err);
+}
+
 /* v1 cpuset: a new cgroup has empty cpus and mems; copy them down from its parents. */
 static int v1_cpuset_inherit(const char *dir, vmjail_error **err)
 {
@@ -149,12 +162,10 @@ static int apply_v1(const char *ctrl, const char *dir, const struct oci_resource
             if (write_value(dir, "memory.soft_limit_in_bytes", v, false, err) < 0)
                 return -1;
         }
-        if (r->memory_swap >= 0 || r->memory_swap == -1) {
-            if (r->memory_swap > 0) {
-                snprintf(v, sizeof v, "%lld", (long long)r->memory_swap);
-                if (write_value(dir, "memory.memsw.limit_in_bytes", v, true, err) < 0)
-                    return -1;
-            }
+        if (r->memory_swap > 0) {
+            snprintf(v, sizeof v, "%lld", (long long)r->memory_swap);
+            if (write_value(dir, "memory.memsw.limit_in_bytes", v, true, err) < 0)
+                return -1;
         }
     } else if (strcmp(ctrl, "cpu") == 0) {
         if (r->cpu_shares) {
@@ -173,14 +184,8 @@ static int apply_v1(const char *ctrl, const char *dir, const struct oci_resource
                 return -1;
         }
     } else if (strcmp(ctrl, "pids") == 0) {
-        if (r->pids_limit != 0) {
-            if (r->pids_limit > 0)
-                snprintf(v, sizeof v, "%lld", (long long)r->pids_limit);
-            else
-                snprintf(v, sizeof v, "max");
-            if (write_value(dir, "pids.max", v, false, err) < 0)
-                return -1;
-        }
+        if (write_pids_max(dir, r, err) < 0)
+            return -1;
     } else if (strcmp(ctrl, "cpuset") == 0) {
         if (v1_cpuset_inherit(dir, err) < 0)
             return -1;
@@ -284,14 +289,8 @@ static int apply_v2(const char *dir, const struct oci_resources *r, vmjail_error
         if (write_value(dir, "cpu.max", v, false, err) < 0)
             return -1;
     }
-    if (r->pids_limit != 0) {
-        if (r->pids_limit > 0)
-            snprintf(v, sizeof v, "%lld", (long long)r->pids_limit);
-        else
-            snprintf(v, sizeof v, "max");
-        if (write_value(dir, "pids.max", v, false, err) < 0)
-            return -1;
-    }
+    if (write_pids_max(dir, r, err) < 0)
+        return -1;
     if (r->cpuset_cpus && write_value(dir, "cpuset.cpus", r->cpuset_cpus, false, err) < 0)
         return -1;
     if (r->cpuset_mems && write_value(dir, "cpuset.mems", r->cpuset_mems, false, err) < 0)

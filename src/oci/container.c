@@ -88,29 +88,7 @@ static _Noreturn void container_main(int sync_fd, const struct oci_spec *spec,
     for (size_t i = 0; i < spec->n_annotations; i++)
         if (strcmp(spec->annotations[i].key, "run.vmjail.memory") == 0)
             memory = spec->annotations[i].value;
-    if (oci_run_payload(&spec->process, memory, &err) < 0) {
-        fprintf(stderr, "vmjail: %s\n", vmjail_error_message(err));
-        vmjail_error_free(err);
-        _exit(vmjail_error_kind(err) == VMJAIL_ERR_NOTFOUND  ? 127
-              : vmjail_error_kind(err) == VMJAIL_ERR_NOEXEC ? 126
-                                                             : 125);
-    }
-    _exit(125);
-}
-
-static int write_pid_file(const char *path, pid_t pid, vmjail_error **err)
-{
-    char text[32], tmp[PATH_MAX];
-    snprintf(text, sizeof text, "%d", (int)pid);
-    if (snprintf(tmp, sizeof tmp, "%s.vmjail-tmp", path) >= (int)sizeof tmp)
-        return vj_error(err, VMJAIL_ERR_USAGE, ENAMETOOLONG, "--pid-file %s", path);
-    if (oci_write_file(tmp, text, err) < 0)
-        return -1;
-    if (rename(tmp, path) < 0) {
-        unlink(tmp);
-        return vj_error(err, VMJAIL_ERR_INTERNAL, errno, "--pid-file %s", path);
-    }
-    return 0;
+    oci_run_payload(&spec->process, memory);
 }
 
 /* Namespaces to join (opened now, in the runtime's mount namespace) and to make. */
@@ -146,14 +124,10 @@ static char *creating_state_json(struct oci_state *st, pid_t pid)
     struct oci_state copy = *st;
     copy.pid = pid;
     copy.start_time = oci_pid_start_time(pid);
-    char fifo[PATH_MAX];
-    oci_state_fifo_path(st, fifo, sizeof fifo);
     return oci_state_json(&copy);
 }
 
-/* Wait for PID (a child of ours, or of ours as subreaper) and give its exit status as a shell
- * reports it. */
-static int wait_status(pid_t pid)
+int oci_wait_status(pid_t pid)
 {
     int status;
     while (waitpid(pid, &status, 0) < 0)
@@ -284,8 +258,7 @@ int oci_container_create(const struct oci_create_opts *opts, int *status, vmjail
         if (oci_sync_recv(sync[0], &m, err) < 0)
             goto fail;
         if (m.type == OCI_SYNC_ERROR) {
-            vj_error(err, m.value ? (enum vmjail_error_kind)m.value : VMJAIL_ERR_INTERNAL, 0,
-                     "%s", m.text);
+            oci_sync_error(&m, err);
             goto fail;
         }
         if (m.type == OCI_SYNC_USERMAP) {
@@ -316,7 +289,7 @@ int oci_container_create(const struct oci_create_opts *opts, int *status, vmjail
     st.start_time = oci_pid_start_time(container);
     if (oci_state_save(&st, err) < 0)
         goto fail;
-    if (opts->pid_file && write_pid_file(opts->pid_file, container, err) < 0)
+    if (opts->pid_file && oci_write_pid_file(opts->pid_file, container, err) < 0)
         goto fail;
     r = 0;
     if (opts->foreground) {
@@ -328,14 +301,14 @@ int oci_container_create(const struct oci_create_opts *opts, int *status, vmjail
         oci_state_close(&st);
         if (oci_container_start(opts->root, opts->id, err) < 0) {
             kill(container, SIGKILL);
-            wait_status(container);
+            oci_wait_status(container);
             oci_container_delete(opts->root, opts->id, true, NULL);
             oci_spec_free(spec);
             close(sync[0]);
             return -1;
         }
         oci_forward_signals(container);
-        *status = wait_status(container);
+        *status = oci_wait_status(container);
         oci_container_delete(opts->root, opts->id, true, NULL);
         close(sync[0]);
         oci_spec_free(spec);

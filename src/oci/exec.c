@@ -217,15 +217,7 @@ int oci_container_exec(const struct oci_exec_opts *o, int *status, vmjail_error 
             oci_sync_fail(sync[1], cerr);
         oci_sync_send(sync[1], OCI_SYNC_READY, 0, NULL);
         close(sync[1]);
-        if (oci_run_payload(&proc, NULL, &cerr) < 0) {
-            fprintf(stderr, "vmjail: %s\n", vmjail_error_message(cerr));
-            int code = vmjail_error_kind(cerr) == VMJAIL_ERR_NOTFOUND  ? 127
-                       : vmjail_error_kind(cerr) == VMJAIL_ERR_NOEXEC ? 126
-                                                                       : 125;
-            vmjail_error_free(cerr);
-            _exit(code);
-        }
-        _exit(125);
+        oci_run_payload(&proc, NULL);
     }
     close(sync[1]);
     sync[1] = -1;
@@ -243,8 +235,7 @@ int oci_container_exec(const struct oci_exec_opts *o, int *status, vmjail_error 
         if (oci_sync_recv(sync[0], &m, err) < 0)
             goto out;
         if (m.type == OCI_SYNC_ERROR) {
-            vj_error(err, m.value ? (enum vmjail_error_kind)m.value : VMJAIL_ERR_INTERNAL, 0,
-                     "%s", m.text);
+            oci_sync_error(&m, err);
             goto out;
         }
         if (m.type == OCI_SYNC_PID) {
@@ -255,22 +246,12 @@ int oci_container_exec(const struct oci_exec_opts *o, int *status, vmjail_error 
             break;
         }
     }
-    if (o->pid_file) {
-        char text[32];
-        snprintf(text, sizeof text, "%d", (int)child);
-        if (oci_write_file(o->pid_file, text, err) < 0)
-            goto out;
-    }
+    if (o->pid_file && oci_write_pid_file(o->pid_file, child, err) < 0)
+        goto out;
     r = 0;
     if (!o->detach) {
         oci_forward_signals(child);
-        int ws;
-        while (waitpid(child, &ws, 0) < 0)
-            if (errno != EINTR) {
-                ws = 125 << 8;
-                break;
-            }
-        *status = WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
+        *status = oci_wait_status(child);
         child = -1;
     }
 out:

@@ -249,8 +249,6 @@ static int mount_cgroup(int root_fd, const char *dest, unsigned long flags, vmja
             char names[256];
             snprintf(names, sizeof names, "%s", dirname);
             for (char *tok = strtok(names, ","); tok; tok = strtok(NULL, ",")) {
-                char link[4200];
-                snprintf(link, sizeof link, "%s/%s", dest, tok);
                 int pfd = open_in_root(root_fd, dest, false, false);
                 if (pfd >= 0) {
                     char ppath[64], lpath[4300];

@@ -41,13 +41,18 @@ int oci_sync_recv(int fd, struct oci_sync_msg *msg, vmjail_error **err)
     return vj_error(err, VMJAIL_ERR_INTERNAL, 0, "the container process ended during setup");
 }
 
+int oci_sync_error(const struct oci_sync_msg *msg, vmjail_error **err)
+{
+    return vj_error(err, msg->value ? (enum vmjail_error_kind)msg->value : VMJAIL_ERR_INTERNAL, 0,
+                    "%s", msg->text);
+}
+
 int oci_sync_expect(int fd, int type, struct oci_sync_msg *msg, vmjail_error **err)
 {
     if (oci_sync_recv(fd, msg, err) < 0)
         return -1;
     if (msg->type == OCI_SYNC_ERROR)
-        return vj_error(err, msg->value ? (enum vmjail_error_kind)msg->value : VMJAIL_ERR_INTERNAL,
-                        0, "%s", msg->text);
+        return oci_sync_error(msg, err);
     if (msg->type != type)
         return vj_error(err, VMJAIL_ERR_INTERNAL, 0, "container process: unexpected message %d",
                         msg->type);

@@ -275,13 +275,18 @@ int oci_container_exec(const struct oci_exec_opts *opts, int *status, vmjail_err
 void oci_forward_signals(pid_t pid);
 
 /* Run the payload PROC (resolved in the current root) in a VM in this process, and end this
- * process as the payload ended.  Never returns on success. */
-int oci_run_payload(const struct oci_process *proc, const char *memory_hint,
-                    vmjail_error **err);
+ * process as the payload ended; if it cannot run, print why and exit 127 (not found), 126
+ * (cannot be executed) or 125. */
+_Noreturn void oci_run_payload(const struct oci_process *proc, const char *memory_hint);
+/* Wait for PID (a child, or an orphan of ours as subreaper) and give its exit status as a
+ * shell reports it (128+N for signal N; 125 if it cannot be waited for). */
+int oci_wait_status(pid_t pid);
 
 /* ---- small helpers (util.c) ----------------------------------------------------------- */
 
 int oci_write_file(const char *path, const char *text, vmjail_error **err);
+/* Write PID to PATH atomically (a temporary file renamed over it), as --pid-file wants. */
+int oci_write_pid_file(const char *path, pid_t pid, vmjail_error **err);
 /* Read a whole file; NUL-terminated, newly allocated. */
 char *oci_read_file(const char *path, size_t *len, vmjail_error **err);
 int oci_mkdir_p(const char *path, mode_t mode);

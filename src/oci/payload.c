@@ -25,26 +25,36 @@ static uint64_t parse_memory(const char *s)
     return v;
 }
 
-int oci_run_payload(const struct oci_process *proc, const char *memory_hint, vmjail_error **err)
+/* The payload could not be run: one line, and the exit code `vmjail run` gives for it. */
+static _Noreturn void payload_failed(vmjail_error *err)
 {
-    vmjail_config *cfg = vmjail_config_new(err);
+    fprintf(stderr, "vmjail: %s\n", vmjail_error_message(err));
+    int code = vmjail_error_kind(err) == VMJAIL_ERR_NOTFOUND ? 127
+               : vmjail_error_kind(err) == VMJAIL_ERR_NOEXEC ? 126
+                                                              : 125;
+    vmjail_error_free(err);
+    _exit(code);
+}
+
+_Noreturn void oci_run_payload(const struct oci_process *proc, const char *memory_hint)
+{
+    vmjail_error *err = NULL;
+    vmjail_config *cfg = vmjail_config_new(&err);
     if (cfg == NULL)
-        return -1;
+        payload_failed(err);
     int argc = 0;
     while (proc->args[argc])
         argc++;
-    if (vmjail_config_set_env(cfg, proc->env, err) < 0 ||
-        vmjail_config_set_proctitle(cfg, 1, err) < 0 ||
-        vmjail_config_set_program(cfg, proc->args[0], argc, proc->args, err) < 0 ||
-        (memory_hint && vmjail_config_set_memory(cfg, parse_memory(memory_hint), err) < 0)) {
-        vmjail_config_free(cfg);
-        return -1;
-    }
+    if (vmjail_config_set_env(cfg, proc->env, &err) < 0 ||
+        vmjail_config_set_proctitle(cfg, 1, &err) < 0 ||
+        vmjail_config_set_program(cfg, proc->args[0], argc, proc->args, &err) < 0 ||
+        (memory_hint && vmjail_config_set_memory(cfg, parse_memory(memory_hint), &err) < 0))
+        payload_failed(err);
     struct vmjail_result res;
-    int r = vmjail_run(cfg, &res, err);
+    int r = vmjail_run(cfg, &res, &err);
     vmjail_config_free(cfg);
     if (r < 0)
-        return -1;
+        payload_failed(err);
     fflush(NULL);
     if (!res.signaled)
         _exit(res.exit_code);

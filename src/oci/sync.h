@@ -27,6 +27,8 @@ struct oci_sync_msg {
 int oci_sync_send(int fd, int type, int value, const char *text);
 /* Receive one message; a closed peer is an error ("the container process died"). */
 int oci_sync_recv(int fd, struct oci_sync_msg *msg, vmjail_error **err);
+/* The error an OCI_SYNC_ERROR message carries, as *ERR; returns -1. */
+int oci_sync_error(const struct oci_sync_msg *msg, vmjail_error **err);
 /* Wait for a message of TYPE; an OCI_SYNC_ERROR from the peer becomes *ERR. */
 int oci_sync_expect(int fd, int type, struct oci_sync_msg *msg, vmjail_error **err);
 /* Report ERR to the runtime and end this (child) process. */

@@ -33,6 +33,21 @@ int oci_write_file(const char *path, const char *text, vmjail_error **err)
     return 0;
 }
 
+int oci_write_pid_file(const char *path, pid_t pid, vmjail_error **err)
+{
+    char text[32], tmp[4096];
+    snprintf(text, sizeof text, "%d", (int)pid);
+    if (snprintf(tmp, sizeof tmp, "%s.vmjail-tmp", path) >= (int)sizeof tmp)
+        return vj_error(err, VMJAIL_ERR_USAGE, ENAMETOOLONG, "--pid-file %s", path);
+    if (oci_write_file(tmp, text, err) < 0)
+        return -1;
+    if (rename(tmp, path) < 0) {
+        unlink(tmp);
+        return vj_error(err, VMJAIL_ERR_INTERNAL, errno, "--pid-file %s", path);
+    }
+    return 0;
+}
+
 char *oci_read_file(const char *path, size_t *len, vmjail_error **err)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
