@@ -24,7 +24,7 @@ LDLIBS ?= -ljson-c -lseccomp -lcap -pthread
 STATIC ?= -static
 
 LIB_SRCS := $(wildcard src/lib/*.c)
-LIB_ASM := src/guest/stubs_$(ARCH).S
+LIB_ASM := src/guest/stubs_$(ARCH).S src/guest/fastcall_$(ARCH).S
 CLI_SRCS := $(wildcard src/cli/*.c)
 OCI_SRCS := $(wildcard src/oci/*.c)
 OCI_OBJS := $(OCI_SRCS:%.c=$(BUILD)/%.o)

@@ -80,6 +80,19 @@ VMJAIL_PUBLIC int vmjail_config_set_proctitle(vmjail_config *cfg, int on, vmjail
  * the payload's forks): embedders call this in a process made for the run.  Off by default. */
 VMJAIL_PUBLIC int vmjail_config_set_seccomp(vmjail_config *cfg, int on, vmjail_error **err);
 
+/* How the payload's syscalls reach the monitor.  EXIT: each one is a VM exit.  POLL: calls
+ * from the payload's syscall sites that the monitor can serve for any thread are handed over
+ * through memory shared with a monitor thread that polls it, with no VM exit (the sites are
+ * patched as they are first used; see docs/architecture.md); the exit path serves the rest.
+ * AUTO (the default): POLL where the host has a second CPU and the guest has RDPID, else
+ * EXIT. */
+enum vmjail_syscall_path {
+    VMJAIL_SYSCALL_PATH_AUTO = 0,
+    VMJAIL_SYSCALL_PATH_EXIT = 1,
+    VMJAIL_SYSCALL_PATH_POLL = 2,
+};
+VMJAIL_PUBLIC int vmjail_config_set_syscall_path(vmjail_config *cfg, int path, vmjail_error **err);
+
 /* Install that filter on the calling process now, for good (the way a container runtime
  * confines a process before it drops its privileges; then leave set_seccomp off).  It does not
  * set no_new_privs where the process has CAP_SYS_ADMIN. */

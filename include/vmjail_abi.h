@@ -7,6 +7,10 @@
  *
  *   [0, VJ_GUEST_MIN)                 never mapped: null pointers fault
  *   [VJ_GUEST_MIN, mem_size)          payload memory, 2 MiB pages, user read/write
+ *   [VJ_LOW_VA, +VJ_LOW_SIZE)         the low window: monitor-owned pages payload code reaches
+ *                                     with 32-bit displacements (the fast syscall path), backed
+ *                                     by the top of the monitor region
+ *   [VJ_GUEST_MIN, mem_size)          payload memory, 2 MiB pages, user read/write
  *   [VJ_MONITOR_VA, +VJ_MONITOR_SIZE) monitor-owned pages (stubs, GDT, IDT, TSS, stacks),
  *                                     backed by a second memory slot at guest physical mem_size
  *
@@ -37,11 +41,48 @@
 #define VJ_MON_STACK_LO 0x8000 /* supervisor-only exception stack (IST1 and RSP0) */
 #define VJ_MON_STACK_HI 0x10000
 #define VJ_MON_PT 0x10000 /* page tables: PML4, PDPTs, PDs, the monitor PT (not mapped) */
-#define VJ_MON_PT_END VJ_MONITOR_SIZE
+#define VJ_MON_PT_END 0x180000
+#define VJ_MON_LOW 0x180000 /* backs the low window */
+
+/* The low window (offsets from VJ_LOW_VA / VJ_MON_LOW).  Inside the payload's first 2 MiB,
+ * which Linux programs never map (they start at 0x400000 or higher), so that code anywhere in
+ * the first 2 GiB reaches it with a rel32 jump. */
+#define VJ_LOW_VA 0x100000
+#define VJ_LOW_SIZE 0x80000
+#define VJ_LOW_FAST_CODE 0x00000  /* user read+execute: the fast-call code, then trampolines */
+#define VJ_LOW_FAST_BITMAP 0x00000 /* its first 64 bytes: one bit per call number it posts */
+#define VJ_LOW_FAST_ENTRY 0x00040  /* where a trampoline jumps */
+#define VJ_FAST_MAX_NR 512         /* numbers at or above this are never posted */
+#define VJ_LOW_FAST_CODE_SIZE 0x40000
+#define VJ_LOW_FAST_SLOTS 0x40000 /* user read+write: one fast-call slot per vCPU */
+#define VJ_LOW_FAST_SLOTS_SIZE 0x20000
+
+/* A fast-call slot: where a payload thread's patched syscall hands its call to the monitor's
+ * poller thread and waits for the answer (fastcall_x86_64.S, fastcall.c).  The payload can
+ * write every byte of it: the monitor reads each field once and trusts none. */
+#define VJ_FAST_SLOT_SHIFT 7      /* 128 bytes per vCPU, indexed by TSC_AUX (rdpid) */
+#define VJ_FS_STATE 0             /* 32-bit state word, VJ_FAST_* bits */
+#define VJ_FS_NR 8
+#define VJ_FS_ARGS 16             /* six 64-bit arguments */
+#define VJ_FS_RET 64              /* second cache line: the answer ... */
+#define VJ_FS_SPIN 72             /* ... and the payload's spin budget (32-bit) */
+#define VJ_FAST_AWAKE 1  /* a poller watches this slot */
+#define VJ_FAST_REQ 2    /* a call is posted */
+#define VJ_FAST_DONE 4   /* the call is served, the answer is in VJ_FS_RET */
+#define VJ_FAST_WAITER 8 /* the vCPU's own thread waits in the monitor for DONE */
+#define VJ_FAST_EXIT 16  /* with DONE: take the answer through an exit (signals are pending) */
+#define VJ_FAST_SPIN 20000 /* pause rounds the payload waits before it waits in the monitor */
+
+/* The syscall number the fast-call code makes a real syscall with to wait in the monitor for
+ * the answer to its posted call (the call's own arguments are still in its registers).  Not
+ * a Linux syscall; -ENOSYS unless a fast call of this thread is in flight. */
+#define VJ_NR_FAST_WAIT 0x3f0
 
 /* Stub page layout. */
 #define VJ_STUB_SYSCALL 0x000    /* LSTAR target: out %al,$VJ_PORT_SYSCALL; sysretq */
-#define VJ_STUB_PROBE 0x080      /* host probe: syscall; ud2 (run at CPL3 once at start-up) */
+#define VJ_STUB_PROBE 0x080      /* host probe: rdpid %rax; syscall; ud2 (CPL3, at start-up) */
+#define VJ_STUB_PROBE_PLAIN 0x090 /* the same without rdpid, where rdpid faults */
+#define VJ_PROBE_TSC_AUX 0x5a5a   /* TSC_AUX during the probe: rdpid must read it back */
 #define VJ_STUB_EXC 0x100        /* exception stubs: 16 bytes per vector, 32 vectors */
 #define VJ_STUB_EXC_STRIDE 16
 #define VJ_EXC_VECTORS 32

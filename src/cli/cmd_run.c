@@ -13,7 +13,7 @@ extern char **environ;
 
 static const char usage[] =
     "usage: vmjail run [--memory SIZE] [--cwd DIR] [--env NAME=VALUE]... [--trace] [--seccomp]\n"
-    "                  [--]\n"
+    "                  [--syscall-path auto|exit|poll] [--]\n"
     "                  PROGRAM [ARG...]\n"
     "\n"
     "Runs PROGRAM (a path, or a name looked up in PATH), an x86-64 Linux executable (static or\n"
@@ -25,6 +25,9 @@ static const char usage[] =
     "  --trace           print every syscall of the program to stderr, strace-style\n"
     "  --seccomp         confine the monitor itself with a seccomp filter that allows only\n"
     "                    the system calls it serves or needs (always on in containers)\n"
+    "  --syscall-path P  how system calls reach the monitor: exit (a VM exit each), poll\n"
+    "                    (handed to a monitor thread through shared memory, no exit, for the\n"
+    "                    calls it can serve), auto (poll where the host has 2 CPUs; default)\n"
     "\n"
     "Exit status: the program's, or 128+N if it was ended by signal N; 125 if vmjail\n"
     "failed, 126 if the program cannot be executed, 127 if it was not found.\n";
@@ -60,6 +63,7 @@ int cmd_run(int argc, char **argv)
         {"env", required_argument, NULL, 'e'},
         {"trace", no_argument, NULL, 't'},
         {"seccomp", no_argument, NULL, 's'},
+        {"syscall-path", required_argument, NULL, 'p'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -74,7 +78,7 @@ int cmd_run(int argc, char **argv)
     opterr = 0;
     optind = 1;
     int c;
-    while ((c = getopt_long(argc, argv, "+m:c:e:tsh", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "+m:c:e:tsp:h", opts, NULL)) != -1) {
         switch (c) {
         case 'm': {
             uint64_t size = cli_parse_size(optarg);
@@ -119,6 +123,22 @@ int cmd_run(int argc, char **argv)
             if (vmjail_config_set_seccomp(cfg, 1, &err) < 0)
                 goto fail;
             break;
+        case 'p': {
+            static const char *const names[] = {[VMJAIL_SYSCALL_PATH_AUTO] = "auto",
+                                                [VMJAIL_SYSCALL_PATH_EXIT] = "exit",
+                                                [VMJAIL_SYSCALL_PATH_POLL] = "poll"};
+            int path = -1;
+            for (int i = 0; i < 3; i++)
+                if (strcmp(optarg, names[i]) == 0)
+                    path = i;
+            if (path < 0) {
+                cli_error("--syscall-path: '%s' is not auto, exit or poll", optarg);
+                goto out;
+            }
+            if (vmjail_config_set_syscall_path(cfg, path, &err) < 0)
+                goto fail;
+            break;
+        }
         case 'h':
             fputs(usage, stdout);
             rc = 0;

@@ -15,8 +15,13 @@ vj_guest_stubs:
         sysretq
         ud2
 
-        /* Start-up probe: executed once at CPL3; the monitor looks at the CPL of the exit. */
+        /* Start-up probe: executed once at CPL3; the monitor looks at the CPL of the exit and
+         * at rax (does rdpid read the TSC_AUX it set?). */
         .org VJ_STUB_PROBE
+        rdpid %rax
+        syscall
+        ud2
+        .org VJ_STUB_PROBE_PLAIN
         syscall
         ud2
 

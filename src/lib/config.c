@@ -157,3 +157,14 @@ int vmjail_config_set_proctitle(vmjail_config *c, int on, vmjail_error **err)
     c->proctitle = on != 0;
     return 0;
 }
+
+int vmjail_config_set_syscall_path(vmjail_config *c, int path, vmjail_error **err)
+{
+    if (c == NULL)
+        return vj_error(err, VMJAIL_ERR_USAGE, 0, "no configuration");
+    if (path != VMJAIL_SYSCALL_PATH_AUTO && path != VMJAIL_SYSCALL_PATH_EXIT &&
+        path != VMJAIL_SYSCALL_PATH_POLL)
+        return vj_error(err, VMJAIL_ERR_USAGE, EINVAL, "unknown syscall path %d", path);
+    c->syscall_path = path;
+    return 0;
+}

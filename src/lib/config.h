@@ -16,6 +16,7 @@ struct vmjail_config {
     int trace_fd;   /* or -1 */
     bool proctitle; /* write the payload's argv over the caller's own argv area */
     bool seccomp;   /* install the monitor's seccomp filter before the first instruction */
+    int syscall_path; /* enum vmjail_syscall_path */
 };
 
 #endif

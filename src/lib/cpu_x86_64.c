@@ -6,6 +6,10 @@
 #include "vmjail_abi.h"
 
 extern const uint8_t vj_guest_stubs[], vj_guest_stubs_end[];
+extern const uint8_t vj_fastcall_image[], vj_fastcall_code_end[];
+
+/* The page table of the low window: the first page-table page after the PML4. */
+#define MON_LOW_PT (VJ_MON_PT + VJ_PAGE_SIZE)
 
 #define PTE_P 0x1ULL
 #define PTE_W 0x2ULL
@@ -117,6 +121,15 @@ void vj_cpu_map_payload(uint8_t *mon, uint64_t mon_gpa, uint64_t pml4, uint64_t 
     }
 }
 
+void vj_cpu_map_low(uint8_t *mon, uint64_t mon_gpa, uint64_t pml4)
+{
+    struct pt_alloc a = {mon, mon_gpa, VJ_MON_PT_END, VJ_MON_PT_END}; /* walks, never allocates */
+    uint64_t pd = pd_for(&a, pml4, VJ_LOW_VA);
+    if (pd != 0)
+        __atomic_store_n(pt_at(&a, pd) + ((VJ_LOW_VA >> 21) & 511),
+                         (mon_gpa + MON_LOW_PT) | PTE_P | PTE_W | PTE_U, __ATOMIC_RELEASE);
+}
+
 uint64_t vj_cpu_build(uint8_t *mon, uint64_t mon_gpa, uint64_t mem_size, bool syscall_port_open)
 {
     memcpy(mon + VJ_MON_STUBS, vj_guest_stubs, (size_t)(vj_guest_stubs_end - vj_guest_stubs));
@@ -126,6 +139,19 @@ uint64_t vj_cpu_build(uint8_t *mon, uint64_t mon_gpa, uint64_t mem_size, bool sy
 
     struct pt_alloc a = {mon, mon_gpa, VJ_MON_PT, VJ_MON_PT_END};
     uint64_t pml4 = pt_new(&a);
+    /* The low window's page table, linked in by vj_cpu_map_low: code user read+execute, the
+     * slots user read+write. */
+    uint64_t *low = pt_at(&a, pt_new(&a));
+    for (uint64_t off = 0; off < VJ_LOW_SIZE; off += VJ_PAGE_SIZE) {
+        uint64_t pte = (mon_gpa + VJ_MON_LOW + off) | PTE_P | PTE_U;
+        if (off >= VJ_LOW_FAST_SLOTS && off < VJ_LOW_FAST_SLOTS + VJ_LOW_FAST_SLOTS_SIZE)
+            pte |= PTE_W | PTE_NX;
+        else if (off >= VJ_LOW_FAST_CODE + VJ_LOW_FAST_CODE_SIZE)
+            pte |= PTE_NX;
+        low[(VJ_LOW_VA + off) / VJ_PAGE_SIZE % 512] = pte;
+    }
+    memcpy(mon + VJ_MON_LOW + VJ_LOW_FAST_CODE, vj_fastcall_image,
+           (size_t)(vj_fastcall_code_end - vj_fastcall_image));
     /* Payload memory: the tables down to the page directories, whose 2 MiB entries stay not
      * present until vj_cpu_map_payload. */
     for (uint64_t va = VJ_GUEST_MIN; va < mem_size; va += 512 * VJ_HUGE_PAGE_SIZE)

@@ -18,6 +18,10 @@ uint64_t vj_cpu_build(uint8_t *mon, uint64_t mon_gpa, uint64_t mem_size, bool sy
  * present to present, which needs no TLB flush; safe while vCPUs run. */
 void vj_cpu_map_payload(uint8_t *mon, uint64_t mon_gpa, uint64_t pml4, uint64_t lo, uint64_t hi);
 
+/* Map the low window (VJ_LOW_VA) in the page tables vj_cpu_build made with root PML4; it
+ * stays unmapped until then.  Goes from not present to present only: safe while vCPUs run. */
+void vj_cpu_map_low(uint8_t *mon, uint64_t mon_gpa, uint64_t pml4);
+
 /* Allow or deny CPL3 OUTs to the syscall port in the TSS I/O bitmap. */
 void vj_cpu_set_syscall_port(uint8_t *mon, bool open);
 

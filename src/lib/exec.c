@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "error.h"
+#include "fastcall.h"
 #include "loader.h"
 #include "mm.h"
 #include "procfs.h"
@@ -220,6 +221,7 @@ static int replace_program(struct vj_proc *p, struct vj_program *pg, const char 
         }
     }
     vj_timers_free(); /* POSIX timers do not survive exec */
+    vj_fast_after_exec(p);
     t->ss_sp = t->ss_size = 0;
     t->ss_flags = SS_DISABLE;
     t->clear_child_tid = 0;

@@ -22,6 +22,7 @@
 #define MSR_FS_BASE 0xc0000100
 #define MSR_GS_BASE 0xc0000101
 #define MSR_KERNEL_GS_BASE 0xc0000102
+#define MSR_TSC_AUX 0xc0000103
 
 #define CR0_PE 0x1ULL
 #define CR0_MP 0x2ULL
@@ -140,14 +141,15 @@ static int setup_vcpu(struct vj_vcpu *c, uint64_t fs, uint64_t gs, const struct 
     if (fpu && ioctl(c->fd, KVM_SET_XSAVE, fpu) < 0)
         return vj_kvm_fail(err, "set FPU state");
 
-    static const uint32_t idx[] = {MSR_STAR, MSR_LSTAR, MSR_CSTAR, MSR_SFMASK,
-                                   MSR_FS_BASE, MSR_GS_BASE, MSR_KERNEL_GS_BASE};
+    /* TSC_AUX: the fast-call code finds its slot with rdpid (where the probe found it). */
+    static const uint32_t idx[] = {MSR_STAR,    MSR_LSTAR,   MSR_CSTAR,          MSR_SFMASK,
+                                   MSR_FS_BASE, MSR_GS_BASE, MSR_KERNEL_GS_BASE, MSR_TSC_AUX};
     uint64_t val[] = {
         ((uint64_t)(VJ_SEL_USER_CS32 & ~3) << 48) | ((uint64_t)VJ_SEL_KERNEL_CS << 32),
         VJ_GVA_STUB(VJ_STUB_SYSCALL),
         VJ_GVA_STUB(VJ_STUB_SYSCALL + 5), /* 32-bit syscall: lands on ud2 */
-        VJ_SYSCALL_FMASK, fs, gs, 0};
-    if (msr_access(c, KVM_SET_MSRS, idx, val, 7) < 0)
+        VJ_SYSCALL_FMASK, fs, gs, 0, (uint64_t)c->id};
+    if (msr_access(c, KVM_SET_MSRS, idx, val, vm->rdpid ? 8 : 7) < 0)
         return vj_kvm_fail(err, "set syscall MSRs");
     return 0;
 }
@@ -196,17 +198,53 @@ void vj_kvm_vcpu_free(struct vj_vcpu *c)
     free(c);
 }
 
-int vj_kvm_probe_host(struct vj_vcpu *c, vmjail_error **err)
+/* Run the probe stub at STUB on vCPU C (user mode, fresh registers); true if it reached
+ * the syscall stub's exit. */
+static int run_probe(struct vj_vcpu *c, uint64_t stub, vmjail_error **err)
 {
-    /* A CPL3 syscall into the stub: the CPL at the stub's exit tells how this host completes
-     * a ring-3 syscall. */
-    struct kvm_regs regs = {.rip = VJ_GVA_STUB(VJ_STUB_PROBE),
-                            .rflags = VJ_RFLAGS_FIXED | VJ_RFLAGS_IF};
+    struct kvm_regs regs = {.rip = VJ_GVA_STUB(stub), .rflags = VJ_RFLAGS_FIXED | VJ_RFLAGS_IF};
     if (ioctl(c->fd, KVM_SET_REGS, &regs) < 0)
         return vj_kvm_fail(err, "set registers");
     if (ioctl(c->fd, KVM_RUN, NULL) < 0)
         return vj_kvm_fail(err, "run the host probe");
-    if (c->run->exit_reason != KVM_EXIT_IO || c->run->io.port != VJ_PORT_SYSCALL)
+    return c->run->exit_reason == KVM_EXIT_IO && c->run->io.port == VJ_PORT_SYSCALL;
+}
+
+/* After a probe run: complete the pending port I/O so that the next run does not replay it,
+ * then restore user mode. */
+static int end_probe(struct vj_vcpu *c, vmjail_error **err)
+{
+    c->run->immediate_exit = 1;
+    ioctl(c->fd, KVM_RUN, NULL);
+    c->run->immediate_exit = 0;
+    struct kvm_sregs s = c->vm->user_sregs, cur;
+    if (ioctl(c->fd, KVM_GET_SREGS, &cur) < 0)
+        return vj_kvm_fail(err, "get special registers");
+    s.apic_base = cur.apic_base;
+    if (ioctl(c->fd, KVM_SET_SREGS, &s) < 0)
+        return vj_kvm_fail(err, "set special registers");
+    return 0;
+}
+
+int vj_kvm_probe_host(struct vj_vcpu *c, vmjail_error **err)
+{
+    /* A CPL3 syscall into the stub: the CPL at the stub's exit tells how this host completes
+     * a ring-3 syscall.  Before it, rdpid: the fast syscall path needs it to read the
+     * vCPU's TSC_AUX (some hosts run it natively without saying so in CPUID; others fault). */
+    uint32_t aux = MSR_TSC_AUX;
+    uint64_t magic = VJ_PROBE_TSC_AUX, zero = 0;
+    bool aux_set = msr_access(c, KVM_SET_MSRS, &aux, &magic, 1) == 0;
+    int reached = aux_set ? run_probe(c, VJ_STUB_PROBE, err) : 0;
+    if (reached < 0)
+        return -1;
+    c->vm->rdpid = reached && c->run->s.regs.regs.rax == VJ_PROBE_TSC_AUX;
+    if (!reached) {
+        if (aux_set && end_probe(c, err) < 0)
+            return -1;
+        if ((reached = run_probe(c, VJ_STUB_PROBE_PLAIN, err)) < 0)
+            return -1;
+    }
+    if (!reached)
         return vj_error(err, VMJAIL_ERR_INTERNAL, 0,
                         "KVM: host probe: unexpected exit %u (port %#x)", c->run->exit_reason,
                         c->run->exit_reason == KVM_EXIT_IO ? c->run->io.port : 0);
@@ -214,18 +252,10 @@ int vj_kvm_probe_host(struct vj_vcpu *c, vmjail_error **err)
     if (ioctl(c->fd, KVM_GET_SREGS, &s) < 0)
         return vj_kvm_fail(err, "get special registers");
     c->vm->host_kind = s.cs.dpl == 0 ? VJ_HOST_SYSRET : VJ_HOST_CPL3;
-    /* Complete the pending port I/O so that the next run does not replay it, then restore
-     * user mode. */
-    c->run->immediate_exit = 1;
-    ioctl(c->fd, KVM_RUN, NULL);
-    c->run->immediate_exit = 0;
-    s = c->vm->user_sregs;
-    struct kvm_sregs cur;
-    if (ioctl(c->fd, KVM_GET_SREGS, &cur) < 0)
-        return vj_kvm_fail(err, "get special registers");
-    s.apic_base = cur.apic_base;
-    if (ioctl(c->fd, KVM_SET_SREGS, &s) < 0)
-        return vj_kvm_fail(err, "set special registers");
+    if (end_probe(c, err) < 0)
+        return -1;
+    if (aux_set && msr_access(c, KVM_SET_MSRS, &aux, &zero, 1) < 0)
+        return vj_kvm_fail(err, "set TSC_AUX");
     return 0;
 }
 
@@ -445,8 +475,9 @@ void vj_vcpu_syscall_return(struct vj_vcpu *c, int64_t ret)
 {
     struct kvm_regs *r = &c->run->s.regs.regs;
     r->rax = (uint64_t)ret;
-    if (c->vm->host_kind == VJ_HOST_CPL3) {
-        /* syscall stayed at CPL3: resume the payload here, as sysretq would. */
+    if (c->vm->host_kind == VJ_HOST_CPL3 || c->at == VJ_AT_USER) {
+        /* syscall stayed at CPL3, or a fast call (at CPL3) completes: resume the payload
+         * here, as sysretq would. */
         r->rip = r->rcx;
         r->rflags = (r->r11 & VJ_RFLAGS_USER) | VJ_RFLAGS_FIXED | VJ_RFLAGS_IF;
     }
@@ -563,7 +594,7 @@ void vj_vcpu_syscall_restart(struct vj_vcpu *c, uint64_t nr)
 {
     struct kvm_regs *r = &c->run->s.regs.regs;
     r->rax = nr;
-    if (c->vm->host_kind == VJ_HOST_CPL3) {
+    if (c->vm->host_kind == VJ_HOST_CPL3 || c->at == VJ_AT_USER) {
         r->rip = r->rcx - 2; /* syscall is two bytes */
         r->rflags = user_rflags(r->r11);
     } else {

@@ -333,6 +333,26 @@ enum vj_host_kind vj_vm_host_kind(const struct vj_vm *vm)
     return vm->host_kind;
 }
 
+bool vj_vm_fast_capable(const struct vj_vm *vm)
+{
+    return vm->rdpid;
+}
+
+uint8_t *vj_vm_low(struct vj_vm *vm)
+{
+    return vm->mon + VJ_MON_LOW;
+}
+
+void vj_vm_map_low(struct vj_vm *vm)
+{
+    vj_cpu_map_low(vm->mon, vm->mon_gpa, vm->pml4);
+}
+
+int vj_vcpu_id(const struct vj_vcpu *c)
+{
+    return c->id;
+}
+
 struct vj_vcpu *vj_vm_first_vcpu(struct vj_vm *vm)
 {
     return vm->vcpus[0];

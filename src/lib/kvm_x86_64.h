@@ -5,6 +5,7 @@
 
 #include <linux/kvm.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "vm.h"
@@ -45,6 +46,7 @@ struct vj_vm {
     uint64_t apic_base0;           /* vCPU 0's APIC base as KVM made it (0: not known yet) */
     struct kvm_cpuid2 *cpuid;      /* and this CPUID */
     uint64_t xcr0;
+    bool rdpid;                    /* rdpid reads TSC_AUX (the vCPU's index) in the guest */
 
     pthread_mutex_t lock;          /* guards the vCPU list and the idle list */
     struct vj_vcpu *vcpus[VJ_MAX_VCPUS];

@@ -17,6 +17,7 @@
 #define VJ_NSIG 65
 
 struct vj_proc;
+struct vj_fast_thread;
 
 /* One queued instance of a signal, with its siginfo (signal.c). */
 struct vj_sigqueued {
@@ -54,6 +55,8 @@ struct vj_thread {
     uint64_t ss_sp, ss_size; /* sigaltstack (this thread only) */
     int ss_flags;
     uint64_t trapno, fault_err, cr2; /* the last fault, for signal frames (this thread only) */
+    struct vj_fast_thread *fast; /* its poller, once it has one (fastcall.c; this thread only) */
+    uint64_t fast_first_ns;  /* its first call that a poller could have served */
 };
 
 /* The payload thread the calling host thread runs (NULL outside a payload thread). */
@@ -93,6 +96,10 @@ struct vj_proc {
     struct sigaction sigact[VJ_NSIG]; /* dispositions: struct vj_ksigaction (signal.h) */
     struct vj_sigpending shared_pending; /* signals sent to the process (under lock) */
     pthread_cond_t sigcond;      /* with lock: a signal was queued or the process ended */
+
+    bool fast_on;       /* the fast syscall path is on (fastcall.c) */
+    uint32_t fast_next; /* offset of the next free trampoline in the low window's code */
+    unsigned fast_patched; /* syscall sites patched */
 
     int trace_fd;       /* --trace output, or -1 */
     bool mem_broken;    /* the host mapping of guest memory could not be restored */

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "error.h"
+#include "fastcall.h"
 #include "process.h"
 #include "signal.h"
 #include "syscall.h"
@@ -46,6 +47,7 @@ static int child(struct vj_proc *p, struct vj_thread *t, const struct vj_vcpu_sn
     pthread_mutex_init(&p->lock, NULL);
     pthread_cond_init(&p->ended, NULL);
     keep_only(p, t);
+    vj_fast_after_fork(p, t);
     p->forked = true;
     if (vj_vm_rebuild_in_child(p->vm, s, err) < 0)
         return -1;

@@ -13,6 +13,7 @@
 #include "mm.h"
 #include "proc.h"
 #include "process.h"
+#include "fastcall.h"
 #include "seccomp.h"
 #include "procfs.h"
 #include "syscall.h"
@@ -66,6 +67,7 @@ int vmjail_run(const vmjail_config *cfg, struct vmjail_result *result, vmjail_er
         }
     }
     p->proctitle = cfg->proctitle;
+    vj_fast_init(p, cfg->syscall_path);
     if (vj_procfs_init(p, path, cfg->argv, cfg->envp) < 0) {
         vj_error(err, VMJAIL_ERR_INTERNAL, ENOMEM, "process information");
         goto out;

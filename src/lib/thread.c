@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "error.h"
+#include "fastcall.h"
 #include "process.h"
 #include "signal.h"
 #include "syscall.h"
@@ -177,8 +178,19 @@ void vj_thread_loop(struct vj_thread *t)
             break;
         }
         int64_t r = 0;
+        bool answered = false; /* R answers a call the fast path took (fastcall.h) */
+        if (stop.kind == VJ_STOP_INTERRUPT && p->fast_on) {
+            int settled = vj_fast_settle(t, &stop, &r);
+            if (settled < 0)
+                break;
+            answered = settled > 0;
+        } else if (stop.kind == VJ_STOP_SYSCALL && stop.sc.nr == VJ_NR_FAST_WAIT && t->fast) {
+            r = vj_fast_wait(t, &stop.sc);
+            answered = true;
+        }
         if (stop.kind == VJ_STOP_SYSCALL) {
-            r = vj_syscall_dispatch(p, &stop.sc);
+            if (!answered)
+                r = vj_syscall_dispatch(p, &stop.sc);
             if (p->mem_broken) {
                 vj_error(&err, VMJAIL_ERR_INTERNAL, 0, "lost the host mapping of guest memory");
                 vj_proc_fail(p, err);
@@ -186,6 +198,8 @@ void vj_thread_loop(struct vj_thread *t)
             }
             if (t->exited)
                 break;
+            if (p->fast_on && !answered)
+                vj_fast_after_syscall(t, &stop, r);
             /* The common case: nothing pending, the call completes. */
             if (!vj_signal_check(t) && !t->sigreturned &&
                 (r > -VJ_ERESTARTSYS || r < -VJ_ERESTARTNOHAND)) {
@@ -198,12 +212,13 @@ void vj_thread_loop(struct vj_thread *t)
             if (p->trace_fd >= 0)
                 vj_trace_fault(p, &stop.fault);
             vj_signal_fault(t, &stop.fault);
-        } else if (!vj_signal_check(t)) {
-            continue;
         }
+        if (stop.kind == VJ_STOP_INTERRUPT && !vj_signal_check(t))
+            continue;
         if (vj_signal_deliver(t, &stop, r) < 0)
             break;
     }
+    vj_fast_thread_end(t);
     /* A thread stopped by the end of the process leaves its vCPU with the VM. */
     if (!t->exited) {
         pthread_mutex_lock(&p->lock);
@@ -302,6 +317,7 @@ int64_t vj_sys_clone(struct vj_proc *p, const uint64_t a[6])
     if (flags & CLONE_CHILD_CLEARTID)
         t->clear_child_tid = a[3];
     vmjail_error *err = NULL;
+    vj_fast_before_thread(p);
     if (vj_vcpu_get(p->vm, &t->vcpu, &err) < 0 ||
         vj_vcpu_start_clone(t->vcpu, parent->vcpu, a[1], flags & CLONE_SETTLS, a[4], &err) < 0) {
         int e = vmjail_error_errno(err) ? -vmjail_error_errno(err) : -EAGAIN;

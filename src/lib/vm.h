@@ -78,6 +78,15 @@ void vj_vm_disown_fd(struct vj_vm *vm, int fd);
 /* The monitor's descriptors for this VM, ascending, into FDS (at most MAX); returns how many. */
 int vj_vm_fds(const struct vj_vm *vm, int *fds, int max);
 
+/* ---- the low window (vmjail_abi.h): the fast syscall path's code and slots ---- */
+
+/* True if vCPUs can find their fast-call slot (the guest has RDPID). */
+bool vj_vm_fast_capable(const struct vj_vm *vm);
+/* Host address of the low window (VJ_LOW_SIZE bytes; private to this VM's process). */
+uint8_t *vj_vm_low(struct vj_vm *vm);
+/* Make the low window reachable by payload code. */
+void vj_vm_map_low(struct vj_vm *vm);
+
 /* ---- vCPUs: one per payload thread; each is driven by one host thread at a time ---- */
 
 struct vj_vcpu;
@@ -86,6 +95,8 @@ struct vj_vcpu;
 struct vj_vcpu *vj_vm_first_vcpu(struct vj_vm *vm);
 /* A vCPU for a new thread: an idle one of an ended thread, or a new one. */
 int vj_vcpu_get(struct vj_vm *vm, struct vj_vcpu **out, vmjail_error **err);
+/* The vCPU's index in its VM (its fast-call slot). */
+int vj_vcpu_id(const struct vj_vcpu *c);
 /* Give back the vCPU of an ended thread for reuse. */
 void vj_vcpu_put(struct vj_vcpu *c);
 
@@ -98,7 +109,8 @@ int vj_vcpu_start_clone(struct vj_vcpu *child, struct vj_vcpu *parent, uint64_t 
                         bool set_tls, uint64_t tls, vmjail_error **err);
 /* Run until the next syscall or fault, or until vj_vcpu_interrupt() (VJ_STOP_INTERRUPT). */
 int vj_vcpu_run(struct vj_vcpu *c, struct vj_stop *stop, vmjail_error **err);
-/* Complete the syscall the vCPU stopped at with return value RET. */
+/* Complete the syscall the vCPU stopped at with return value RET (also a fast call whose
+ * stop vj_vcpu_set_user_regs made a syscall return at CPL3: rip = rcx, rflags = r11). */
 void vj_vcpu_syscall_return(struct vj_vcpu *c, int64_t ret);
 /* Make the vCPU's current or next run return VJ_STOP_INTERRUPT; the caller then sends the
  * host thread running it a signal to break it out of KVM_RUN.  Async-signal-safe. */
