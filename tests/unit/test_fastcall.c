@@ -1,0 +1,59 @@
+/* test_fastcall.c: unit tests of the fast syscall path's site decoding and trampolines (src/lib/fastcall_x86_64.c). */
+#include <stdint.h>
+#include <string.h>
+
+#include "fastcall.h"
+#include "tap.h"
+
+/* CODE ends with the syscall instruction; returns the decoded offset. */
+static int decode(const uint8_t *code, int len, uint64_t rax, uint64_t r9, uint64_t stack8)
+{
+    struct vj_fast_site_regs r = {.rax = rax, .r9 = r9, .stack8 = stack8, .stack8_ok = true};
+    return vj_fast_site_decode(code, len, &r);
+}
+
+int main(void)
+{
+    /* glibc's getpid: mov $0x27,%eax; syscall, after a ret's c3 */
+    static const uint8_t mov_eax[] = {0x90, 0xc3, 0xb8, 0x27, 0, 0, 0, 0x0f, 0x05};
+    is_int(decode(mov_eax, sizeof mov_eax, 0x27, 0, 0), 2, "mov $nr,%%eax; syscall decodes");
+    is_int(decode(mov_eax, sizeof mov_eax, 0x28, 0, 0), -1, "a mov of another number does not");
+    /* 41 b8: mov $0x27,%r8d, not %eax */
+    static const uint8_t mov_r8d[] = {0x90, 0x41, 0xb8, 0x27, 0, 0, 0, 0x0f, 0x05};
+    is_int(decode(mov_r8d, sizeof mov_r8d, 0x27, 0, 0), -1, "a REX-prefixed mov is refused");
+    static const uint8_t mov_ax[] = {0x90, 0x66, 0xb8, 0x27, 0, 0, 0, 0x0f, 0x05};
+    is_int(decode(mov_ax, sizeof mov_ax, 0x27, 0, 0), -1, "an operand-size prefix is refused");
+    /* glibc's syscall(): mov 0x8(%rsp),%r9; syscall after mov %r9,%r8 (4d 89 c8) */
+    static const uint8_t load_r9[] = {0x4d, 0x89, 0xc8, 0x4c, 0x8b, 0x4c, 0x24, 0x08, 0x0f, 0x05};
+    is_int(decode(load_r9, sizeof load_r9, 39, 7, 7), 3, "mov 0x8(%%rsp),%%r9 decodes");
+    is_int(decode(load_r9, sizeof load_r9, 39, 7, 8), -1, "... only if r9 is what it loaded");
+    struct vj_fast_site_regs no_stack = {.rax = 39, .r9 = 7};
+    is_int(vj_fast_site_decode(load_r9, sizeof load_r9, &no_stack), -1,
+           "... and only if the stack could be read");
+    static const uint8_t load_rax[] = {0x90, 0x90, 0x48, 0x8b, 0x44, 0x24, 0x08, 0x0f, 0x05};
+    is_int(decode(load_rax, sizeof load_rax, 1, 0, 1), 2, "Go's mov 0x8(%%rsp),%%rax decodes");
+    static const uint8_t no_syscall[] = {0x90, 0x90, 0xb8, 0x27, 0, 0, 0, 0x0f, 0x34};
+    is_int(decode(no_syscall, sizeof no_syscall, 0x27, 0, 0), -1, "sysenter is not a site");
+    is_int(decode(mov_eax, 7, 0x27, 0, 0), -1, "too short to check the byte before");
+    static const uint8_t other[] = {0x90, 0x90, 0x48, 0x89, 0xf8, 0x90, 0x90, 0x0f, 0x05};
+    is_int(decode(other, sizeof other, 0x27, 0, 0), -1, "any other instruction is refused");
+
+    uint8_t out[VJ_FAST_TRAMP_SIZE], patch[VJ_FAST_PATCH_SIZE];
+    uint64_t site = 0x401000, at = 0x101000, entry = 0x100040;
+    ok(vj_fast_site_build(site, mov_eax + 2, at, entry, out, patch), "trampoline built");
+    ok(memcmp(out, mov_eax + 2, 5) == 0, "it starts with the site's instruction");
+    int32_t rel;
+    memcpy(&rel, out + 8, 4);
+    is_int((int64_t)(at + 12 + rel), (int64_t)(site + 7), "lea gives the return address");
+    memcpy(&rel, out + 13, 4);
+    is_int((int64_t)(at + 17 + rel), (int64_t)entry, "then it jumps to the entry");
+    is_int(patch[0], 0xe9, "the patch is a jmp rel32");
+    memcpy(&rel, patch + 1, 4);
+    is_int((int64_t)(site + 5 + rel), (int64_t)at, "to the trampoline");
+    ok(!vj_fast_site_build(0x200000000ULL, mov_eax + 2, at, entry, out, patch),
+       "a site 8 GiB away is refused");
+
+    ok(vj_fast_point_at(0) == VJ_FAST_BEFORE_POST, "the entry is before the post");
+    ok(vj_fast_point_at(vj_fast_code_size()) == VJ_FAST_OUTSIDE, "past the code is outside");
+    return done_testing();
+}
