@@ -46,9 +46,9 @@ struct vj_fast_thread {
     uint64_t last_call_ns; /* the thread's last call through the exit path (its thread only) */
 };
 
-/* Calls the poller serves: they act on descriptors, files, time and identity, never on the
- * calling thread's vCPU, signal state, memory map or host thread (gettid is answered from the
- * thread's own record).  A call that blocks is still served: the payload then waits in the
+/* Calls the poller serves: they act on descriptors, files, memory, time, identity and the
+ * signal mask and dispositions, never on the calling thread's vCPU or host thread (gettid is
+ * answered from the thread's own record).  A call that blocks is still served: the payload then waits in the
  * monitor (VJ_NR_FAST_WAIT) and a signal interrupts the poller's host call. */
 static const uint16_t served_calls[] = {
     SYS_read, SYS_write, SYS_open, SYS_close, SYS_stat, SYS_fstat, SYS_lstat, SYS_lseek,
@@ -63,6 +63,13 @@ static const uint16_t served_calls[] = {
     SYS_getsockopt, SYS_setsockopt, SYS_socket, SYS_connect, SYS_bind, SYS_listen,
     SYS_accept4, SYS_shutdown, SYS_epoll_wait, SYS_epoll_ctl, SYS_fadvise64, SYS_chdir,
     SYS_fchdir, SYS_chmod, SYS_fchmod, SYS_fchmodat, SYS_utimensat, SYS_symlink, SYS_link,
+    SYS_ioctl, SYS_fcntl, SYS_prlimit64,
+    /* The memory map: guest page tables only ever gain entries (vm.h), so no vCPU needs a TLB
+     * flush; the memory manager has its own lock. */
+    SYS_mmap, SYS_munmap, SYS_mprotect, SYS_brk, SYS_madvise, SYS_mremap,
+    /* Dispositions are the process's; the mask is the thread's record, which the poller
+     * changes for it (a signal it unblocks is then delivered through an exit). */
+    SYS_rt_sigaction, SYS_rt_sigprocmask,
 };
 
 static uint64_t served_bits[VJ_NR_SYSCALLS / 64 + 1];
