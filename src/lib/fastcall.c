@@ -4,6 +4,7 @@
 #include "fastcall.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/futex.h>
 #include <pthread.h>
 #include <signal.h>
@@ -23,6 +24,8 @@
 #define IDLE_NS 200000     /* a poller with no call for this long goes to sleep ... */
 #define BUSY_NS 1000000    /* ... and is woken when its thread makes two calls this close */
 #define REKICK_NS 2000000  /* how often a waiting thread kicks its poller again */
+#define LOAD_NS 1000000    /* how often a spinning poller looks at the host's load ... */
+#define BACKOFF_NS 20000000 /* ... and how long it then stays asleep if every core is busy */
 
 /* Guest address of the fast-call code's entry. */
 #define FAST_ENTRY (VJ_LOW_VA + VJ_LOW_FAST_CODE + VJ_LOW_FAST_ENTRY)
@@ -44,6 +47,7 @@ struct vj_fast_thread {
     int64_t ret;
     bool served;      /* false: the poller left the call to the thread's own exit path */
     uint64_t last_call_ns; /* the thread's last call through the exit path (its thread only) */
+    uint64_t backoff_until; /* atomic: the poller stepped aside; not woken before this */
 };
 
 /* Calls the poller serves: they act on descriptors, files, memory, time, identity and the
@@ -112,6 +116,28 @@ static uint32_t load_state(const struct vj_fast_thread *f)
     return __atomic_load_n(f->state, __ATOMIC_ACQUIRE);
 }
 
+/* Are more threads runnable on the host than it has cores (this poller counted)?  Then a
+ * spinning poller takes a core from real work: it steps aside and its thread's calls take
+ * the exit path for a while. */
+static bool host_busy(struct vj_proc *p)
+{
+    if (!p->fast_adapt || p->fast_loadavg < 0)
+        return false;
+    char buf[128];
+    ssize_t n = pread(p->fast_loadavg, buf, sizeof buf - 1, 0);
+    if (n <= 0)
+        return false;
+    buf[n] = '\0';
+    /* "0.85 0.94 0.65 2/94 309": the fourth field is runnable/all */
+    const char *f = buf;
+    for (int i = 0; i < 3 && f; i++) {
+        f = strchr(f, ' ');
+        if (f)
+            f++;
+    }
+    return f && atoi(f) > p->fast_ncpus;
+}
+
 /* ---- the poller ---------------------------------------------------------------------- */
 
 /* Serve the call posted in F's slot.  Each field is read once: the payload can change the
@@ -141,29 +167,47 @@ static void serve(struct vj_fast_thread *f)
         futex(f->state, FUTEX_WAKE, 1, NULL);
 }
 
+/* Look at the host's load now and then: true if the poller is to step aside. */
+static bool step_aside(struct vj_fast_thread *f, uint64_t now, uint64_t *load_at)
+{
+    if (now - *load_at < LOAD_NS)
+        return false;
+    *load_at = now;
+    if (!host_busy(f->t->proc))
+        return false;
+    __atomic_store_n(&f->backoff_until, now + BACKOFF_NS, __ATOMIC_RELEASE);
+    return true;
+}
+
 static void *poller_main(void *arg)
 {
     struct vj_fast_thread *f = arg;
     vj_self = f->t; /* the handlers act for the payload thread */
-    uint64_t idle_since = now_ns();
-    unsigned rounds = 0;
+    uint64_t idle_since = now_ns(), load_at = idle_since;
+    unsigned rounds = 0, calls = 0;
+    bool aside = false;
     while (!__atomic_load_n(&f->stop, __ATOMIC_ACQUIRE)) {
         uint32_t s = load_state(f);
         if ((s & (VJ_FAST_AWAKE | VJ_FAST_REQ | VJ_FAST_DONE)) == (VJ_FAST_AWAKE | VJ_FAST_REQ)) {
             serve(f);
             idle_since = 0;
             rounds = 0;
+            if (++calls % 64 == 0 && !aside)
+                aside = step_aside(f, now_ns(), &load_at);
             continue;
         }
         __builtin_ia32_pause();
-        if (++rounds % 256)
+        if (!aside && ++rounds % 256)
             continue;
         uint64_t now = now_ns();
         if (idle_since == 0)
             idle_since = now;
-        if (now - idle_since < IDLE_NS)
+        if (!aside)
+            aside = step_aside(f, now, &load_at);
+        if (!aside && now - idle_since < IDLE_NS)
             continue;
-        /* Idle: sleep, unless a call is being posted (the payload's post wins the race). */
+        /* Idle or stepping aside: sleep, unless a call is being posted (the payload's post
+         * wins the race; the poller serves it first). */
         uint32_t expect = VJ_FAST_AWAKE;
         if (!__atomic_compare_exchange_n(f->state, &expect, 0, false, __ATOMIC_ACQ_REL,
                                          __ATOMIC_ACQUIRE))
@@ -175,12 +219,16 @@ static void *poller_main(void *arg)
             futex(f->state, FUTEX_WAIT, v, NULL);
         }
         idle_since = now_ns();
+        load_at = idle_since;
+        aside = false;
     }
     return NULL;
 }
 
 static void wake_poller(struct vj_fast_thread *f)
 {
+    if (now_ns() < __atomic_load_n(&f->backoff_until, __ATOMIC_ACQUIRE))
+        return;
     uint32_t old = __atomic_fetch_or(f->state, VJ_FAST_AWAKE, __ATOMIC_ACQ_REL);
     if (!(old & VJ_FAST_AWAKE))
         futex(f->state, FUTEX_WAKE, 1, NULL);
@@ -286,8 +334,15 @@ bool vj_fast_init(struct vj_proc *p, int mode)
     if (mode == VMJAIL_SYSCALL_PATH_EXIT)
         return false;
     /* auto: a poller needs a core of its own besides the payload's. */
-    if (mode == VMJAIL_SYSCALL_PATH_AUTO && sysconf(_SC_NPROCESSORS_ONLN) < 2)
+    p->fast_ncpus = (int)sysconf(_SC_NPROCESSORS_ONLN);
+    if (mode == VMJAIL_SYSCALL_PATH_AUTO && p->fast_ncpus < 2)
         return false;
+    p->fast_adapt = mode == VMJAIL_SYSCALL_PATH_AUTO;
+    p->fast_loadavg = -1;
+    if (p->fast_adapt) {
+        int fd = open("/proc/loadavg", O_RDONLY | O_CLOEXEC);
+        p->fast_loadavg = fd < 0 ? -1 : vj_vm_own_fd(p->vm, fd);
+    }
     uint8_t *bitmap = vj_vm_low(p->vm) + VJ_LOW_FAST_CODE + VJ_LOW_FAST_BITMAP;
     for (uint64_t nr = 0; nr < VJ_FAST_MAX_NR; nr++)
         if (served(nr))
