@@ -17,7 +17,7 @@
 #define POLL_MIN_NS 100000LL    /* while the payload advances: 0.1 ms between looks */
 #define POLL_MAX_NS 20000000LL  /* backing off to 20 ms while it does not */
 #define SLOW_HUGE_NS 1000000LL  /* a fresh 2 MiB huge page slower than this: use 4 KiB pages */
-#define PROBE_NS 100000000LL    /* huge pages are timed again after 0.1 s */
+#define PROBE_NS 100000000LL    /* a probe stands for 0.1 s */
 
 /* One monitor process runs one payload process, so there is one populator per process. */
 static struct {
@@ -78,15 +78,29 @@ static void populate(const struct vj_proc *p, uint64_t s, uint64_t e)
 }
 
 /* Populate [s, e), one 2 MiB block at most, but for the marker: a page with 4 KiB host
- * pages, its whole block with huge pages (a huge page there would make it resident). */
-static void step(const struct vj_proc *p, const struct vj_ahead *a, uint64_t s, uint64_t e)
+ * pages, its whole block with huge pages (a huge page there would make it resident).  A fresh
+ * huge page that was slow turns the rest of the range, and the next ranges, to 4 KiB pages. */
+static void step(const struct vj_proc *p, struct vj_ahead *a, uint64_t s, uint64_t e)
 {
     bool marked = a->marker >= s && a->marker < e;
-    if (!marked) {
-        populate(p, s, e);
-    } else if (a->small) {
+    if (a->small && marked) {
         populate(p, s, a->marker);
         populate(p, a->marker + PAGE, e);
+        return;
+    }
+    if (a->small) {
+        populate(p, s, e);
+        return;
+    }
+    if (marked)
+        return;
+    bool fresh = e - s == VJ_AHEAD_STEP && !resident(p, s);
+    int64_t t0 = now_ns();
+    populate(p, s, e);
+    if (fresh && now_ns() - t0 > SLOW_HUGE_NS) {
+        S.small = a->small = true;
+        S.probed = now_ns();
+        madvise(host(p, e), a->end - e, MADV_NOHUGEPAGE);
     }
 }
 
