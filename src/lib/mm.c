@@ -7,6 +7,7 @@
 #include <sys/mman.h>
 #include <sys/resource.h>
 
+#include "mem_ahead.h"
 #include "vmjail_abi.h"
 
 #define PAGE_MASK (VJ_PAGE_SIZE - 1)
@@ -39,6 +40,7 @@ static int host_prot(int prot)
 /* Give [addr, addr+len) back to the host and make it inaccessible: the unmapped state. */
 static int host_discard(struct vj_proc *p, uint64_t addr, uint64_t len)
 {
+    vj_mem_ahead_cut(p, addr, addr + len);
     void *h = mmap(host(p, addr), len, PROT_NONE,
                    MAP_FIXED | MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (h == MAP_FAILED) {
@@ -122,6 +124,7 @@ int vj_mm_init(struct vj_proc *p)
 
 void vj_mm_fini(struct vj_proc *p)
 {
+    vj_mem_ahead_stop(p);
     vj_vmas_free(&p->vmas);
 }
 
@@ -212,6 +215,9 @@ int64_t vj_mm_mmap(struct vj_proc *p, uint64_t addr, uint64_t len, int prot, int
     }
     if (flags & MAP_POPULATE)
         madvise(host(p, at), len, (prot & PROT_WRITE) ? MADV_POPULATE_WRITE : MADV_POPULATE_READ);
+    else if (anon && !shared && (prot & PROT_WRITE) && len >= VJ_AHEAD_MIN &&
+             !(flags & (MAP_STACK | MAP_GROWSDOWN)))
+        vj_mem_ahead_add(p, at, at + len); /* populated ahead of the payload's first touch */
     return (int64_t)at;
 }
 
@@ -249,6 +255,8 @@ int64_t vj_mm_mprotect(struct vj_proc *p, uint64_t addr, uint64_t len, int prot)
     len = page_len(len);
     if (len == 0 || !in_bounds(p, addr, len) || !vj_vmas_is_mapped(&p->vmas, addr, addr + len))
         return -ENOMEM;
+    if (!(prot & PROT_WRITE))
+        vj_mem_ahead_cut(p, addr, addr + len);
     if (mprotect(host(p, addr), len, host_prot(prot)) < 0)
         return -errno;
     return vj_vmas_protect(&p->vmas, addr, addr + len, prot);
@@ -304,6 +312,8 @@ int64_t vj_mm_mremap(struct vj_proc *p, uint64_t old_addr, uint64_t old_len, uin
             int r = host_map_anon(p, ext, ext_len, prot, false);
             if (r == 0)
                 r = vj_vmas_insert(&p->vmas, ext, ext + ext_len, prot, kind, false);
+            if (r == 0 && (prot & PROT_WRITE))
+                vj_mem_ahead_add(p, ext, ext + ext_len); /* grows a followed range */
             return r < 0 ? r : (int64_t)old_addr;
         }
         if (!(flags & MREMAP_MAYMOVE))
@@ -357,6 +367,9 @@ int64_t vj_mm_madvise(struct vj_proc *p, uint64_t addr, uint64_t len, int advice
     case MADV_POPULATE_WRITE:
         if (!vj_vmas_is_mapped(&p->vmas, addr, addr + len))
             return -ENOMEM;
+        if (advice == MADV_DONTNEED || advice == MADV_FREE || advice == MADV_REMOVE ||
+            advice == MADV_PAGEOUT)
+            vj_mem_ahead_cut(p, addr, addr + len); /* given back: not to be populated again */
         return madvise(host(p, addr), len, advice) < 0 ? -errno : 0;
     case MADV_DONTFORK:
     case MADV_DOFORK:
@@ -385,6 +398,7 @@ int64_t vj_mm_brk(struct vj_proc *p, uint64_t addr)
             vj_vmas_insert(&p->vmas, old_end, new_end, PROT_READ | PROT_WRITE, VJ_VMA_HEAP,
                            false) < 0)
             return (int64_t)p->brk_cur;
+        vj_mem_ahead_add(p, old_end, new_end); /* the heap is followed once it is large */
     } else if (new_end < old_end) {
         if (unmap_range(p, new_end, old_end - new_end) < 0)
             return (int64_t)p->brk_cur;

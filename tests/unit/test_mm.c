@@ -637,6 +637,9 @@ static void test_bug_mremap_fixed_shrink(void)
 
 int main(void)
 {
+    /* No populator thread: it expects callers to hold mm_lock, which these tests do not take
+     * (test_mem_ahead.c tests its policy). */
+    setenv("VMJAIL_MEM_AHEAD", "0", 1);
     env_init(&E);
     test_mmap_anon();
     test_map_fixed();
