@@ -71,7 +71,9 @@
 #define VJ_FAST_DONE 4   /* the call is served, the answer is in VJ_FS_RET */
 #define VJ_FAST_WAITER 8 /* the vCPU's own thread waits in the monitor for DONE */
 #define VJ_FAST_EXIT 16  /* with DONE: take the answer through an exit (signals are pending) */
-#define VJ_FAST_SPIN 20000 /* pause rounds the payload waits before it waits in the monitor */
+#define VJ_FAST_WAKE 32  /* the monitor asks a sleeping poller to watch the slot again */
+#define VJ_FAST_SPIN 2000 /* pause rounds (about 50 us) the payload spins before it waits in
+                           * the monitor */
 
 /* The syscall number the fast-call code makes a real syscall with to wait in the monitor for
  * the answer to its posted call (the call's own arguments are still in its registers).  Not

@@ -48,6 +48,7 @@ struct vj_fast_thread {
     bool served;      /* false: the poller left the call to the thread's own exit path */
     uint64_t last_call_ns; /* the thread's last call through the exit path (its thread only) */
     uint64_t backoff_until; /* atomic: the poller stepped aside; not woken before this */
+    bool was_busy;          /* the host was busy at the poller's last look */
 };
 
 /* Calls the poller serves: they act on descriptors, files, memory, time, identity and the
@@ -173,7 +174,10 @@ static bool step_aside(struct vj_fast_thread *f, uint64_t now, uint64_t *load_at
     if (now - *load_at < LOAD_NS)
         return false;
     *load_at = now;
-    if (!host_busy(f->t->proc))
+    /* Twice in a row: a kernel thread that runs for a moment is not a busy neighbour. */
+    bool busy = host_busy(f->t->proc), again = busy && f->was_busy;
+    f->was_busy = busy;
+    if (!again)
         return false;
     __atomic_store_n(&f->backoff_until, now + BACKOFF_NS, __ATOMIC_RELEASE);
     return true;
@@ -186,6 +190,9 @@ static void *poller_main(void *arg)
     uint64_t idle_since = now_ns(), load_at = idle_since;
     unsigned rounds = 0, calls = 0;
     bool aside = false;
+    /* AWAKE is set by the poller itself, running: the payload never spins on a poller that
+     * is not on a CPU yet. */
+    __atomic_fetch_or(f->state, VJ_FAST_AWAKE, __ATOMIC_ACQ_REL);
     while (!__atomic_load_n(&f->stop, __ATOMIC_ACQUIRE)) {
         uint32_t s = load_state(f);
         if ((s & (VJ_FAST_AWAKE | VJ_FAST_REQ | VJ_FAST_DONE)) == (VJ_FAST_AWAKE | VJ_FAST_REQ)) {
@@ -208,16 +215,19 @@ static void *poller_main(void *arg)
             continue;
         /* Idle or stepping aside: sleep, unless a call is being posted (the payload's post
          * wins the race; the poller serves it first). */
-        uint32_t expect = VJ_FAST_AWAKE;
-        if (!__atomic_compare_exchange_n(f->state, &expect, 0, false, __ATOMIC_ACQ_REL,
+        uint32_t expect = load_state(f);
+        if ((expect & ~(uint32_t)(VJ_FAST_AWAKE | VJ_FAST_WAKE)) ||
+            !__atomic_compare_exchange_n(f->state, &expect, 0, false, __ATOMIC_ACQ_REL,
                                          __ATOMIC_ACQUIRE))
             continue;
         for (;;) {
             uint32_t v = load_state(f); /* one load: a wake after it is not lost */
-            if ((v & VJ_FAST_AWAKE) || __atomic_load_n(&f->stop, __ATOMIC_ACQUIRE))
+            if ((v & (VJ_FAST_WAKE | VJ_FAST_AWAKE)) || __atomic_load_n(&f->stop, __ATOMIC_ACQUIRE))
                 break;
             futex(f->state, FUTEX_WAIT, v, NULL);
         }
+        __atomic_and_fetch(f->state, ~(uint32_t)VJ_FAST_WAKE, __ATOMIC_ACQ_REL);
+        __atomic_fetch_or(f->state, VJ_FAST_AWAKE, __ATOMIC_ACQ_REL);
         idle_since = now_ns();
         load_at = idle_since;
         aside = false;
@@ -229,8 +239,8 @@ static void wake_poller(struct vj_fast_thread *f)
 {
     if (now_ns() < __atomic_load_n(&f->backoff_until, __ATOMIC_ACQUIRE))
         return;
-    uint32_t old = __atomic_fetch_or(f->state, VJ_FAST_AWAKE, __ATOMIC_ACQ_REL);
-    if (!(old & VJ_FAST_AWAKE))
+    uint32_t old = __atomic_fetch_or(f->state, VJ_FAST_WAKE, __ATOMIC_ACQ_REL);
+    if (!(old & (VJ_FAST_AWAKE | VJ_FAST_WAKE)))
         futex(f->state, FUTEX_WAKE, 1, NULL);
 }
 
