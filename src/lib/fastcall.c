@@ -23,6 +23,7 @@
 
 #define IDLE_NS 200000     /* a poller with no call for this long goes to sleep ... */
 #define BUSY_NS 1000000    /* ... and is woken when its thread makes two calls this close */
+#define STREAK 16          /* calls this close in a row before a thread gets a poller */
 #define REKICK_NS 2000000  /* how often a waiting thread kicks its poller again */
 #define LOAD_NS 1000000    /* how often a spinning poller looks at the host's load ... */
 #define BACKOFF_NS 20000000 /* ... and how long it then stays asleep if every core is busy */
@@ -381,15 +382,17 @@ void vj_fast_after_syscall(struct vj_thread *t, const struct vj_stop *stop, int6
     uint64_t now = now_ns();
     struct vj_fast_thread *f = t->fast;
     uint64_t last = f ? f->last_call_ns : t->fast_first_ns;
-    if (f == NULL)
+    if (f == NULL) {
+        /* A poller (a thread) is made for a thread that made a run of STREAK calls, each
+         * within BUSY_NS of the last: short programs do not pay for one. */
         t->fast_first_ns = now;
-    if (last == 0 || now - last > BUSY_NS) {
-        if (f)
-            f->last_call_ns = now;
+        t->fast_streak = last != 0 && now - last <= BUSY_NS ? t->fast_streak + 1 : 0;
+        if (t->fast_streak < STREAK || (f = fast_thread(t)) == NULL)
+            return;
+    } else if (now - last > BUSY_NS) {
+        f->last_call_ns = now;
         return;
     }
-    if (f == NULL && (f = fast_thread(t)) == NULL)
-        return;
     f->last_call_ns = now;
     wake_poller(f);
 }
@@ -530,6 +533,7 @@ void vj_fast_after_fork(struct vj_proc *p, struct vj_thread *t)
     /* The structures of the parent's pollers are the parent's; the threads are not here. */
     t->fast = NULL;
     t->fast_first_ns = 0;
+    t->fast_streak = 0;
     if (p->fast_on)
         memset(vj_vm_low(p->vm) + VJ_LOW_FAST_SLOTS, 0, VJ_LOW_FAST_SLOTS_SIZE);
 }

@@ -56,7 +56,8 @@ struct vj_thread {
     int ss_flags;
     uint64_t trapno, fault_err, cr2; /* the last fault, for signal frames (this thread only) */
     struct vj_fast_thread *fast; /* its poller, once it has one (fastcall.c; this thread only) */
-    uint64_t fast_first_ns;  /* its first call that a poller could have served */
+    uint64_t fast_first_ns;  /* its last call a poller could have served, before it had one */
+    unsigned fast_streak;    /* such calls in a row, each soon after the one before */
 };
 
 /* The payload thread the calling host thread runs (NULL outside a payload thread). */
