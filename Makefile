@@ -3,7 +3,7 @@
 #   make            build build/vmjail and build/libvmjail.a
 #   make demo       install what is needed, build, run the bundled demo inside VMs
 #   make check      install what is needed, build, run every test (unit + integration)
-#   make bench      run the benchmarks (bench/run, bench/podman), write docs/performance*.md
+#   make bench      run the benchmarks (bench/run, bench/fastpath, bench/podman), write docs/performance*.md
 #   make CC=clang   any of the above with clang
 
 CC ?= gcc
@@ -141,9 +141,10 @@ compat: deps all
 	@./scripts/install-deps python3 libpython3.11-testsuite
 	@./tests/compat/cpython $(BUILD)
 
-bench: deps all
+bench: deps all payloads
 	@./scripts/install-deps $$(cat bench/deps)
 	@./bench/run $(BUILD)
+	@./bench/fastpath $(BUILD)
 	@./bench/podman $(BUILD)
 
 clean:
