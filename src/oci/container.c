@@ -1,9 +1,11 @@
 /* container.c: the container lifecycle: create (the container process set up and waiting
  * before its first instruction), start, kill, delete, and run (create + start + wait). */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <sched.h>
+#include <stdbool.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -71,7 +73,6 @@ static _Noreturn void container_main(int sync_fd, const struct oci_spec *spec,
     do
         n = read(fifo_fd, &c, 1);
     while (n < 0 && errno == EINTR);
-    close(fifo_fd);
     if (n != 1)
         _exit(125);
     struct sigaction dfl = {.sa_handler = SIG_DFL};
@@ -84,6 +85,8 @@ static _Noreturn void container_main(int sync_fd, const struct oci_spec *spec,
         _exit(125);
     }
     free(state_json);
+    /* start waits for this close before it runs the poststart hooks. */
+    close(fifo_fd);
     const char *memory = NULL;
     for (size_t i = 0; i < spec->n_annotations; i++)
         if (strcmp(spec->annotations[i].key, "run.vmjail.memory") == 0)
@@ -357,6 +360,32 @@ static struct oci_spec *load_bundle_spec(const struct oci_state *st)
     return NULL;
 }
 
+/* Wait (at most 10 s) until process PID no longer has the FIFO FIFO_ST open. */
+static void wait_fifo_closed(pid_t pid, const struct stat *fifo_st)
+{
+    char dir[64];
+    snprintf(dir, sizeof dir, "/proc/%d/fd", (int)pid);
+    for (int round = 0; round < 10000; round++) {
+        DIR *d = opendir(dir);
+        if (d == NULL)
+            return; /* it ended */
+        bool open_there = false;
+        struct dirent *de;
+        while (!open_there && (de = readdir(d)) != NULL) {
+            char path[sizeof dir + 300];
+            struct stat fst;
+            snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
+            if (de->d_name[0] != '.' && stat(path, &fst) == 0 && fst.st_ino == fifo_st->st_ino &&
+                fst.st_dev == fifo_st->st_dev)
+                open_there = true;
+        }
+        closedir(d);
+        if (!open_there)
+            return;
+        usleep(1000);
+    }
+}
+
 int oci_container_start(const char *root, const char *id, vmjail_error **err)
 {
     struct oci_state st;
@@ -377,10 +406,16 @@ int oci_container_start(const char *root, const char *id, vmjail_error **err)
         oci_state_close(&st);
         return -1;
     }
+    struct stat fifo_st;
+    bool know_fifo = fstat(fd, &fifo_st) == 0;
     ssize_t n = write(fd, "0", 1);
     int e = errno;
     close(fd);
     unlink(fifo);
+    /* poststart hooks run after the container's startContainer hooks: it closes its end of
+     * the FIFO once they have run (or it ended). */
+    if (n == 1 && know_fifo)
+        wait_fifo_closed(st.pid, &fifo_st);
     if (n != 1) {
         vj_error(err, VMJAIL_ERR_INTERNAL, e, "start container '%s'", id);
         oci_state_close(&st);
