@@ -65,7 +65,8 @@
 #define VJ_FS_NR 8
 #define VJ_FS_ARGS 16             /* six 64-bit arguments */
 #define VJ_FS_RET 64              /* second cache line: the answer ... */
-#define VJ_FS_SPIN 72             /* ... and the payload's spin budget (32-bit) */
+#define VJ_FS_SPIN 72             /* ... the payload's spin budget (32-bit) ... */
+#define VJ_FS_RCX 80              /* ... and its return address while it posts */
 #define VJ_FAST_AWAKE 1  /* a poller watches this slot */
 #define VJ_FAST_REQ 2    /* a call is posted */
 #define VJ_FAST_DONE 4   /* the call is served, the answer is in VJ_FS_RET */

@@ -39,11 +39,21 @@ vj_fastcall_rdpid:
         mov %r8, VJ_FS_ARGS + 32(%r11)
         mov %r9, VJ_FS_ARGS + 40(%r11)
         movl $VJ_FAST_SPIN, VJ_FS_SPIN(%r11)
-        lock btsl $1, VJ_FS_STATE(%r11)             /* post: VJ_FAST_REQ */
+        mov %rcx, VJ_FS_RCX(%r11)
+        /* From here to vj_fastcall_posted rax and rcx may hold other values: the number and
+         * the return address are in the slot. */
+        .globl vj_fastcall_saved
+vj_fastcall_saved:
+        /* Post only if a poller watches the slot and nothing else is in it: state exactly
+         * AWAKE becomes AWAKE|REQ (a sleeping poller makes the same change, AWAKE to 0, with
+         * a compare-and-swap: one of the two wins). */
+        mov $VJ_FAST_AWAKE, %eax
+        mov $(VJ_FAST_AWAKE | VJ_FAST_REQ), %ecx
+        lock cmpxchg %ecx, VJ_FS_STATE(%r11)
+        mov VJ_FS_RCX(%r11), %rcx
+        jne .Lnotposted
         .globl vj_fastcall_posted
 vj_fastcall_posted:
-        testb $VJ_FAST_AWAKE, VJ_FS_STATE(%r11)
-        jz .Lwithdraw
 .Lspin:
         pause
         testb $VJ_FAST_DONE, VJ_FS_STATE(%r11)
@@ -63,11 +73,13 @@ vj_fastcall_posted:
         .globl vj_fastcall_consumed
 vj_fastcall_consumed:
         jmp *%rcx
-.Lwithdraw:
-        .globl vj_fastcall_withdraw
-vj_fastcall_withdraw:
-        /* No poller: take the call back and make it at the site (eax is still its number). */
-        lock btrl $1, VJ_FS_STATE(%r11)
+        .globl vj_fastcall_notposted
+vj_fastcall_notposted:
+.Lnotposted:
+        /* No poller ready: make the call at the site. */
+        mov VJ_FS_NR(%r11), %rax
+        .globl vj_fastcall_site
+vj_fastcall_site:
 .Lsite:
         lea -2(%rcx), %r11
         jmp *%r11

@@ -21,7 +21,7 @@
 #include "trace.h"
 #include "vmjail_abi.h"
 
-#define IDLE_NS 200000     /* a poller with no call for this long goes to sleep ... */
+#define IDLE_NS 2000000    /* a poller with no call for this long goes to sleep ... */
 #define BUSY_NS 1000000    /* ... and is woken when its thread makes two calls this close */
 #define STREAK 16          /* calls this close in a row before a thread gets a poller */
 #define REKICK_NS 2000000  /* how often a waiting thread kicks its poller again */
@@ -196,6 +196,8 @@ static void *poller_main(void *arg)
     __atomic_fetch_or(f->state, VJ_FAST_AWAKE, __ATOMIC_ACQ_REL);
     while (!__atomic_load_n(&f->stop, __ATOMIC_ACQUIRE)) {
         uint32_t s = load_state(f);
+        if (s & VJ_FAST_WAKE) /* awake already: the payload posts only to exactly AWAKE */
+            __atomic_and_fetch(f->state, ~(uint32_t)VJ_FAST_WAKE, __ATOMIC_ACQ_REL);
         if ((s & (VJ_FAST_AWAKE | VJ_FAST_REQ | VJ_FAST_DONE)) == (VJ_FAST_AWAKE | VJ_FAST_REQ)) {
             serve(f);
             idle_since = 0;
@@ -239,6 +241,8 @@ static void *poller_main(void *arg)
 static void wake_poller(struct vj_fast_thread *f)
 {
     if (now_ns() < __atomic_load_n(&f->backoff_until, __ATOMIC_ACQUIRE))
+        return;
+    if (load_state(f) & VJ_FAST_AWAKE)
         return;
     uint32_t old = __atomic_fetch_or(f->state, VJ_FAST_WAKE, __ATOMIC_ACQ_REL);
     if (!(old & (VJ_FAST_AWAKE | VJ_FAST_WAKE)))
@@ -312,7 +316,9 @@ static void learn(struct vj_proc *p, const struct vj_user_regs *regs)
     uint8_t code[16];
     if (vj_copy_from_guest(p, code, ret_addr - sizeof code, sizeof code) < 0)
         return;
-    struct vj_fast_site_regs sr = {.rax = regs->rax, .r9 = regs->r9};
+    struct vj_fast_site_regs sr = {.rax = regs->rax, .rdx = regs->rdx, .rbx = regs->rbx,
+                                   .rbp = regs->rbp, .rsi = regs->rsi, .rdi = regs->rdi,
+                                   .r9 = regs->r9};
     sr.stack8_ok = regs->rsp <= UINT64_MAX - 16 &&
                    vj_copy_from_guest(p, &sr.stack8, regs->rsp + 8, 8) == 0;
     int at = vj_fast_site_decode(code, (int)sizeof code, &sr);
@@ -458,25 +464,31 @@ int vj_fast_settle(struct vj_thread *t, struct vj_stop *stop, int64_t *r)
         return 0;
     struct vj_fast_thread *f = t->fast;
     enum vj_fast_point at = vj_fast_point_at(regs.rip - code);
+    const uint8_t *slot = vj_vm_low(t->proc->vm) + VJ_LOW_FAST_SLOTS +
+                          ((vj_vm_fast_capable(t->proc->vm) ? (uint64_t)vj_vcpu_id(t->vcpu) : 0)
+                           << VJ_FAST_SLOT_SHIFT);
+    if (at == VJ_FAST_SAVED || at == VJ_FAST_NOT_POSTED) {
+        /* rax and rcx may be scratch here: the slot has the number and return address. */
+        regs.rcx = __atomic_load_n((const uint64_t *)(const void *)(slot + VJ_FS_RCX),
+                                   __ATOMIC_RELAXED);
+        if (at == VJ_FAST_NOT_POSTED || !(f && in_flight(f)))
+            regs.rax = __atomic_load_n((const uint64_t *)(const void *)(slot + VJ_FS_NR),
+                                       __ATOMIC_RELAXED);
+    }
     bool complete = false;
-    if (at == VJ_FAST_POSTED && f && in_flight(f)) {
+    if ((at == VJ_FAST_POSTED || at == VJ_FAST_SAVED) && f && in_flight(f)) {
         wait_answer(f);
         *r = take_answer(f, &stop->sc);
         regs.rax = (uint64_t)*r;
         complete = true;
-    } else if (at == VJ_FAST_CONSUMED) {
-        /* Answered: rax holds the result; return from the call. */
-    } else if (f) {
-        /* Not posted, or being withdrawn: make the call at the site's syscall instruction
-         * (rax is still its number). */
-        __atomic_and_fetch(f->state, ~(uint32_t)VJ_FAST_REQ, __ATOMIC_ACQ_REL);
-        regs.rip = regs.rcx - 2;
-    } else {
-        regs.rip = regs.rcx - 2;
     }
     if (at == VJ_FAST_CONSUMED || complete) {
+        /* Answered (rax holds the result): return from the call. */
         regs.rip = regs.rcx;
         regs.r11 = regs.rflags; /* as a syscall leaves it */
+    } else {
+        /* Not posted: make the call at the site's syscall instruction. */
+        regs.rip = regs.rcx - 2;
     }
     vmjail_error *err = NULL;
     if (vj_vcpu_set_user_regs(t->vcpu, &regs, &err) < 0) {

@@ -48,7 +48,7 @@ void vj_fast_after_fork(struct vj_proc *p, struct vj_thread *t);
 /* What the registers held at a syscall stop, for checking that the bytes before the syscall
  * instruction are the instruction they look like. */
 struct vj_fast_site_regs {
-    uint64_t rax, r9; /* rax: the call's number */
+    uint64_t rax, rdx, rbx, rbp, rsi, rdi, r9; /* rax: the call's number */
     uint64_t stack8;  /* the 8 bytes at rsp + 8, if STACK8_OK */
     bool stack8_ok;
 };
@@ -66,10 +66,12 @@ bool vj_fast_site_build(uint64_t site, const uint8_t insn[VJ_FAST_PATCH_SIZE], u
                         uint8_t patch[VJ_FAST_PATCH_SIZE]);
 /* Where the fast-call code stands at offset OFF (for vj_fast_settle). */
 enum vj_fast_point {
-    VJ_FAST_BEFORE_POST, /* nothing posted yet: rax is the number */
-    VJ_FAST_POSTED,      /* posted (or being withdrawn): look at the slot */
+    VJ_FAST_BEFORE_POST, /* nothing posted: rax is the number, rcx the return address */
+    VJ_FAST_SAVED,       /* posting: posted if the slot has REQ; rax and rcx are in the slot */
+    VJ_FAST_POSTED,      /* posted: the call is the poller's */
     VJ_FAST_CONSUMED,    /* answered: rax is the result */
-    VJ_FAST_WITHDRAWING, /* no poller: withdrawing, rax is the number */
+    VJ_FAST_NOT_POSTED,  /* not posted: the number is in the slot, rcx is the return address */
+    VJ_FAST_AT_SITE,     /* going to the site's syscall: rax is the number */
     VJ_FAST_OUTSIDE,     /* not in the fast-call code */
 };
 enum vj_fast_point vj_fast_point_at(uint64_t off);

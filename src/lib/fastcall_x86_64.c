@@ -5,12 +5,15 @@
 #include "fastcall.h"
 #include "vmjail_abi.h"
 
-extern const uint8_t vj_fastcall_image[], vj_fastcall_code[], vj_fastcall_rdpid[], vj_fastcall_posted[], vj_fastcall_consumed[],
-    vj_fastcall_withdraw[], vj_fastcall_code_end[];
+extern const uint8_t vj_fastcall_image[], vj_fastcall_code[], vj_fastcall_rdpid[],
+    vj_fastcall_saved[], vj_fastcall_posted[], vj_fastcall_consumed[], vj_fastcall_notposted[],
+    vj_fastcall_site[], vj_fastcall_code_end[];
 
 /* A site is a syscall instruction (0f 05) after one of these 5-byte instructions, which the
  * syscall wrappers of the C libraries and Go compile to:
  *   b8 imm32          mov $NR, %eax           (glibc, musl, Go's runtime: imm32 == rax)
+ *   ba/bb/bd/be/bf imm32  mov $IMM, %edx/%ebx/%ebp/%esi/%edi  (e.g. glibc's openat with
+ *                     AT_FDCWD: the register holds the zero-extended IMM)
  *   4c 8b 4c 24 08    mov 0x8(%rsp), %r9      (glibc's syscall(): r9 == [rsp + 8])
  *   48 8b 44 24 08    mov 0x8(%rsp), %rax     (Go's syscall.Syscall: rax == [rsp + 8])
  * None of them depends on where it runs, so the trampoline repeats it.  The patch replaces it
@@ -29,10 +32,15 @@ int vj_fast_site_decode(const uint8_t *code, int len, const struct vj_fast_site_
     static const uint8_t load_r9[5] = {0x4c, 0x8b, 0x4c, 0x24, 0x08};
     static const uint8_t load_rax[5] = {0x48, 0x8b, 0x44, 0x24, 0x08};
     bool ok;
+    uint32_t imm;
+    memcpy(&imm, s + 1, sizeof imm);
     if (s[0] == 0xb8) {
-        uint32_t imm;
-        memcpy(&imm, s + 1, sizeof imm);
         ok = imm == r->rax;
+    } else if (s[0] == 0xba || s[0] == 0xbb || s[0] == 0xbd || s[0] == 0xbe || s[0] == 0xbf) {
+        /* not b9 (ecx: the syscall clobbers it) nor bc (esp) */
+        const uint64_t *reg = s[0] == 0xba ? &r->rdx : s[0] == 0xbb ? &r->rbx
+                            : s[0] == 0xbd ? &r->rbp : s[0] == 0xbe ? &r->rsi : &r->rdi;
+        ok = *reg == (uint64_t)imm;
     } else if (memcmp(s, load_r9, 5) == 0) {
         ok = r->stack8_ok && r->r9 == r->stack8;
     } else if (memcmp(s, load_rax, 5) == 0) {
@@ -81,19 +89,21 @@ bool vj_fast_site_build(uint64_t site, const uint8_t insn[VJ_FAST_PATCH_SIZE], u
 
 enum vj_fast_point vj_fast_point_at(uint64_t off)
 {
-    uint64_t posted = (uint64_t)(vj_fastcall_posted - vj_fastcall_code);
-    uint64_t consumed = (uint64_t)(vj_fastcall_consumed - vj_fastcall_code);
-    uint64_t withdraw = (uint64_t)(vj_fastcall_withdraw - vj_fastcall_code);
-    uint64_t end = vj_fast_code_size();
-    if (off < posted)
+#define OFF(label) ((uint64_t)(label - vj_fastcall_code))
+    if (off < OFF(vj_fastcall_saved))
         return VJ_FAST_BEFORE_POST;
-    if (off < consumed)
+    if (off < OFF(vj_fastcall_posted))
+        return VJ_FAST_SAVED;
+    if (off < OFF(vj_fastcall_consumed))
         return VJ_FAST_POSTED;
-    if (off < withdraw)
+    if (off < OFF(vj_fastcall_notposted))
         return VJ_FAST_CONSUMED;
-    if (off < end)
-        return VJ_FAST_WITHDRAWING;
+    if (off < OFF(vj_fastcall_site))
+        return VJ_FAST_NOT_POSTED;
+    if (off < vj_fast_code_size())
+        return VJ_FAST_AT_SITE;
     return VJ_FAST_OUTSIDE;
+#undef OFF
 }
 
 uint64_t vj_fast_code_size(void)

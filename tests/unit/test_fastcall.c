@@ -32,6 +32,16 @@ int main(void)
            "... and only if the stack could be read");
     static const uint8_t load_rax[] = {0x90, 0x90, 0x48, 0x8b, 0x44, 0x24, 0x08, 0x0f, 0x05};
     is_int(decode(load_rax, sizeof load_rax, 1, 0, 1), 2, "Go's mov 0x8(%%rsp),%%rax decodes");
+    /* glibc's openat: mov %rdi,%rsi; mov $-100,%edi; syscall */
+    static const uint8_t at_fdcwd[] = {0x48, 0x89, 0xfe, 0xbf, 0x9c, 0xff, 0xff, 0xff, 0x0f, 0x05};
+    struct vj_fast_site_regs ra = {.rax = 257, .rdi = 0xffffff9c};
+    is_int(vj_fast_site_decode(at_fdcwd, sizeof at_fdcwd, &ra), 3, "mov $imm,%%edi decodes");
+    ra.rdi = (uint64_t)-100;
+    is_int(vj_fast_site_decode(at_fdcwd, sizeof at_fdcwd, &ra), -1,
+           "... only if rdi is the zero-extended immediate");
+    static const uint8_t mov_ecx[] = {0x90, 0x90, 0xb9, 0x27, 0, 0, 0, 0x0f, 0x05};
+    struct vj_fast_site_regs rc = {.rax = 0x27};
+    is_int(vj_fast_site_decode(mov_ecx, sizeof mov_ecx, &rc), -1, "mov $imm,%%ecx is refused");
     static const uint8_t no_syscall[] = {0x90, 0x90, 0xb8, 0x27, 0, 0, 0, 0x0f, 0x34};
     is_int(decode(no_syscall, sizeof no_syscall, 0x27, 0, 0), -1, "sysenter is not a site");
     is_int(decode(mov_eax, 7, 0x27, 0, 0), -1, "too short to check the byte before");
