@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "mem_ahead.h"
 #include "signal.h"
 #include "syscall.h"
 #include "thread.h"
@@ -137,7 +138,8 @@ static bool host_busy(struct vj_proc *p)
         if (f)
             f++;
     }
-    return f && atoi(f) > p->fast_ncpus;
+    /* The monitor's own populator thread (mem_ahead.c) is not a neighbour. */
+    return f && atoi(f) > p->fast_ncpus + (vj_mem_ahead_populating() ? 1 : 0);
 }
 
 /* ---- the poller ---------------------------------------------------------------------- */
