@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "mem_ahead.h"
+#include "mm.h"
 #include "signal.h"
 #include "syscall.h"
 #include "thread.h"
@@ -142,6 +143,19 @@ static bool host_busy(struct vj_proc *p)
     return f && atoi(f) > p->fast_ncpus + (vj_mem_ahead_populating() ? 1 : 0);
 }
 
+/* The low window's bitmap of the calls the fast-call code posts. */
+static uint8_t *bitmap_of(struct vj_proc *p)
+{
+    return vj_vm_low(p->vm) + VJ_LOW_FAST_CODE + VJ_LOW_FAST_BITMAP;
+}
+
+/* T's fast-call slot: its vCPU's, or slot 0 where rdpid does not give the vCPU's index. */
+static uint8_t *slot_of(struct vj_thread *t)
+{
+    uint64_t id = vj_vm_fast_capable(t->proc->vm) ? (uint64_t)vj_vcpu_id(t->vcpu) : 0;
+    return vj_vm_low(t->proc->vm) + VJ_LOW_FAST_SLOTS + (id << VJ_FAST_SLOT_SHIFT);
+}
+
 /* ---- the poller ---------------------------------------------------------------------- */
 
 /* Serve the call posted in F's slot.  Each field is read once: the payload can change the
@@ -259,9 +273,7 @@ static struct vj_fast_thread *fast_thread(struct vj_thread *t)
     if (f == NULL)
         return NULL;
     f->t = t;
-    uint64_t id = vj_vm_fast_capable(t->proc->vm) ? (uint64_t)vj_vcpu_id(t->vcpu) : 0;
-    uint64_t off = VJ_LOW_FAST_SLOTS + (id << VJ_FAST_SLOT_SHIFT);
-    f->slot = vj_vm_low(t->proc->vm) + off;
+    f->slot = slot_of(t);
     f->state = (uint32_t *)(void *)(f->slot + VJ_FS_STATE);
     __atomic_store_n(f->state, 0, __ATOMIC_RELEASE);
     /* The poller takes no signal but the kick (which interrupts its blocking host calls). */
@@ -281,15 +293,6 @@ static struct vj_fast_thread *fast_thread(struct vj_thread *t)
 
 /* ---- patching ------------------------------------------------------------------------ */
 
-/* Host protection of a guest code page, as the memory manager gives it (mm.c): the host only
- * reads or writes it on the guest's behalf. */
-static int host_prot(int prot)
-{
-    if (prot & PROT_WRITE)
-        return PROT_READ | PROT_WRITE;
-    return (prot & (PROT_READ | PROT_EXEC)) ? PROT_READ : PROT_NONE;
-}
-
 /* Write the LEN bytes SRC at guest address GVA, a page of VMA (private, executable). */
 static bool write_code(struct vj_proc *p, const struct vj_vma *vma, uint64_t gva,
                        const uint8_t *src, size_t len)
@@ -298,7 +301,7 @@ static bool write_code(struct vj_proc *p, const struct vj_vma *vma, uint64_t gva
     uint64_t span = ((gva + len - 1) & ~(uint64_t)(VJ_PAGE_SIZE - 1)) + VJ_PAGE_SIZE - page;
     if (page < vma->start || page + span > vma->end)
         return false;
-    int prot = host_prot(vma->prot);
+    int prot = vj_mm_host_prot(vma->prot);
     if (!(prot & PROT_WRITE) && mprotect(p->mem + page, span, PROT_READ | PROT_WRITE) < 0)
         return false;
     memcpy(p->mem + gva, src, len);
@@ -362,7 +365,7 @@ bool vj_fast_init(struct vj_proc *p, int mode)
         int fd = open("/proc/loadavg", O_RDONLY | O_CLOEXEC);
         p->fast_loadavg = fd < 0 ? -1 : vj_vm_own_fd(p->vm, fd);
     }
-    uint8_t *bitmap = vj_vm_low(p->vm) + VJ_LOW_FAST_CODE + VJ_LOW_FAST_BITMAP;
+    uint8_t *bitmap = bitmap_of(p);
     for (uint64_t nr = 0; nr < VJ_FAST_MAX_NR; nr++)
         if (served(nr))
             bitmap[nr / 8] |= (uint8_t)(1u << (nr % 8));
@@ -374,11 +377,10 @@ bool vj_fast_init(struct vj_proc *p, int mode)
     return true;
 }
 
-void vj_fast_after_syscall(struct vj_thread *t, const struct vj_stop *stop, int64_t r)
+void vj_fast_after_syscall(struct vj_thread *t, const struct vj_stop *stop)
 {
     struct vj_proc *p = t->proc;
-    (void)r;
-    const uint8_t *bitmap = vj_vm_low(p->vm) + VJ_LOW_FAST_CODE + VJ_LOW_FAST_BITMAP;
+    const uint8_t *bitmap = bitmap_of(p);
     if (!p->fast_on || stop->sc.nr >= VJ_FAST_MAX_NR ||
         !(bitmap[stop->sc.nr / 8] & (1u << (stop->sc.nr % 8))))
         return;
@@ -466,9 +468,7 @@ int vj_fast_settle(struct vj_thread *t, struct vj_stop *stop, int64_t *r)
         return 0;
     struct vj_fast_thread *f = t->fast;
     enum vj_fast_point at = vj_fast_point_at(regs.rip - code);
-    const uint8_t *slot = vj_vm_low(t->proc->vm) + VJ_LOW_FAST_SLOTS +
-                          ((vj_vm_fast_capable(t->proc->vm) ? (uint64_t)vj_vcpu_id(t->vcpu) : 0)
-                           << VJ_FAST_SLOT_SHIFT);
+    const uint8_t *slot = slot_of(t);
     if (at == VJ_FAST_SAVED || at == VJ_FAST_NOT_POSTED) {
         /* rax and rcx may be scratch here: the slot has the number and return address. */
         regs.rcx = __atomic_load_n((const uint64_t *)(const void *)(slot + VJ_FS_RCX),
@@ -506,7 +506,7 @@ int vj_fast_settle(struct vj_thread *t, struct vj_stop *stop, int64_t *r)
 void vj_fast_before_thread(struct vj_proc *p)
 {
     if (p->fast_on && !vj_vm_fast_capable(p->vm))
-        memset(vj_vm_low(p->vm) + VJ_LOW_FAST_CODE + VJ_LOW_FAST_BITMAP, 0, VJ_FAST_MAX_NR / 8);
+        memset(bitmap_of(p), 0, VJ_FAST_MAX_NR / 8);
 }
 
 void vj_fast_thread_end(struct vj_thread *t)

@@ -16,10 +16,9 @@ struct vj_fast_thread;
  * low window.  Returns true if it is on. */
 bool vj_fast_init(struct vj_proc *p, int mode);
 
-/* The call the payload thread T made through the exit path just completed with R (STOP is
- * its stop): learn from it (patch its site), and wake T's poller if T is making calls often
- * enough.  Cheap when the fast path is off. */
-void vj_fast_after_syscall(struct vj_thread *t, const struct vj_stop *stop, int64_t r);
+/* The call the payload thread T made through the exit path (STOP is its stop) just completed:
+ * learn from it (patch its site), and wake T's poller if T is making calls often enough. */
+void vj_fast_after_syscall(struct vj_thread *t, const struct vj_stop *stop);
 
 /* T stopped at the VJ_NR_FAST_WAIT syscall: wait for the answer to the call it posted (serving
  * it here if the poller left it), make SC that call (for restarts and tracing), and return its

@@ -29,8 +29,7 @@ static void *host(const struct vj_proc *p, uint64_t gva)
     return p->mem + gva;
 }
 
-/* What the host needs to give the guest this access (KVM only reads or writes). */
-static int host_prot(int prot)
+int vj_mm_host_prot(int prot)
 {
     if (prot & PROT_WRITE)
         return PROT_READ | PROT_WRITE;
@@ -67,7 +66,7 @@ static int host_map_anon(struct vj_proc *p, uint64_t addr, uint64_t len, int pro
     if (r < 0)
         return r;
     int flags = MAP_FIXED | MAP_ANONYMOUS | MAP_NORESERVE | (shared ? MAP_SHARED : MAP_PRIVATE);
-    void *h = mmap(host(p, addr), len, host_prot(prot), flags, -1, 0);
+    void *h = mmap(host(p, addr), len, vj_mm_host_prot(prot), flags, -1, 0);
     if (h == MAP_FAILED) {
         int e = -errno;
         host_discard(p, addr, len);
@@ -86,7 +85,7 @@ static int host_map_file(struct vj_proc *p, uint64_t addr, uint64_t len, int pro
     int r = vj_vm_cover(p->vm, addr, len);
     if (r < 0)
         return r;
-    void *tmp = mmap(NULL, len, host_prot(prot), shared ? MAP_SHARED : MAP_PRIVATE, fd,
+    void *tmp = mmap(NULL, len, vj_mm_host_prot(prot), shared ? MAP_SHARED : MAP_PRIVATE, fd,
                      (off_t)offset);
     if (tmp == MAP_FAILED)
         return -errno;
@@ -257,7 +256,7 @@ int64_t vj_mm_mprotect(struct vj_proc *p, uint64_t addr, uint64_t len, int prot)
         return -ENOMEM;
     if (!(prot & PROT_WRITE))
         vj_mem_ahead_cut(p, addr, addr + len);
-    if (mprotect(host(p, addr), len, host_prot(prot)) < 0)
+    if (mprotect(host(p, addr), len, vj_mm_host_prot(prot)) < 0)
         return -errno;
     return vj_vmas_protect(&p->vmas, addr, addr + len, prot);
 }

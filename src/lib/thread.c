@@ -199,7 +199,7 @@ void vj_thread_loop(struct vj_thread *t)
             if (t->exited)
                 break;
             if (p->fast_on && !answered)
-                vj_fast_after_syscall(t, &stop, r);
+                vj_fast_after_syscall(t, &stop);
             /* The common case: nothing pending, the call completes. */
             if (!vj_signal_check(t) && !t->sigreturned &&
                 (r > -VJ_ERESTARTSYS || r < -VJ_ERESTARTNOHAND)) {
