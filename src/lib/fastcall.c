@@ -11,11 +11,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "mem_ahead.h"
 #include "mm.h"
 #include "signal.h"
 #include "syscall.h"
@@ -27,8 +27,13 @@
 #define BUSY_NS 1000000    /* ... and is woken when its thread makes two calls this close */
 #define STREAK 16          /* calls this close in a row before a thread gets a poller */
 #define REKICK_NS 2000000  /* how often a waiting thread kicks its poller again */
-#define LOAD_NS 1000000    /* how often a spinning poller looks at the host's load ... */
-#define BACKOFF_NS 20000000 /* ... and how long it then stays asleep if every core is busy */
+/* A spinning poller looks at how it and its payload thread were scheduled over the last
+ * LOAD_NS (long enough to average the kernel's lumpy accounting and a kernel thread's moment
+ * on a core); if another thread wanted their cores (less than SHARE_MIN percent of a core),
+ * it steps aside for BACKOFF_NS: asleep, its thread's calls taking the exit path. */
+#define LOAD_NS 8000000
+#define SHARE_MIN 75
+#define BACKOFF_NS 50000000
 
 /* Guest address of the fast-call code's entry. */
 #define FAST_ENTRY (VJ_LOW_VA + VJ_LOW_FAST_CODE + VJ_LOW_FAST_ENTRY)
@@ -51,7 +56,10 @@ struct vj_fast_thread {
     bool served;      /* false: the poller left the call to the thread's own exit path */
     uint64_t last_call_ns; /* the thread's last call through the exit path (its thread only) */
     uint64_t backoff_until; /* atomic: the poller stepped aside; not woken before this */
-    bool was_busy;          /* the host was busy at the poller's last look */
+    uint64_t cpu_at;        /* its CPU time and involuntary switches at that look ... */
+    long preempted_at;
+    int sched_fd;           /* the payload thread's /proc/thread-self/schedstat, or -1 ... */
+    uint64_t waited_at;     /* ... and the time it had waited for a CPU at that look */
 };
 
 /* Calls the poller serves: they act on descriptors, files, memory, time, identity and the
@@ -120,27 +128,42 @@ static uint32_t load_state(const struct vj_fast_thread *f)
     return __atomic_load_n(f->state, __ATOMIC_ACQUIRE);
 }
 
-/* Are more threads runnable on the host than it has cores (this poller counted)?  Then a
- * spinning poller takes a core from real work: it steps aside and its thread's calls take
- * the exit path for a while. */
-static bool host_busy(struct vj_proc *p)
+/* The poller's CPU time (ns) and involuntary context switches so far. */
+static void poller_usage(uint64_t *cpu_ns, long *preempted)
 {
-    if (!p->fast_adapt || p->fast_loadavg < 0)
-        return false;
-    char buf[128];
-    ssize_t n = pread(p->fast_loadavg, buf, sizeof buf - 1, 0);
+    struct rusage ru;
+    struct timespec ts;
+    /* The thread's CPU clock is exact; getrusage's times are counted in ticks. */
+    *cpu_ns = clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) < 0
+                  ? 0
+                  : (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+    *preempted = getrusage(RUSAGE_THREAD, &ru) < 0 ? 0 : ru.ru_nivcsw;
+}
+
+/* How long (ns) the payload thread has waited on a run queue so far (the second field of
+ * its schedstat), or 0. */
+static uint64_t payload_waited(const struct vj_fast_thread *f)
+{
+    char buf[96];
+    ssize_t n = f->sched_fd < 0 ? -1 : pread(f->sched_fd, buf, sizeof buf - 1, 0);
     if (n <= 0)
-        return false;
+        return 0;
     buf[n] = '\0';
-    /* "0.85 0.94 0.65 2/94 309": the fourth field is runnable/all */
-    const char *f = buf;
-    for (int i = 0; i < 3 && f; i++) {
-        f = strchr(f, ' ');
-        if (f)
-            f++;
-    }
-    /* The monitor's own populator thread (mem_ahead.c) is not a neighbour. */
-    return f && atoi(f) > p->fast_ncpus + (vj_mem_ahead_populating() ? 1 : 0);
+    const char *w = strchr(buf, ' ');
+    return w ? strtoull(w + 1, NULL, 10) : 0;
+}
+
+/* Another thread wants a core of the payload's: over WALL_NS the spinning poller was
+ * preempted and got less than SHARE_MIN percent of its core (CPU_NS; a poller blocked in a
+ * call it serves sleeps voluntarily, without preemption), or the payload thread waited on a
+ * run queue for more than 100 - SHARE_MIN percent of it (WAITED_NS).  Pure, for the unit
+ * tests. */
+bool vj_fast_contended(uint64_t wall_ns, uint64_t cpu_ns, long preempted, uint64_t waited_ns)
+{
+    if (wall_ns == 0)
+        return false;
+    return (preempted > 0 && cpu_ns * 100 < wall_ns * SHARE_MIN) ||
+           waited_ns * 100 > wall_ns * (100 - SHARE_MIN);
 }
 
 /* The low window's bitmap of the calls the fast-call code posts. */
@@ -185,16 +208,24 @@ static void serve(struct vj_fast_thread *f)
         futex(f->state, FUTEX_WAKE, 1, NULL);
 }
 
-/* Look at the host's load now and then: true if the poller is to step aside. */
+/* Look at how the poller and its thread were scheduled now and then: true if the poller
+ * is to step aside. */
 static bool step_aside(struct vj_fast_thread *f, uint64_t now, uint64_t *load_at)
 {
     if (now - *load_at < LOAD_NS)
         return false;
+    uint64_t wall = now - *load_at, cpu;
+    long preempted;
     *load_at = now;
-    /* Twice in a row: a kernel thread that runs for a moment is not a busy neighbour. */
-    bool busy = host_busy(f->t->proc), again = busy && f->was_busy;
-    f->was_busy = busy;
-    if (!again)
+    poller_usage(&cpu, &preempted);
+    uint64_t waited = payload_waited(f);
+    bool busy = f->t->proc->fast_adapt &&
+                vj_fast_contended(wall, cpu - f->cpu_at, preempted - f->preempted_at,
+                                  waited - f->waited_at);
+    f->cpu_at = cpu;
+    f->preempted_at = preempted;
+    f->waited_at = waited;
+    if (!busy)
         return false;
     __atomic_store_n(&f->backoff_until, now + BACKOFF_NS, __ATOMIC_RELEASE);
     return true;
@@ -205,6 +236,8 @@ static void *poller_main(void *arg)
     struct vj_fast_thread *f = arg;
     vj_self = f->t; /* the handlers act for the payload thread */
     uint64_t idle_since = now_ns(), load_at = idle_since;
+    poller_usage(&f->cpu_at, &f->preempted_at);
+    f->waited_at = payload_waited(f);
     unsigned rounds = 0, calls = 0;
     bool aside = false;
     /* AWAKE is set by the poller itself, running: the payload never spins on a poller that
@@ -249,6 +282,8 @@ static void *poller_main(void *arg)
         __atomic_fetch_or(f->state, VJ_FAST_AWAKE, __ATOMIC_ACQ_REL);
         idle_since = now_ns();
         load_at = idle_since;
+        poller_usage(&f->cpu_at, &f->preempted_at);
+        f->waited_at = payload_waited(f);
         aside = false;
     }
     return NULL;
@@ -265,6 +300,16 @@ static void wake_poller(struct vj_fast_thread *f)
         futex(f->state, FUTEX_WAKE, 1, NULL);
 }
 
+/* Close F's descriptor and free it (its poller has ended, or is the parent's after a fork). */
+static void forget(struct vj_proc *p, struct vj_fast_thread *f)
+{
+    if (f->sched_fd >= 0) {
+        vj_vm_disown_fd(p->vm, f->sched_fd);
+        close(f->sched_fd);
+    }
+    free(f);
+}
+
 static struct vj_fast_thread *fast_thread(struct vj_thread *t)
 {
     if (t->fast)
@@ -276,6 +321,12 @@ static struct vj_fast_thread *fast_thread(struct vj_thread *t)
     f->slot = slot_of(t);
     f->state = (uint32_t *)(void *)(f->slot + VJ_FS_STATE);
     __atomic_store_n(f->state, 0, __ATOMIC_RELEASE);
+    /* Called on the payload's thread: its own schedstat (where the kernel keeps one). */
+    f->sched_fd = -1;
+    if (t->proc->fast_adapt) {
+        int fd = open("/proc/thread-self/schedstat", O_RDONLY | O_CLOEXEC);
+        f->sched_fd = fd < 0 ? -1 : vj_vm_own_fd(t->proc->vm, fd);
+    }
     /* The poller takes no signal but the kick (which interrupts its blocking host calls). */
     sigset_t all, old;
     sigfillset(&all);
@@ -284,7 +335,7 @@ static struct vj_fast_thread *fast_thread(struct vj_thread *t)
     int e = pthread_create(&f->poller, NULL, poller_main, f);
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     if (e != 0) {
-        free(f);
+        forget(t->proc, f);
         return NULL;
     }
     t->fast = f;
@@ -360,11 +411,6 @@ bool vj_fast_init(struct vj_proc *p, int mode)
     if (mode == VMJAIL_SYSCALL_PATH_AUTO && p->fast_ncpus < 2)
         return false;
     p->fast_adapt = mode == VMJAIL_SYSCALL_PATH_AUTO;
-    p->fast_loadavg = -1;
-    if (p->fast_adapt) {
-        int fd = open("/proc/loadavg", O_RDONLY | O_CLOEXEC);
-        p->fast_loadavg = fd < 0 ? -1 : vj_vm_own_fd(p->vm, fd);
-    }
     uint8_t *bitmap = bitmap_of(p);
     for (uint64_t nr = 0; nr < VJ_FAST_MAX_NR; nr++)
         if (served(nr))
@@ -533,7 +579,14 @@ void vj_fast_thread_end(struct vj_thread *t)
     }
     __atomic_store_n(f->state, 0, __ATOMIC_RELEASE);
     t->fast = NULL;
-    free(f);
+    forget(t->proc, f);
+}
+
+void vj_fast_forget(struct vj_thread *t)
+{
+    if (t->fast)
+        forget(t->proc, t->fast);
+    t->fast = NULL;
 }
 
 void vj_fast_after_exec(struct vj_proc *p)
@@ -544,8 +597,8 @@ void vj_fast_after_exec(struct vj_proc *p)
 
 void vj_fast_after_fork(struct vj_proc *p, struct vj_thread *t)
 {
-    /* The structures of the parent's pollers are the parent's; the threads are not here. */
-    t->fast = NULL;
+    /* The parent's pollers are not here: their structures and descriptors go. */
+    vj_fast_forget(t);
     t->fast_first_ns = 0;
     t->fast_streak = 0;
     if (p->fast_on)

@@ -41,6 +41,13 @@ void vj_fast_thread_end(struct vj_thread *t);
 void vj_fast_after_exec(struct vj_proc *p);
 /* In a fork's child: the parent's pollers are not here; T is the only thread. */
 void vj_fast_after_fork(struct vj_proc *p, struct vj_thread *t);
+/* In a fork's child: T (not the forking thread) is not here; its poller's record goes. */
+void vj_fast_forget(struct vj_thread *t);
+
+/* Does another thread want a core of the payload's: over WALL_NS its spinning poller ran
+ * CPU_NS and was preempted PREEMPTED times, its thread waited WAITED_NS for a CPU?  (The
+ * poller then steps aside.) */
+bool vj_fast_contended(uint64_t wall_ns, uint64_t cpu_ns, long preempted, uint64_t waited_ns);
 
 /* ---- the architecture's part (fastcall_x86_64.c) ---- */
 

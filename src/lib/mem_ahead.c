@@ -153,13 +153,6 @@ static bool visit(struct vj_proc *p, size_t i)
     return true;
 }
 
-static bool populating; /* the thread populated in its last round (atomic) */
-
-bool vj_mem_ahead_populating(void)
-{
-    return __atomic_load_n(&populating, __ATOMIC_RELAXED);
-}
-
 static void *run(void *arg)
 {
     struct vj_proc *p = arg;
@@ -177,7 +170,6 @@ static void *run(void *arg)
             if (i > S.n)
                 i = S.n;
         }
-        __atomic_store_n(&populating, worked, __ATOMIC_RELAXED);
         if (worked) {
             poll = POLL_MIN_NS;
             continue;

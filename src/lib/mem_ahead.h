@@ -61,8 +61,4 @@ void vj_mem_ahead_cut(struct vj_proc *p, uint64_t start, uint64_t end);
 /* Stop and join the thread, forget every range (the process's memory is going away). */
 void vj_mem_ahead_stop(struct vj_proc *p);
 
-/* True if the populator thread is busy populating (one of the monitor's own runnable threads,
- * which the fast path's pollers do not count as a neighbour's work). */
-bool vj_mem_ahead_populating(void);
-
 #endif

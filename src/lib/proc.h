@@ -99,8 +99,7 @@ struct vj_proc {
     pthread_cond_t sigcond;      /* with lock: a signal was queued or the process ended */
 
     bool fast_on;       /* the fast syscall path is on (fastcall.c) */
-    bool fast_adapt;    /* ... and its pollers step aside when the host's cores are all busy */
-    int fast_loadavg;   /* /proc/loadavg (the monitor's own descriptor), or -1 */
+    bool fast_adapt;    /* ... and its pollers step aside when another thread wants their core */
     int fast_ncpus;     /* online CPUs */
     uint32_t fast_next; /* offset of the next free trampoline in the low window's code */
     unsigned fast_patched; /* syscall sites patched */

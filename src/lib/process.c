@@ -28,6 +28,7 @@ static void keep_only(struct vj_proc *p, struct vj_thread *t)
 {
     for (size_t i = 0; i < p->nthreads; i++)
         if (p->threads[i] != t) {
+            vj_fast_forget(p->threads[i]);
             vj_signal_thread_free(p->threads[i]);
             free(p->threads[i]);
         }

@@ -14,6 +14,15 @@ static int decode(const uint8_t *code, int len, uint64_t rax, uint64_t r9, uint6
 
 int main(void)
 {
+    /* when a spinning poller steps aside */
+    ok(!vj_fast_contended(1000000, 990000, 0, 0), "a poller with its core to itself is not contended");
+    ok(!vj_fast_contended(1000000, 900000, 1, 50000), "nor one a kernel thread preempted briefly");
+    ok(vj_fast_contended(1000000, 500000, 3, 0), "one that got half its core, preempted, is");
+    ok(!vj_fast_contended(1000000, 100000, 0, 0),
+       "one that slept in a call it served (no preemption) is not");
+    ok(vj_fast_contended(1000000, 1000000, 0, 500000),
+       "a payload thread that waited half the time for a CPU is");
+    ok(!vj_fast_contended(0, 0, 2, 0), "an empty interval tells nothing");
     /* glibc's getpid: mov $0x27,%eax; syscall, after a ret's c3 */
     static const uint8_t mov_eax[] = {0x90, 0xc3, 0xb8, 0x27, 0, 0, 0, 0x0f, 0x05};
     is_int(decode(mov_eax, sizeof mov_eax, 0x27, 0, 0), 2, "mov $nr,%%eax; syscall decodes");
