@@ -93,6 +93,14 @@ enum vmjail_syscall_path {
 };
 VMJAIL_PUBLIC int vmjail_config_set_syscall_path(vmjail_config *cfg, int path, vmjail_error **err);
 
+/* The caller exits as soon as vmjail_run returns (a command does): the VM and the guest's
+ * memory are then freed by a helper process that shares the caller's memory and ends just
+ * after it, so that KVM's teardown (about a millisecond on the development host) does not
+ * hold up the caller's exit.  Until the caller exits, the guest's memory stays mapped in it.
+ * Off by default. */
+VMJAIL_PUBLIC int vmjail_config_set_exit_after_run(vmjail_config *cfg, int on,
+                                                   vmjail_error **err);
+
 /* Install that filter on the calling process now, for good (the way a container runtime
  * confines a process before it drops its privileges; then leave set_seccomp off).  It does not
  * set no_new_privs where the process has CAP_SYS_ADMIN. */

@@ -56,6 +56,8 @@
 #define VJ_LOW_FAST_CODE_SIZE 0x40000
 #define VJ_LOW_FAST_SLOTS 0x40000 /* user read+write: one fast-call slot per vCPU */
 #define VJ_LOW_FAST_SLOTS_SIZE 0x20000
+#define VJ_LOW_VDSO 0x60000       /* the host kernel's [vvar] and [vdso] pages, as the host lays */
+#define VJ_LOW_VDSO_SIZE 0x20000  /* them out (read-only; the vDSO's code executable): vdso.c */
 
 /* A fast-call slot: where a payload thread's patched syscall hands its call to the monitor's
  * poller thread and waits for the answer (fastcall_x86_64.S, fastcall.c).  The payload can

@@ -73,7 +73,8 @@ int cmd_run(int argc, char **argv)
         return cli_fail(err);
     int rc = EXIT_VMJAIL_ERROR;
     if (vmjail_config_set_env(cfg, environ, &err) < 0 ||
-        vmjail_config_set_proctitle(cfg, 1, &err) < 0)
+        vmjail_config_set_proctitle(cfg, 1, &err) < 0 ||
+        vmjail_config_set_exit_after_run(cfg, 1, &err) < 0)
         goto fail;
     opterr = 0;
     optind = 1;

@@ -150,6 +150,14 @@ int vmjail_config_set_seccomp(vmjail_config *c, int on, vmjail_error **err)
     return 0;
 }
 
+int vmjail_config_set_exit_after_run(vmjail_config *c, int on, vmjail_error **err)
+{
+    if (c == NULL)
+        return vj_error(err, VMJAIL_ERR_USAGE, 0, "no configuration");
+    c->exit_after_run = on != 0;
+    return 0;
+}
+
 int vmjail_config_set_proctitle(vmjail_config *c, int on, vmjail_error **err)
 {
     if (c == NULL)

@@ -130,6 +130,18 @@ void vj_cpu_map_low(uint8_t *mon, uint64_t mon_gpa, uint64_t pml4)
                          (mon_gpa + MON_LOW_PT) | PTE_P | PTE_W | PTE_U, __ATOMIC_RELEASE);
 }
 
+void vj_cpu_map_low_pages(uint8_t *mon, uint64_t off, uint64_t gpa, uint64_t len,
+                          uint64_t exec_off, uint64_t exec_len)
+{
+    uint64_t *low = (uint64_t *)(void *)(mon + MON_LOW_PT);
+    for (uint64_t o = 0; o < len && off + o < VJ_LOW_SIZE; o += VJ_PAGE_SIZE) {
+        uint64_t pte = (gpa + o) | PTE_P | PTE_U;
+        if (o < exec_off || o - exec_off >= exec_len)
+            pte |= PTE_NX;
+        __atomic_store_n(&low[(VJ_LOW_VA + off + o) / VJ_PAGE_SIZE % 512], pte, __ATOMIC_RELEASE);
+    }
+}
+
 uint64_t vj_cpu_build(uint8_t *mon, uint64_t mon_gpa, uint64_t mem_size, bool syscall_port_open)
 {
     memcpy(mon + VJ_MON_STUBS, vj_guest_stubs, (size_t)(vj_guest_stubs_end - vj_guest_stubs));

@@ -21,6 +21,10 @@ void vj_cpu_map_payload(uint8_t *mon, uint64_t mon_gpa, uint64_t pml4, uint64_t 
 /* Map the low window (VJ_LOW_VA) in the page tables vj_cpu_build made with root PML4; it
  * stays unmapped until then.  Goes from not present to present only: safe while vCPUs run. */
 void vj_cpu_map_low(uint8_t *mon, uint64_t mon_gpa, uint64_t pml4);
+/* Point the low window's pages [OFF, OFF + LEN) at guest physical GPA on, user read-only, not
+ * executable but for [EXEC_OFF, EXEC_OFF + EXEC_LEN) of them. */
+void vj_cpu_map_low_pages(uint8_t *mon, uint64_t off, uint64_t gpa, uint64_t len,
+                          uint64_t exec_off, uint64_t exec_len);
 
 /* Allow or deny CPL3 OUTs to the syscall port in the TSS I/O bitmap. */
 void vj_cpu_set_syscall_port(uint8_t *mon, bool open);

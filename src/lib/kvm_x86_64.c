@@ -156,7 +156,7 @@ static int add_slot(struct vj_vm *vm, uint64_t first, uint64_t last)
     uint64_t lo = first << vm->chunk_shift, hi = (last + 1) << vm->chunk_shift;
     if (hi > vm->mem_size)
         hi = vm->mem_size;
-    if (vm->nslots >= vm->max_slots) {
+    if (vm->nslots >= VJ_VDSO_SLOT(vm)) {
         errno = ENOMEM;
         return -1;
     }
@@ -287,6 +287,7 @@ int vj_vm_create(uint64_t mem_size, struct vj_vm **out, vmjail_error **err)
     vj_kvm_user_sregs(&vm->user_sregs, pml4);
     if (vj_kvm_vcpu_new(vm, 0, 0, NULL, &first, err) < 0 || vj_kvm_probe_host(first, err) < 0)
         goto fail;
+    vj_kvm_vdso_map(vm);
     /* Where syscall enters CPL0 the stub's OUT runs at CPL0: deny the port to CPL3 code. */
     vj_cpu_set_syscall_port(vm->mon, vm->host_kind == VJ_HOST_CPL3);
     *out = vm;
@@ -336,6 +337,11 @@ enum vj_host_kind vj_vm_host_kind(const struct vj_vm *vm)
 bool vj_vm_fast_capable(const struct vj_vm *vm)
 {
     return vm->rdpid;
+}
+
+uint64_t vj_vm_vdso(const struct vj_vm *vm)
+{
+    return vm->vdso_ehdr;
 }
 
 uint8_t *vj_vm_low(struct vj_vm *vm)
@@ -406,6 +412,8 @@ int vj_vm_rebuild_in_child(struct vj_vm *vm, const struct vj_vcpu_snapshot *s,
     /* Same host memory: the child's copy-on-write copy of the parent's guest memory. */
     if (register_monitor_slot(vm, err) < 0 || register_covered(vm, err) < 0)
         return -1;
+    if (vj_kvm_vdso_slot(vm) < 0)
+        return vj_kvm_fail(err, "set the vDSO's memory region");
     struct vj_vcpu *first;
     if (vj_kvm_vcpu_new(vm, s->fs_base, s->gs_base, &s->fpu, &first, err) < 0)
         return -1;

@@ -47,6 +47,10 @@ struct vj_vm {
     struct kvm_cpuid2 *cpuid;      /* and this CPUID */
     uint64_t xcr0;
     bool rdpid;                    /* rdpid reads TSC_AUX (the vCPU's index) in the guest */
+    bool tsc_host;                 /* every vCPU's TSC is the host's (offset 0) */
+    uint64_t vdso_ehdr;            /* guest address of the host's vDSO (vdso.c), or 0 ... */
+    uint64_t vdso_gpa, vdso_size;  /* ... and the read-only memory slot that backs it */
+    uint64_t vdso_hva;
 
     pthread_mutex_t lock;          /* guards the vCPU list and the idle list */
     struct vj_vcpu *vcpus[VJ_MAX_VCPUS];
@@ -60,6 +64,12 @@ struct vj_vm {
 /* Move descriptor FD to the top of the descriptor space, close-on-exec, and mark it the
  * monitor's.  Returns the new descriptor (FD itself if it cannot be moved). */
 int vj_kvm_own_fd(struct vj_vm *vm, int fd);
+/* Share the host's vDSO with the payload (vdso.c), where the host allows: true if it is. */
+bool vj_kvm_vdso_map(struct vj_vm *vm);
+/* In a fork's child: its memory slot again (the page tables came with the monitor region). */
+int vj_kvm_vdso_slot(struct vj_vm *vm);
+/* The memory slot the vDSO's pages use (the last; payload memory never takes it). */
+#define VJ_VDSO_SLOT(vm) ((vm)->max_slots - 1)
 /* The special registers of a vCPU running payload code with page tables at PML4. */
 void vj_kvm_user_sregs(struct kvm_sregs *s, uint64_t pml4);
 /* Create a vCPU with the VM's CPUID, XCR0, user-mode segments and syscall MSRs; FS and GS

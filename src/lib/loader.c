@@ -218,6 +218,7 @@ static int build_stack(struct vj_proc *p, const char *execfn, char *const argv[]
         {AT_EGID, getegid()},
         {AT_SECURE, 0},
         {AT_HWCAP2, 0},
+        {vj_vm_vdso(p->vm) ? AT_SYSINFO_EHDR : AT_IGNORE, vj_vm_vdso(p->vm)},
     };
     struct vj_stack_input in = {.argv = argv, .envp = envp, .execfn = execfn,
                                 .platform = "x86_64", .auxv = auxv,

@@ -106,7 +106,10 @@ out:
         close(p->trace_fd);
     vj_procfs_fini(p);
     vj_mm_fini(p);
-    vj_vm_destroy(p->vm);
+    /* The caller exits next: a helper frees the VM after it (not in a payload's forked
+     * process, where the helper would become its parent's payload's child). */
+    if (!(cfg->exit_after_run && !p->forked && p->vm && vj_vm_leave_to_helper(p->vm)))
+        vj_vm_destroy(p->vm);
     pthread_cond_destroy(&p->ended);
     pthread_mutex_destroy(&p->mm_lock);
     pthread_mutex_destroy(&p->lock);

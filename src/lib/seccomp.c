@@ -18,7 +18,8 @@ static const char *const monitor_calls[] = {
     "clone3", "rseq", "set_robust_list", "get_robust_list", "exit", "exit_group",
     "rt_sigreturn", "rt_sigtimedwait", "tgkill", "restart_syscall", "madvise", "mremap",
     "futex", "sched_yield", "getrandom", "timer_create", "timer_settime", "timer_delete",
-    "clock_nanosleep", "nanosleep", "wait4", "waitid", "process_mrelease", "getrusage", NULL,
+    "clock_nanosleep", "nanosleep", "wait4", "waitid", "process_mrelease", "getrusage",
+    "clone", "pidfd_open", "poll", "sched_setscheduler", NULL,
 };
 
 int vj_seccomp_install(vmjail_error **err)
