@@ -339,9 +339,26 @@ bool vj_vm_fast_capable(const struct vj_vm *vm)
     return vm->rdpid;
 }
 
+void vj_vm_forget(struct vj_vm *vm)
+{
+    for (int i = 0; i < vm->nvcpus; i++)
+        free(vm->vcpus[i]);
+    free(vm->cpuid);
+    pthread_mutex_destroy(&vm->slot_lock);
+    pthread_mutex_destroy(&vm->lock);
+    free(vm);
+}
+
 uint64_t vj_vm_vdso(const struct vj_vm *vm)
 {
     return vm->vdso_ehdr;
+}
+
+bool vj_vm_vdso_range(const struct vj_vm *vm, uint64_t *data, uint64_t *end)
+{
+    *data = VJ_LOW_VA + VJ_LOW_VDSO;
+    *end = *data + vm->vdso_size;
+    return vm->vdso_ehdr != 0;
 }
 
 uint8_t *vj_vm_low(struct vj_vm *vm)

@@ -330,6 +330,12 @@ static int maps_fd(struct vj_proc *p)
     FILE *f = open_memstream(&buf, &len);
     if (f == NULL)
         return -ENOMEM;
+    uint64_t data, end, code = vj_vm_vdso(p->vm);
+    if (vj_vm_vdso_range(p->vm, &data, &end)) /* below every payload mapping */
+        fprintf(f, "%08llx-%08llx r--p 00000000 00:00 0                          [vvar]\n"
+                   "%08llx-%08llx r-xp 00000000 00:00 0                          [vdso]\n",
+                (unsigned long long)data, (unsigned long long)code, (unsigned long long)code,
+                (unsigned long long)end);
     pthread_mutex_lock(&p->mm_lock);
     for (size_t i = 0; i < p->vmas.n; i++) {
         const struct vj_vma *v = &p->vmas.v[i];

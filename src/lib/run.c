@@ -108,7 +108,9 @@ out:
     vj_mm_fini(p);
     /* The caller exits next: a helper frees the VM after it (not in a payload's forked
      * process, where the helper would become its parent's payload's child). */
-    if (!(cfg->exit_after_run && !p->forked && p->vm && vj_vm_leave_to_helper(p->vm)))
+    if (cfg->exit_after_run && !p->forked && p->vm && vj_vm_leave_to_helper(p->vm))
+        vj_vm_forget(p->vm);
+    else
         vj_vm_destroy(p->vm);
     pthread_cond_destroy(&p->ended);
     pthread_mutex_destroy(&p->mm_lock);

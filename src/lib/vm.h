@@ -68,6 +68,8 @@ void vj_vm_destroy(struct vj_vm *vm);
  * to a helper process that ends after this one.  True if one took it: the VM must then be
  * left as it is (not destroyed, its memory not unmapped). */
 bool vj_vm_leave_to_helper(struct vj_vm *vm);
+/* After that: free the VM's records only (its descriptors, run areas and memory stay). */
+void vj_vm_forget(struct vj_vm *vm);
 
 /* Host address of guest address 0; payload memory is [VJ_GUEST_MIN, size) at this base. */
 uint8_t *vj_vm_mem(const struct vj_vm *vm);
@@ -75,6 +77,9 @@ uint64_t vj_vm_mem_size(const struct vj_vm *vm);
 enum vj_host_kind vj_vm_host_kind(const struct vj_vm *vm);
 /* Guest address of the host's vDSO shared with the payload (its AT_SYSINFO_EHDR), or 0. */
 uint64_t vj_vm_vdso(const struct vj_vm *vm);
+/* Where the shared vDSO's data pages start and its pages end (guest addresses): false if
+ * there is none. */
+bool vj_vm_vdso_range(const struct vj_vm *vm, uint64_t *data, uint64_t *end);
 /* True if FD is one of the monitor's own descriptors for this VM (safe from any thread). */
 bool vj_vm_owns_fd(const struct vj_vm *vm, int fd);
 /* Make FD one of the monitor's own (moved high, close-on-exec, refused to the payload); returns
