@@ -53,6 +53,20 @@ static bool is_oci_run(int argc, char **argv)
     return false;
 }
 
+/* Where `vmjail run` keeps the host's KVM facts between runs: /run/vmjail for root,
+ * $XDG_RUNTIME_DIR/vmjail for others (none without it). */
+static const char *host_cache_dir(void)
+{
+    static char dir[4096];
+    const char *xdg = getenv("XDG_RUNTIME_DIR");
+    if (geteuid() == 0)
+        return "/run/vmjail";
+    if (xdg == NULL || xdg[0] != '/' ||
+        (size_t)snprintf(dir, sizeof dir, "%s/vmjail", xdg) >= sizeof dir)
+        return NULL;
+    return dir;
+}
+
 int cmd_run(int argc, char **argv)
 {
     if (is_oci_run(argc, argv))
@@ -74,7 +88,8 @@ int cmd_run(int argc, char **argv)
     int rc = EXIT_VMJAIL_ERROR;
     if (vmjail_config_set_env(cfg, environ, &err) < 0 ||
         vmjail_config_set_proctitle(cfg, 1, &err) < 0 ||
-        vmjail_config_set_exit_after_run(cfg, 1, &err) < 0)
+        vmjail_config_set_exit_after_run(cfg, 1, &err) < 0 ||
+        vmjail_config_set_host_cache(cfg, host_cache_dir(), &err) < 0)
         goto fail;
     opterr = 0;
     optind = 1;

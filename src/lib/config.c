@@ -54,6 +54,7 @@ void vmjail_config_free(vmjail_config *c)
     free_strv(c->argv);
     free_strv(c->envp);
     free(c->cwd);
+    free(c->host_cache);
     free(c);
 }
 
@@ -147,6 +148,18 @@ int vmjail_config_set_seccomp(vmjail_config *c, int on, vmjail_error **err)
     if (c == NULL)
         return vj_error(err, VMJAIL_ERR_USAGE, 0, "no configuration");
     c->seccomp = on != 0;
+    return 0;
+}
+
+int vmjail_config_set_host_cache(vmjail_config *c, const char *dir, vmjail_error **err)
+{
+    if (c == NULL)
+        return vj_error(err, VMJAIL_ERR_USAGE, 0, "no configuration");
+    char *copy = NULL;
+    if (dir && (copy = strdup(dir)) == NULL)
+        return vj_error(err, VMJAIL_ERR_INTERNAL, ENOMEM, "host cache directory");
+    free(c->host_cache);
+    c->host_cache = copy;
     return 0;
 }
 

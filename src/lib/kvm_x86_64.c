@@ -12,6 +12,7 @@
 #include "cpu_x86_64.h"
 #include "error.h"
 #include "kvm_x86_64.h"
+#include "host_cache.h"
 #include "vmjail_abi.h"
 
 /* User-visible XSAVE components: x87, SSE, AVX, AVX-512 (opmask, ZMM_Hi256, Hi16_ZMM). */
@@ -217,9 +218,30 @@ static int register_covered(struct vj_vm *vm, vmjail_error **err)
     return 0;
 }
 
-/* Fetch KVM's supported CPUID once; every vCPU gets it, and XCR0 follows from leaf 0xd. */
-static int setup_cpuid(struct vj_vm *vm, int kvm_fd, vmjail_error **err)
+/* XCR0 follows from leaf 0xd of the CPUID C, which the VM takes. */
+static void take_cpuid(struct vj_vm *vm, struct kvm_cpuid2 *c)
 {
+    uint64_t xcr0 = 0;
+    for (uint32_t i = 0; i < c->nent; i++)
+        if (c->entries[i].function == 0xd && c->entries[i].index == 0)
+            xcr0 = c->entries[i].eax | ((uint64_t)c->entries[i].edx << 32);
+    vm->cpuid = c;
+    vm->xcr0 = (xcr0 & XCR0_USER_MASK) | 1;
+}
+
+/* Fetch KVM's supported CPUID once (or take it from the host cache in CACHE_DIR, if not
+ * NULL); every vCPU gets it. */
+static int setup_cpuid(struct vj_vm *vm, int kvm_fd, const char *cache_dir, vmjail_error **err)
+{
+    char key[128] = "";
+    if (cache_dir) {
+        vj_host_cache_key(key, sizeof key);
+        struct kvm_cpuid2 *c = vj_host_cache_load_cpuid(cache_dir, key);
+        if (c) {
+            take_cpuid(vm, c);
+            return 0;
+        }
+    }
     for (int n = 128;; n *= 2) {
         struct kvm_cpuid2 *c = calloc(1, sizeof *c + (size_t)n * sizeof(struct kvm_cpuid_entry2));
         if (c == NULL)
@@ -231,17 +253,15 @@ static int setup_cpuid(struct vj_vm *vm, int kvm_fd, vmjail_error **err)
                 continue;
             return vj_kvm_fail(err, "get supported CPUID");
         }
-        uint64_t xcr0 = 0;
-        for (uint32_t i = 0; i < c->nent; i++)
-            if (c->entries[i].function == 0xd && c->entries[i].index == 0)
-                xcr0 = c->entries[i].eax | ((uint64_t)c->entries[i].edx << 32);
-        vm->cpuid = c;
-        vm->xcr0 = (xcr0 & XCR0_USER_MASK) | 1;
+        take_cpuid(vm, c);
+        if (cache_dir)
+            vj_host_cache_store_cpuid(cache_dir, key, c);
         return 0;
     }
 }
 
-int vj_vm_create(uint64_t mem_size, struct vj_vm **out, vmjail_error **err)
+int vj_vm_create(uint64_t mem_size, const char *cache_dir, struct vj_vm **out,
+                 vmjail_error **err)
 {
     struct vj_vm *vm = calloc(1, sizeof *vm);
     if (vm == NULL)
@@ -276,7 +296,7 @@ int vj_vm_create(uint64_t mem_size, struct vj_vm **out, vmjail_error **err)
     vm->vm_fd = vj_kvm_own_fd(vm, vm->vm_fd);
     int nslots = ioctl(kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_NR_MEMSLOTS);
     vm->max_slots = nslots > 0 ? (uint32_t)nslots : 32; /* the API's documented minimum */
-    if (setup_memory(vm, mem_size, err) < 0 || setup_cpuid(vm, kvm_fd, err) < 0)
+    if (setup_memory(vm, mem_size, err) < 0 || setup_cpuid(vm, kvm_fd, cache_dir, err) < 0)
         goto fail;
     uint64_t pml4 = vj_cpu_build(vm->mon, vm->mon_gpa, mem_size, true);
     if (pml4 == 0) {

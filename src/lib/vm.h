@@ -49,8 +49,10 @@ struct vj_stop {
 /* Create a VM with MEM_SIZE bytes of payload address space (a multiple of 2 MiB) and its
  * first vCPU, probe how this host completes a ring-3 syscall, and build the guest's system
  * structures.  Payload memory starts inaccessible (PROT_NONE on the host); the memory manager
- * opens it. */
-int vj_vm_create(uint64_t mem_size, struct vj_vm **out, vmjail_error **err);
+ * opens it.  CACHE_DIR, if not NULL, keeps the host's KVM facts between sandboxes
+ * (host_cache.c). */
+int vj_vm_create(uint64_t mem_size, const char *cache_dir, struct vj_vm **out,
+                 vmjail_error **err);
 struct vj_vcpu_snapshot;
 /* In the child of a host fork(): replace the parent's VM, unusable here, by a new one over
  * the same (now copy-on-write) guest memory, with one fresh vCPU (vj_vm_first_vcpu) that
