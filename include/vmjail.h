@@ -84,8 +84,8 @@ VMJAIL_PUBLIC int vmjail_config_set_seccomp(vmjail_config *cfg, int on, vmjail_e
  * from the payload's syscall sites that the monitor can serve for any thread are handed over
  * through memory shared with a monitor thread that polls it, with no VM exit (the sites are
  * patched as they are first used; see docs/architecture.md); the exit path serves the rest.
- * AUTO (the default): POLL where the host has a second CPU and the guest has RDPID, else
- * EXIT. */
+ * AUTO (the default): POLL where the host has a second CPU (its pollers then step aside
+ * while another thread wants their cores), else EXIT. */
 enum vmjail_syscall_path {
     VMJAIL_SYSCALL_PATH_AUTO = 0,
     VMJAIL_SYSCALL_PATH_EXIT = 1,

@@ -25,10 +25,15 @@ vj_fastcall_code:
         btq %rax, vj_fastcall_image(%rip)
         jnc .Lsite
         /* TSC_AUX: this vCPU's index.  Where rdpid does not read the vCPU's own TSC_AUX, the
-         * monitor replaces it with xor %r11,%r11 (slot 0) and serves one-vCPU processes only. */
+         * monitor replaces it with rdgsbase %r11 (where the GS base is the vCPU's index, as
+         * the monitor keeps it while the payload has not set its own) or with xor %r11,%r11
+         * (slot 0: then it serves one-vCPU processes only).  The payload can write its GS
+         * base (wrgsbase): an index past the slots makes the call at the site. */
         .globl vj_fastcall_rdpid
 vj_fastcall_rdpid:
         rdpid %r11
+        cmp $((VJ_LOW_FAST_SLOTS_SIZE >> VJ_FAST_SLOT_SHIFT) - 1), %r11
+        ja .Lsite
         shl $VJ_FAST_SLOT_SHIFT, %r11d
         add $(VJ_LOW_VA + VJ_LOW_FAST_SLOTS), %r11d
         mov %rax, VJ_FS_NR(%r11)

@@ -24,6 +24,12 @@ vj_guest_stubs:
         .org VJ_STUB_PROBE_PLAIN
         syscall
         ud2
+        /* Tried first: does rdgsbase run at CPL3 and read the GS base the monitor set? */
+        .org VJ_STUB_PROBE_GS
+        rdgsbase %rdx
+        rdpid %rax
+        syscall
+        ud2
 
         /* One stub per exception vector, reached through an IDT interrupt gate at CPL0 on the
          * IST1 stack.  The port names the vector; the frame is on the IST stack.  If the

@@ -243,7 +243,7 @@ static int replace_program(struct vj_proc *p, struct vj_program *pg, const char 
     memcpy(fpu->area + 24, &mxcsr, sizeof mxcsr);
     int ok = vj_vcpu_set_fpu(t->vcpu, fpu, err) == 0 &&
              vj_vcpu_set_tls_base(t->vcpu, false, 0, err) == 0 &&
-             vj_vcpu_set_tls_base(t->vcpu, true, 0, err) == 0;
+             vj_vcpu_set_payload_gs(t->vcpu, 0, true, err) == 0;
     free(fpu);
     if (!ok)
         return -1;

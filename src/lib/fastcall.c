@@ -400,6 +400,15 @@ static void learn(struct vj_proc *p, const struct vj_user_regs *regs)
 
 /* ---- the exit path's side ------------------------------------------------------------ */
 
+/* The calls the fast-call code posts: every one the pollers serve. */
+static void fill_bitmap(struct vj_proc *p)
+{
+    uint8_t *bitmap = bitmap_of(p);
+    for (uint64_t nr = 0; nr < VJ_FAST_MAX_NR; nr++)
+        if (served(nr))
+            bitmap[nr / 8] |= (uint8_t)(1u << (nr % 8));
+}
+
 bool vj_fast_init(struct vj_proc *p, int mode)
 {
     pthread_once(&served_once, served_init);
@@ -411,11 +420,10 @@ bool vj_fast_init(struct vj_proc *p, int mode)
     if (mode == VMJAIL_SYSCALL_PATH_AUTO && p->fast_ncpus < 2)
         return false;
     p->fast_adapt = mode == VMJAIL_SYSCALL_PATH_AUTO;
-    uint8_t *bitmap = bitmap_of(p);
-    for (uint64_t nr = 0; nr < VJ_FAST_MAX_NR; nr++)
-        if (served(nr))
-            bitmap[nr / 8] |= (uint8_t)(1u << (nr % 8));
-    if (!vj_vm_fast_capable(p->vm))
+    fill_bitmap(p);
+    if (vj_vm_slot_in_gs(p->vm))
+        vj_fast_code_use_gs(vj_vm_low(p->vm) + VJ_LOW_FAST_CODE);
+    else if (!vj_vm_fast_capable(p->vm))
         vj_fast_code_use_slot0(vj_vm_low(p->vm) + VJ_LOW_FAST_CODE);
     vj_vm_map_low(p->vm);
     p->fast_next = first_trampoline();
@@ -591,8 +599,17 @@ void vj_fast_forget(struct vj_thread *t)
 
 void vj_fast_after_exec(struct vj_proc *p)
 {
-    if (p->fast_on)
-        p->fast_next = first_trampoline();
+    if (!p->fast_on)
+        return;
+    p->fast_next = first_trampoline();
+    fill_bitmap(p); /* emptied if the old program had threads or its own GS base */
+}
+
+void vj_fast_gs_taken(struct vj_proc *p)
+{
+    /* The vCPUs' GS bases become the payload's: no code finds a slot any more. */
+    if (p->fast_on && vj_vm_slot_in_gs(p->vm))
+        memset(bitmap_of(p), 0, VJ_FAST_MAX_NR / 8);
 }
 
 void vj_fast_after_fork(struct vj_proc *p, struct vj_thread *t)

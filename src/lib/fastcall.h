@@ -39,6 +39,9 @@ void vj_fast_before_thread(struct vj_proc *p);
 void vj_fast_thread_end(struct vj_thread *t);
 /* The new program replaces the old (exec): patched sites are gone with it. */
 void vj_fast_after_exec(struct vj_proc *p);
+/* The payload sets its GS base: where the fast-call code found its slot there, it posts no
+ * more calls (until an exec). */
+void vj_fast_gs_taken(struct vj_proc *p);
 /* In a fork's child: the parent's pollers are not here; T is the only thread. */
 void vj_fast_after_fork(struct vj_proc *p, struct vj_thread *t);
 /* In a fork's child: T (not the forking thread) is not here; its poller's record goes. */
@@ -84,6 +87,8 @@ enum vj_fast_point vj_fast_point_at(uint64_t off);
 /* In the copy CODE of the fast-call image (the low window's VJ_LOW_FAST_CODE), make every vCPU
  * use slot 0 (where rdpid does not give the vCPU's index). */
 void vj_fast_code_use_slot0(uint8_t *code);
+/* ... or to read it from the GS base (where the monitor keeps each vCPU's index there). */
+void vj_fast_code_use_gs(uint8_t *code);
 /* Size of the fast-call code (copied to the low window at VJ_LOW_FAST_CODE). */
 uint64_t vj_fast_code_size(void);
 

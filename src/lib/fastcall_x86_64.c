@@ -118,3 +118,10 @@ void vj_fast_code_use_slot0(uint8_t *code)
     static const uint8_t zero_r11[5] = {0x4d, 0x31, 0xdb, 0x66, 0x90};
     memcpy(code + (vj_fastcall_rdpid - vj_fastcall_image), zero_r11, sizeof zero_r11);
 }
+
+void vj_fast_code_use_gs(uint8_t *code)
+{
+    /* rdpid %r11 (f3 41 0f c7 fb) becomes rdgsbase %r11 (f3 49 0f ae cb), as long. */
+    static const uint8_t gs_r11[5] = {0xf3, 0x49, 0x0f, 0xae, 0xcb};
+    memcpy(code + (vj_fastcall_rdpid - vj_fastcall_image), gs_r11, sizeof gs_r11);
+}

@@ -140,6 +140,8 @@ static int setup_vcpu(struct vj_vcpu *c, uint64_t fs, uint64_t gs, const struct 
         return vj_kvm_fail(err, "set special registers");
     if (fpu && ioctl(c->fd, KVM_SET_XSAVE, fpu) < 0)
         return vj_kvm_fail(err, "set FPU state");
+    if (vm->gs_index && !vm->gs_payload)
+        gs = (uint64_t)c->id;
 
     /* TSC_AUX: the fast-call code finds its slot with rdpid (where the probe found it). */
     static const uint32_t idx[] = {MSR_STAR,    MSR_LSTAR,   MSR_CSTAR,          MSR_SFMASK,
@@ -241,20 +243,25 @@ static int end_probe(struct vj_vcpu *c, vmjail_error **err)
 int vj_kvm_probe_host(struct vj_vcpu *c, vmjail_error **err)
 {
     /* A CPL3 syscall into the stub: the CPL at the stub's exit tells how this host completes
-     * a ring-3 syscall.  Before it, rdpid: the fast syscall path needs it to read the
-     * vCPU's TSC_AUX (some hosts run it natively without saying so in CPUID; others fault). */
-    uint32_t aux = MSR_TSC_AUX;
-    uint64_t magic = VJ_PROBE_TSC_AUX, zero = 0;
-    bool aux_set = msr_access(c, KVM_SET_MSRS, &aux, &magic, 1) == 0;
-    int reached = aux_set ? run_probe(c, VJ_STUB_PROBE, err) : 0;
-    if (reached < 0)
-        return -1;
-    c->vm->rdpid = reached && c->run->s.regs.regs.rax == VJ_PROBE_TSC_AUX;
-    if (!reached) {
-        if (aux_set && end_probe(c, err) < 0)
+     * a ring-3 syscall.  Before it, rdgsbase and rdpid: the fast syscall path finds a vCPU's
+     * slot with rdpid (its TSC_AUX) or else rdgsbase (its GS base).  Some hosts run these
+     * natively without saying so in CPUID (rdpid then reads the host CPU's number); others
+     * fault: each probe is tried in turn, down to a plain syscall. */
+    static const uint32_t idx[2] = {MSR_TSC_AUX, MSR_GS_BASE};
+    uint64_t magic[2] = {VJ_PROBE_TSC_AUX, VJ_PROBE_TSC_AUX}, zero[2] = {0, 0};
+    bool set = msr_access(c, KVM_SET_MSRS, idx, magic, 2) == 0;
+    static const uint64_t stubs[] = {VJ_STUB_PROBE_GS, VJ_STUB_PROBE, VJ_STUB_PROBE_PLAIN};
+    int reached = 0;
+    for (size_t i = set ? 0 : 2; i < sizeof stubs / sizeof stubs[0] && !reached; i++) {
+        if (i > 0 && set && end_probe(c, err) < 0) /* after a probe that faulted */
             return -1;
-        if ((reached = run_probe(c, VJ_STUB_PROBE_PLAIN, err)) < 0)
+        if ((reached = run_probe(c, stubs[i], err)) < 0)
             return -1;
+        if (reached && stubs[i] != VJ_STUB_PROBE_PLAIN) {
+            const struct kvm_regs *r = &c->run->s.regs.regs;
+            c->vm->rdpid = r->rax == VJ_PROBE_TSC_AUX;
+            c->vm->gs_index = stubs[i] == VJ_STUB_PROBE_GS && r->rdx == VJ_PROBE_TSC_AUX;
+        }
     }
     if (!reached)
         return vj_error(err, VMJAIL_ERR_INTERNAL, 0,
@@ -266,8 +273,13 @@ int vj_kvm_probe_host(struct vj_vcpu *c, vmjail_error **err)
     c->vm->host_kind = s.cs.dpl == 0 ? VJ_HOST_SYSRET : VJ_HOST_CPL3;
     if (end_probe(c, err) < 0)
         return -1;
-    if (aux_set && msr_access(c, KVM_SET_MSRS, &aux, &zero, 1) < 0)
+    /* The probe's values back: TSC_AUX 0 (setup_vcpu sets it where rdpid is used), the GS
+     * base the vCPU's index where it holds it. */
+    zero[1] = c->vm->gs_index && !c->vm->rdpid ? (uint64_t)c->id : 0;
+    if (set && msr_access(c, KVM_SET_MSRS, idx, zero, 2) < 0)
         return vj_kvm_fail(err, "set TSC_AUX");
+    if (c->vm->rdpid)
+        c->vm->gs_index = false;
     return 0;
 }
 
@@ -294,6 +306,8 @@ int vj_vcpu_start_clone(struct vj_vcpu *child, struct vj_vcpu *parent, uint64_t 
     if ((!set_tls && vj_vcpu_get_tls_base(parent, false, &fs, err) < 0) ||
         vj_vcpu_get_tls_base(parent, true, &gs, err) < 0)
         return -1;
+    if (child->vm->gs_index && !child->vm->gs_payload)
+        gs = (uint64_t)child->id; /* the GS base holds the vCPU's index (fast path) */
     struct kvm_xsave *xs = malloc(sizeof *xs);
     if (xs == NULL)
         return vj_error(err, VMJAIL_ERR_INTERNAL, ENOMEM, "FPU state");
@@ -494,6 +508,23 @@ void vj_vcpu_syscall_return(struct vj_vcpu *c, int64_t ret)
         r->rflags = (r->r11 & VJ_RFLAGS_USER) | VJ_RFLAGS_FIXED | VJ_RFLAGS_IF;
     }
     c->run->kvm_dirty_regs = KVM_SYNC_X86_REGS;
+}
+
+uint64_t vj_vcpu_gs_for_payload(const struct vj_vcpu *c, uint64_t real)
+{
+    return c->vm->gs_index && !c->vm->gs_payload ? 0 : real;
+}
+
+int vj_vcpu_set_payload_gs(struct vj_vcpu *c, uint64_t base, bool exec, vmjail_error **err)
+{
+    struct vj_vm *vm = c->vm;
+    if (vm->gs_index) {
+        /* exec: the GS base is the monitor's again; else it is the payload's from now on. */
+        vm->gs_payload = !exec;
+        if (exec)
+            base = (uint64_t)c->id;
+    }
+    return vj_vcpu_set_tls_base(c, true, base, err);
 }
 
 int vj_vcpu_set_tls_base(struct vj_vcpu *c, bool gs, uint64_t base, vmjail_error **err)

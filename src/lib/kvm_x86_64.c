@@ -356,7 +356,12 @@ enum vj_host_kind vj_vm_host_kind(const struct vj_vm *vm)
 
 bool vj_vm_fast_capable(const struct vj_vm *vm)
 {
-    return vm->rdpid;
+    return vm->rdpid || (vm->gs_index && !vm->gs_payload);
+}
+
+bool vj_vm_slot_in_gs(const struct vj_vm *vm)
+{
+    return vm->gs_index;
 }
 
 void vj_vm_forget(struct vj_vm *vm)

@@ -48,6 +48,8 @@ struct vj_vm {
     uint64_t xcr0;
     bool rdpid;                    /* rdpid reads TSC_AUX (the vCPU's index) in the guest */
     bool tsc_host;                 /* every vCPU's TSC is the host's (offset 0) */
+    bool gs_index;                 /* else rdgsbase runs at CPL3: the GS base holds the index */
+    bool gs_payload;               /* ... unless the payload set its own GS base */
     uint64_t vdso_ehdr;            /* guest address of the host's vDSO (vdso.c), or 0 ... */
     uint64_t vdso_gpa, vdso_size;  /* ... and the read-only memory slot that backs it */
     uint64_t vdso_hva;

@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fastcall.h"
 #include "syscall.h"
 #include "thread.h"
 
@@ -33,11 +34,16 @@ int64_t vj_sys_arch_prctl(struct vj_proc *p, const uint64_t a[6])
     case ARCH_SET_GS:
         if (a[1] >= (1ULL << 47))
             return -EPERM;
-        return vj_vcpu_set_tls_base(vj_self->vcpu, a[0] == ARCH_SET_GS, a[1], NULL) < 0 ? -EIO : 0;
+        if (a[0] == ARCH_SET_FS)
+            return vj_vcpu_set_tls_base(vj_self->vcpu, false, a[1], NULL) < 0 ? -EIO : 0;
+        vj_fast_gs_taken(p); /* where the fast path found its slot there */
+        return vj_vcpu_set_payload_gs(vj_self->vcpu, a[1], false, NULL) < 0 ? -EIO : 0;
     case ARCH_GET_FS:
     case ARCH_GET_GS:
         if (vj_vcpu_get_tls_base(vj_self->vcpu, a[0] == ARCH_GET_GS, &base, NULL) < 0)
             return -EIO;
+        if (a[0] == ARCH_GET_GS)
+            base = vj_vcpu_gs_for_payload(vj_self->vcpu, base);
         return vj_copy_to_guest(p, a[1], &base, sizeof base);
     default:
         return -EINVAL;

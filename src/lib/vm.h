@@ -93,8 +93,11 @@ int vj_vm_fds(const struct vj_vm *vm, int *fds, int max);
 
 /* ---- the low window (vmjail_abi.h): the fast syscall path's code and slots ---- */
 
-/* True if vCPUs can find their fast-call slot (the guest has RDPID). */
+/* True if vCPUs can find their fast-call slot: rdpid reads TSC_AUX, or the GS base holds the
+ * vCPU's index (and the payload has not set its own). */
 bool vj_vm_fast_capable(const struct vj_vm *vm);
+/* True if the GS base is where the fast-call code finds the vCPU's index (not rdpid). */
+bool vj_vm_slot_in_gs(const struct vj_vm *vm);
 /* Host address of the low window (VJ_LOW_SIZE bytes; private to this VM's process). */
 uint8_t *vj_vm_low(struct vj_vm *vm);
 /* Make the low window reachable by payload code. */
@@ -177,6 +180,13 @@ int vj_vcpu_snapshot(struct vj_vcpu *c, struct vj_vcpu_snapshot *s, vmjail_error
 
 /* The payload thread's FS and GS base registers (arch_prctl). */
 int vj_vcpu_set_tls_base(struct vj_vcpu *c, bool gs, uint64_t base, vmjail_error **err);
+/* Where the GS base holds the vCPU's index for the fast path (a host whose rdpid does not read
+ * TSC_AUX): the payload's view of a GS base REAL (0 while the payload has set none). */
+uint64_t vj_vcpu_gs_for_payload(const struct vj_vcpu *c, uint64_t real);
+/* The payload sets its GS base (arch_prctl): from then on the GS base is its own, and no vCPU
+ * of the process finds its slot there.  EXEC: the new program starts with the monitor's
+ * again. */
+int vj_vcpu_set_payload_gs(struct vj_vcpu *c, uint64_t base, bool exec, vmjail_error **err);
 int vj_vcpu_get_tls_base(struct vj_vcpu *c, bool gs, uint64_t *base, vmjail_error **err);
 
 #endif

@@ -12,8 +12,34 @@ static int decode(const uint8_t *code, int len, uint64_t rax, uint64_t r9, uint6
     return vj_fast_site_decode(code, len, &r);
 }
 
+extern const uint8_t vj_fastcall_image[], vj_fastcall_rdpid[], vj_fastcall_code_end[];
+
+/* The monitor's edits of its copy of the fast-call code: how a vCPU finds its slot. */
+static void slot_finding(void)
+{
+    static uint8_t code[65536];
+    size_t size = (size_t)(vj_fastcall_code_end - vj_fastcall_image);
+    size_t at = (size_t)(vj_fastcall_rdpid - vj_fastcall_image);
+    ok(size <= sizeof code, "the fast-call code fits the test's copy");
+    memcpy(code, vj_fastcall_image, size);
+    static const uint8_t rdpid[5] = {0xf3, 0x41, 0x0f, 0xc7, 0xfb};
+    ok(memcmp(code + at, rdpid, 5) == 0, "the code reads its vCPU's index with rdpid %%r11");
+    static const uint8_t bound[7] = {0x49, 0x81, 0xfb, 0xff, 0x03, 0, 0};
+    ok(memcmp(code + at + 5, bound, 7) == 0, "then checks it against the last slot (1023)");
+    vj_fast_code_use_gs(code);
+    static const uint8_t gs[5] = {0xf3, 0x49, 0x0f, 0xae, 0xcb};
+    ok(memcmp(code + at, gs, 5) == 0, "use_gs: rdgsbase %%r11 in its place");
+    vj_fast_code_use_slot0(code);
+    static const uint8_t zero[5] = {0x4d, 0x31, 0xdb, 0x66, 0x90};
+    ok(memcmp(code + at, zero, 5) == 0, "use_slot0: xor %%r11,%%r11 and a nop");
+    ok(memcmp(code + at + 5, bound, 7) == 0 && memcmp(code, vj_fastcall_image, at) == 0 &&
+           memcmp(code + at + 5, vj_fastcall_image + at + 5, size - at - 5) == 0,
+       "nothing else changes");
+}
+
 int main(void)
 {
+    slot_finding();
     /* when a spinning poller steps aside */
     ok(!vj_fast_contended(1000000, 990000, 0, 0), "a poller with its core to itself is not contended");
     ok(!vj_fast_contended(1000000, 900000, 1, 50000), "nor one a kernel thread preempted briefly");
