@@ -512,7 +512,8 @@ void vj_vcpu_syscall_return(struct vj_vcpu *c, int64_t ret)
 
 uint64_t vj_vcpu_gs_for_payload(const struct vj_vcpu *c, uint64_t real)
 {
-    return c->vm->gs_index && !c->vm->gs_payload ? 0 : real;
+    /* (A base the payload wrote itself with wrgsbase is its own.) */
+    return c->vm->gs_index && !c->vm->gs_payload && real == (uint64_t)c->id ? 0 : real;
 }
 
 int vj_vcpu_set_payload_gs(struct vj_vcpu *c, uint64_t base, bool exec, vmjail_error **err)

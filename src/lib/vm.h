@@ -181,7 +181,7 @@ int vj_vcpu_snapshot(struct vj_vcpu *c, struct vj_vcpu_snapshot *s, vmjail_error
 /* The payload thread's FS and GS base registers (arch_prctl). */
 int vj_vcpu_set_tls_base(struct vj_vcpu *c, bool gs, uint64_t base, vmjail_error **err);
 /* Where the GS base holds the vCPU's index for the fast path (a host whose rdpid does not read
- * TSC_AUX): the payload's view of a GS base REAL (0 while the payload has set none). */
+ * TSC_AUX): the payload's view of a GS base REAL (0 while it is the index the monitor set). */
 uint64_t vj_vcpu_gs_for_payload(const struct vj_vcpu *c, uint64_t real);
 /* The payload sets its GS base (arch_prctl): from then on the GS base is its own, and no vCPU
  * of the process finds its slot there.  EXEC: the new program starts with the monitor's
