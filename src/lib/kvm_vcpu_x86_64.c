@@ -140,7 +140,7 @@ static int setup_vcpu(struct vj_vcpu *c, uint64_t fs, uint64_t gs, const struct 
         return vj_kvm_fail(err, "set special registers");
     if (fpu && ioctl(c->fd, KVM_SET_XSAVE, fpu) < 0)
         return vj_kvm_fail(err, "set FPU state");
-    if (vm->gs_index && !vm->gs_payload)
+    if (vj_kvm_gs_holds_index(vm))
         gs = (uint64_t)c->id;
 
     /* TSC_AUX: the fast-call code finds its slot with rdpid (where the probe found it). */
@@ -273,13 +273,13 @@ int vj_kvm_probe_host(struct vj_vcpu *c, vmjail_error **err)
     c->vm->host_kind = s.cs.dpl == 0 ? VJ_HOST_SYSRET : VJ_HOST_CPL3;
     if (end_probe(c, err) < 0)
         return -1;
+    if (c->vm->rdpid)
+        c->vm->gs_index = false; /* rdpid is used where it works */
     /* The probe's values back: TSC_AUX 0 (setup_vcpu sets it where rdpid is used), the GS
      * base the vCPU's index where it holds it. */
-    zero[1] = c->vm->gs_index && !c->vm->rdpid ? (uint64_t)c->id : 0;
+    zero[1] = c->vm->gs_index ? (uint64_t)c->id : 0;
     if (set && msr_access(c, KVM_SET_MSRS, idx, zero, 2) < 0)
         return vj_kvm_fail(err, "set TSC_AUX");
-    if (c->vm->rdpid)
-        c->vm->gs_index = false;
     return 0;
 }
 
@@ -306,7 +306,7 @@ int vj_vcpu_start_clone(struct vj_vcpu *child, struct vj_vcpu *parent, uint64_t 
     if ((!set_tls && vj_vcpu_get_tls_base(parent, false, &fs, err) < 0) ||
         vj_vcpu_get_tls_base(parent, true, &gs, err) < 0)
         return -1;
-    if (child->vm->gs_index && !child->vm->gs_payload)
+    if (vj_kvm_gs_holds_index(child->vm))
         gs = (uint64_t)child->id; /* the GS base holds the vCPU's index (fast path) */
     struct kvm_xsave *xs = malloc(sizeof *xs);
     if (xs == NULL)
@@ -513,7 +513,7 @@ void vj_vcpu_syscall_return(struct vj_vcpu *c, int64_t ret)
 uint64_t vj_vcpu_gs_for_payload(const struct vj_vcpu *c, uint64_t real)
 {
     /* (A base the payload wrote itself with wrgsbase is its own.) */
-    return c->vm->gs_index && !c->vm->gs_payload && real == (uint64_t)c->id ? 0 : real;
+    return vj_kvm_gs_holds_index(c->vm) && real == (uint64_t)c->id ? 0 : real;
 }
 
 int vj_vcpu_set_payload_gs(struct vj_vcpu *c, uint64_t base, bool exec, vmjail_error **err)

@@ -325,6 +325,7 @@ void vj_vm_destroy(struct vj_vm *vm)
         disown_fd(vm, vm->vcpus[i]->fd);
         vj_kvm_vcpu_free(vm->vcpus[i]);
     }
+    vm->nvcpus = 0;
     if (vm->vm_fd >= 0) {
         disown_fd(vm, vm->vm_fd);
         close(vm->vm_fd);
@@ -333,10 +334,7 @@ void vj_vm_destroy(struct vj_vm *vm)
         munmap(vm->mon, VJ_MONITOR_SIZE);
     if (vm->reservation)
         munmap(vm->reservation, vm->reservation_size);
-    free(vm->cpuid);
-    pthread_mutex_destroy(&vm->slot_lock);
-    pthread_mutex_destroy(&vm->lock);
-    free(vm);
+    vj_vm_forget(vm);
 }
 
 uint8_t *vj_vm_mem(const struct vj_vm *vm)
@@ -356,7 +354,7 @@ enum vj_host_kind vj_vm_host_kind(const struct vj_vm *vm)
 
 bool vj_vm_fast_capable(const struct vj_vm *vm)
 {
-    return vm->rdpid || (vm->gs_index && !vm->gs_payload);
+    return vm->rdpid || vj_kvm_gs_holds_index(vm);
 }
 
 bool vj_vm_slot_in_gs(const struct vj_vm *vm)

@@ -66,6 +66,12 @@ struct vj_vm {
 /* Move descriptor FD to the top of the descriptor space, close-on-exec, and mark it the
  * monitor's.  Returns the new descriptor (FD itself if it cannot be moved). */
 int vj_kvm_own_fd(struct vj_vm *vm, int fd);
+/* True while each vCPU's GS base holds its index (the fast path's slot), not the payload's. */
+static inline bool vj_kvm_gs_holds_index(const struct vj_vm *vm)
+{
+    return vm->gs_index && !vm->gs_payload;
+}
+
 /* Share the host's vDSO with the payload (vdso.c), where the host allows: true if it is. */
 bool vj_kvm_vdso_map(struct vj_vm *vm);
 /* In a fork's child: its memory slot again (the page tables came with the monitor region). */

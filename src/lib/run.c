@@ -108,7 +108,7 @@ out:
     vj_mm_fini(p);
     /* The caller exits next: a helper frees the VM after it (not in a payload's forked
      * process, where the helper would become its parent's payload's child). */
-    if (cfg->exit_after_run && !p->forked && p->vm && vj_vm_leave_to_helper(p->vm))
+    if (cfg->exit_after_run && !p->forked && p->vm && vj_vm_leave_to_helper())
         vj_vm_forget(p->vm);
     else
         vj_vm_destroy(p->vm);

@@ -29,9 +29,8 @@ __attribute__((no_sanitize("address", "undefined"))) static int helper_main(void
     return 0;
 }
 
-bool vj_vm_leave_to_helper(struct vj_vm *vm)
+bool vj_vm_leave_to_helper(void)
 {
-    (void)vm; /* in the monitor's memory and descriptors, which the helper shares */
     uint8_t *stack = mmap(NULL, HELPER_STACK, PROT_READ | PROT_WRITE,
                           MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
     if (stack == MAP_FAILED)

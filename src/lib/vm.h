@@ -69,7 +69,7 @@ void vj_vm_destroy(struct vj_vm *vm);
 /* For a process about to exit (teardown.c): leave the VM's teardown, and the guest memory's,
  * to a helper process that ends after this one.  True if one took it: the VM must then be
  * left as it is (not destroyed, its memory not unmapped). */
-bool vj_vm_leave_to_helper(struct vj_vm *vm);
+bool vj_vm_leave_to_helper(void);
 /* After that: free the VM's records only (its descriptors, run areas and memory stay). */
 void vj_vm_forget(struct vj_vm *vm);
 
