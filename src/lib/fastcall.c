@@ -210,17 +210,23 @@ static void serve(struct vj_fast_thread *f)
 
 /* Look at how the poller and its thread were scheduled now and then: true if the poller
  * is to step aside. */
+/* Where the next look at the poller's scheduling starts from. */
+static void mark_usage(struct vj_fast_thread *f)
+{
+    poller_usage(&f->cpu_at, &f->preempted_at);
+    f->waited_at = payload_waited(f);
+}
+
 static bool step_aside(struct vj_fast_thread *f, uint64_t now, uint64_t *load_at)
 {
-    if (now - *load_at < LOAD_NS)
+    if (!f->t->proc->fast_adapt || now - *load_at < LOAD_NS)
         return false;
     uint64_t wall = now - *load_at, cpu;
     long preempted;
     *load_at = now;
     poller_usage(&cpu, &preempted);
     uint64_t waited = payload_waited(f);
-    bool busy = f->t->proc->fast_adapt &&
-                vj_fast_contended(wall, cpu - f->cpu_at, preempted - f->preempted_at,
+    bool busy = vj_fast_contended(wall, cpu - f->cpu_at, preempted - f->preempted_at,
                                   waited - f->waited_at);
     f->cpu_at = cpu;
     f->preempted_at = preempted;
@@ -236,8 +242,7 @@ static void *poller_main(void *arg)
     struct vj_fast_thread *f = arg;
     vj_self = f->t; /* the handlers act for the payload thread */
     uint64_t idle_since = now_ns(), load_at = idle_since;
-    poller_usage(&f->cpu_at, &f->preempted_at);
-    f->waited_at = payload_waited(f);
+    mark_usage(f);
     unsigned rounds = 0, calls = 0;
     bool aside = false;
     /* AWAKE is set by the poller itself, running: the payload never spins on a poller that
@@ -282,8 +287,7 @@ static void *poller_main(void *arg)
         __atomic_fetch_or(f->state, VJ_FAST_AWAKE, __ATOMIC_ACQ_REL);
         idle_since = now_ns();
         load_at = idle_since;
-        poller_usage(&f->cpu_at, &f->preempted_at);
-        f->waited_at = payload_waited(f);
+        mark_usage(f);
         aside = false;
     }
     return NULL;
