@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "fault_x86_64.h"
 #include "vmjail_abi.h"
 
 extern const uint8_t vj_guest_stubs[], vj_guest_stubs_end[];
@@ -42,9 +43,12 @@ static void build_idt(uint8_t *mon)
     uint8_t *idt = mon + VJ_MON_IDT;
     for (uint64_t v = 0; v < VJ_EXC_VECTORS; v++) {
         uint64_t h = VJ_GVA_EXC_STUB(v);
-        /* Interrupt gate, DPL0 (an INT n from CPL3 raises #GP instead), IST1. */
+        /* Interrupt gate, IST1, DPL0 (an INT n from CPL3 raises #GP instead) but for #BP and
+         * #OF, DPL3 as on Linux: int3 and int $3 give SIGTRAP, int $4 SIGSEGV, both after the
+         * instruction (on VMX/SVM int3 through a DPL0 gate would raise #GP). */
+        uint64_t type = vj_x86_idt_gate_dpl((int)v) == 3 ? 0xeeULL : 0x8eULL;
         uint64_t lo = (h & 0xffff) | ((uint64_t)VJ_SEL_KERNEL_CS << 16) | (1ULL << 32) |
-                      (0x8eULL << 40) | (((h >> 16) & 0xffff) << 48);
+                      (type << 40) | (((h >> 16) & 0xffff) << 48);
         put64(idt + v * 16, lo);
         put64(idt + v * 16 + 8, h >> 32);
     }

@@ -57,3 +57,21 @@ void vj_x86_fault_from_exception(int vector, uint64_t error_code, uint64_t cr2, 
         break;
     }
 }
+
+int vj_x86_idt_gate_dpl(int vector)
+{
+    return vector == 3 || vector == 4 ? 3 : 0;
+}
+
+int vj_x86_int_n_vector(const uint8_t insn[2], uint64_t *ec, uint64_t *advance)
+{
+    *advance = 0;
+    if (insn[0] != 0xcd)
+        return 6;
+    if (vj_x86_idt_gate_dpl(insn[1]) == 3) {
+        *advance = 2;
+        return insn[1];
+    }
+    *ec = (uint64_t)insn[1] * 8 + 2; /* IDT entry, external bit clear */
+    return 13;
+}

@@ -347,21 +347,26 @@ static void segv(struct vj_stop *stop, uint64_t pc, uint64_t addr, int code, con
                                     .addr = addr, .what = what};
 }
 
-/* PVM raises #UD for an `int n` at CPL3 where hardware, finding the gate's DPL 0, raises #GP
- * (or, for int $3, #BP).  Returns the vector hardware would have raised for the #UD at PC. */
-static int software_interrupt_vector(struct vj_vcpu *c, uint64_t pc, uint64_t *ec)
+/* PVM raises #UD for an `int n` at CPL3 where hardware raises #GP (the gate's DPL is 0) or,
+ * through the DPL3 gates of #BP and #OF, traps.  Returns the vector hardware would have
+ * raised for the #UD at *PC; for a trap, *PC moves past the instruction, as hardware's return
+ * address would be, in the exception frame FRAME too. */
+static int software_interrupt_vector(struct vj_vcpu *c, uint64_t *pc, uint64_t *ec,
+                                     uint64_t frame)
 {
     uint8_t insn[2];
-    if (pc < VJ_GUEST_MIN || pc > c->vm->mem_size - sizeof insn)
+    if (*pc < VJ_GUEST_MIN || *pc > c->vm->mem_size - sizeof insn)
         return 6;
-    struct iovec local = {insn, sizeof insn}, remote = {c->vm->mem + pc, sizeof insn};
-    if (process_vm_readv(getpid(), &local, 1, &remote, 1, 0) != (ssize_t)sizeof insn ||
-        insn[0] != 0xcd)
+    struct iovec local = {insn, sizeof insn}, remote = {c->vm->mem + *pc, sizeof insn};
+    if (process_vm_readv(getpid(), &local, 1, &remote, 1, 0) != (ssize_t)sizeof insn)
         return 6;
-    if (insn[1] == 3)
-        return 3;
-    *ec = (uint64_t)insn[1] * 8 + 2; /* IDT entry, external bit clear */
-    return 13;
+    uint64_t advance;
+    int vector = vj_x86_int_n_vector(insn, ec, &advance);
+    if (advance) {
+        *pc += advance;
+        memcpy(c->vm->mon + (frame - VJ_MONITOR_VA), pc, sizeof *pc); /* the frame's rip */
+    }
+    return vector;
 }
 
 /* An exception stub exited: decode the CPU's frame from the exception stack. */
@@ -386,8 +391,8 @@ static int decode_exception(struct vj_vcpu *c, int vector, struct vj_stop *stop,
             return vj_kvm_fail(err, "get special registers");
         cr2 = s.cr2;
     }
-    if (vector == 6)
-        vector = software_interrupt_vector(c, pc, &ec);
+    if (vector == 6 && (cs & 3) == 3)
+        vector = software_interrupt_vector(c, &pc, &ec, rsp + (uint64_t)has_ec * 8);
     stop->kind = VJ_STOP_FAULT;
     c->at = VJ_AT_EXCEPTION;
     c->exc_frame = rsp + (uint64_t)has_ec * 8;

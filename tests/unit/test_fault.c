@@ -133,8 +133,37 @@ static void test_error_code_vectors(void)
     is_int(!!vj_x86_vector_has_error_code(255), 0, "vector 255: no error code");
 }
 
+/* PVM's #UD for int n at CPL3 becomes what hardware raises through our IDT (as Linux's). */
+static void test_int_n(void)
+{
+    uint64_t ec = 77, adv = 77;
+    uint8_t int3[2] = {0xcd, 0x03}, int4[2] = {0xcd, 0x04}, cc[2] = {0xcc, 0x90};
+    uint8_t ud2[2] = {0x0f, 0x0b}, into[2] = {0xce, 0x90};
+    is_int(vj_x86_int_n_vector(int3, &ec, &adv), 3, "int $3: #BP (DPL3 gate)");
+    is_int(adv, 2, "int $3: a trap: return address after the instruction");
+    is_int(ec, 77, "int $3: no error code");
+    is_int(vj_x86_int_n_vector(int4, &ec, &adv), 4, "int $4: #OF (DPL3 gate)");
+    is_int(adv, 2, "int $4: a trap: return address after the instruction");
+    is_int(vj_x86_int_n_vector(ud2, &ec, &adv), 6, "ud2: #UD stands");
+    is_int(adv, 0, "ud2: faulting instruction");
+    is_int(vj_x86_int_n_vector(into, &ec, &adv), 6, "into (invalid in 64-bit mode): #UD");
+    is_int(vj_x86_int_n_vector(cc, &ec, &adv), 6, "a #UD at 0xcc is not an int n");
+    static const int gp[] = {0, 1, 2, 5, 6, 13, 14, 31, 32, 0x80, 0x81, 255};
+    for (size_t i = 0; i < sizeof gp / sizeof gp[0]; i++) {
+        uint8_t insn[2] = {0xcd, (uint8_t)gp[i]};
+        adv = 77;
+        is_int(vj_x86_int_n_vector(insn, &ec, &adv), 13, "int $%d: #GP (DPL0 gate)", gp[i]);
+        is_int(ec, (uint64_t)gp[i] * 8 + 2, "int $%d: error code names the IDT entry", gp[i]);
+        is_int(adv, 0, "int $%d: faulting: return address is the instruction", gp[i]);
+    }
+    for (int v = 0; v < 32; v++)
+        is_int(vj_x86_idt_gate_dpl(v), v == 3 || v == 4 ? 3 : 0, "IDT gate %d: DPL as Linux's",
+               v);
+}
+
 int main(void)
 {
+    test_int_n();
     test_divide_error();
     test_breakpoint();
     test_invalid_opcode();
