@@ -11,6 +11,7 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "error.h"
@@ -93,17 +94,13 @@ static int copy_strv(struct vj_proc *p, uint64_t gva, struct strv *out)
     return r;
 }
 
-/* If PATH is a #! script, rewrite the call as Linux does: interpreter [arg] path argv[1..].
- * *PATH is replaced by the interpreter (malloc'd).  Returns 1 if it was a script, 0 if not,
- * or a negative errno. */
-static int shebang(char **path, struct strv *argv)
+/* If the open program FD is a #! script, rewrite the call as Linux does: interpreter [arg]
+ * NAME argv[1..], NAME the script's name.  *INTERP is set to the interpreter (malloc'd).
+ * Returns 1 if it was a script, 0 if not, or a negative errno. */
+static int shebang(int fd, const char *name, char **interp_out, struct strv *argv)
 {
-    int fd = open(*path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return -errno;
     char line[SHEBANG_MAX + 1];
-    ssize_t n = read(fd, line, SHEBANG_MAX);
-    close(fd);
+    ssize_t n = pread(fd, line, SHEBANG_MAX, 0);
     if (n < 2 || line[0] != '#' || line[1] != '!')
         return 0;
     line[n] = '\0';
@@ -125,7 +122,7 @@ static int shebang(char **path, struct strv *argv)
         aend--;
     if (ilen == 0)
         return -ENOEXEC;
-    /* argv[0] is replaced by the script's path, then the interpreter and its argument go
+    /* argv[0] is replaced by the script's name, then the interpreter and its argument go
      * in front. */
     int r = 0;
     if (argv->n > 0) {
@@ -134,18 +131,15 @@ static int shebang(char **path, struct strv *argv)
         memmove(argv->v, argv->v + 1, argv->n * sizeof *argv->v);
         argv->n--;
     }
-    r = strv_insert(argv, 0, *path, strlen(*path));
+    r = strv_insert(argv, 0, name, strlen(name));
     if (r == 0 && aend > arg)
         r = strv_insert(argv, 0, arg, (size_t)(aend - arg));
     if (r == 0)
         r = strv_insert(argv, 0, interp, ilen);
     if (r < 0)
         return r;
-    char *np = strndup(interp, ilen);
-    if (np == NULL)
+    if ((*interp_out = strndup(interp, ilen)) == NULL)
         return -ENOMEM;
-    free(*path);
-    *path = np;
     return 1;
 }
 
@@ -157,17 +151,6 @@ static int exec_errno(vmjail_error *err)
         e = vmjail_error_kind(err) == VMJAIL_ERR_NOTFOUND ? ENOENT : ENOEXEC;
     vmjail_error_free(err);
     return -e;
-}
-
-/* Check PATH as execve does: exists, regular, executable. */
-static int check_file(const char *path)
-{
-    struct stat st;
-    if (stat(path, &st) < 0)
-        return -errno;
-    if (!S_ISREG(st.st_mode) || access(path, X_OK) < 0)
-        return -EACCES;
-    return 0;
 }
 
 /* Close the descriptors marked close-on-exec, except the monitor's own and KEEP[0..1] (the
@@ -202,8 +185,8 @@ static int replace_program(struct vj_proc *p, struct vj_program *pg, const char 
     pthread_mutex_unlock(&p->mm_lock);
     if (r < 0)
         return vj_error(err, VMJAIL_ERR_INTERNAL, (int)-r, "exec: unmap the old program");
-    /* /proc/self/exe names the program's file, found before the descriptor an execveat
-     * named it by (/dev/fd/N) may close. */
+    /* /proc/self/exe names the program's file (PATH: found through the open program before
+     * the descriptor an execveat named it by may close). */
     vj_procfs_fini(p);
     if (vj_procfs_init(p, path, argv->v, envp->v) < 0)
         return vj_error(err, VMJAIL_ERR_INTERNAL, ENOMEM, "exec");
@@ -268,104 +251,173 @@ static int payload_fd(struct vj_proc *p, int fd)
     return 0;
 }
 
-/* Rewrite execveat's (DIRFD, PATH, FLAGS) into the path execve would take, in PATH (PATH_MAX
- * bytes): a path relative to a directory descriptor, or the descriptor itself with
- * AT_EMPTY_PATH, becomes /dev/fd/N[/PATH], the name Linux gives the program (AT_EXECFN). */
-static int at_path(struct vj_proc *p, int dirfd, char *path, int flags)
+/* Whether the O_PATH descriptor O is something execve runs: a regular file (EACCES
+ * otherwise; ELOOP for the symbolic link O_NOFOLLOW opened) the caller may execute. */
+static int check_exec(int o)
 {
+    struct stat st;
+    if (fstat(o, &st) < 0)
+        return -errno;
+    if (S_ISLNK(st.st_mode))
+        return -ELOOP;
+    if (!S_ISREG(st.st_mode))
+        return -EACCES;
+    if (syscall(SYS_faccessat2, o, "", X_OK, AT_EMPTY_PATH | AT_EACCESS) < 0 &&
+        (errno != ENOSYS || !(st.st_mode & 0111)))
+        return -EACCES;
+    return 0;
+}
+
+/* Open the program file for reading into *FD: PATH relative to AT (AT_FDCWD or a payload
+ * descriptor), or with PATH "" the descriptor AT itself (fexecve).  Found through the
+ * descriptor, as Linux does: no /dev/fd needed; only an O_PATH or write-only descriptor of
+ * the program itself is reopened through /proc/self/fd. */
+static int open_file(int at, const char *path, bool nofollow, int *fd)
+{
+    int nf = nofollow ? O_NOFOLLOW : 0;
+    if (!path[0] && at == AT_FDCWD)
+        return -EACCES; /* the working directory */
+    int o = path[0] ? openat(at, path, O_PATH | O_CLOEXEC | nf) : fcntl(at, F_DUPFD_CLOEXEC, 0);
+    if (o < 0)
+        return -errno;
+    int r = check_exec(o);
+    struct stat want, got;
+    if (r == 0 && fstat(o, &want) < 0)
+        r = -errno;
+    int rfd = -1;
+    if (r == 0) {
+        int fl = path[0] ? 0 : fcntl(at, F_GETFL);
+        char proc[64];
+        snprintf(proc, sizeof proc, "/proc/self/fd/%d", at);
+        if (path[0])
+            rfd = openat(at, path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | nf);
+        else if (fl >= 0 && !(fl & O_PATH) && (fl & O_ACCMODE) != O_WRONLY)
+            rfd = fcntl(at, F_DUPFD_CLOEXEC, 0);
+        else
+            rfd = open(proc, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+        if (rfd < 0)
+            r = -errno;
+        /* The same file as checked (the payload may have swapped it meanwhile). */
+        else if (fstat(rfd, &got) < 0 || got.st_dev != want.st_dev || got.st_ino != want.st_ino)
+            r = -EACCES;
+    }
+    close(o);
+    if (r < 0) {
+        if (rfd >= 0)
+            close(rfd);
+        return r;
+    }
+    *fd = rfd;
+    return 0;
+}
+
+/* The program execveat (DIRFD, PATH, FLAGS) runs, open for reading in *FD, and in NAME
+ * (PATH_MAX bytes) the name Linux gives it (AT_EXECFN, a script's argv): PATH itself, or for
+ * a path relative to a descriptor, or the descriptor itself with AT_EMPTY_PATH,
+ * /dev/fd/N[/PATH].  *HIDDEN: named through a close-on-exec descriptor, so that a script's
+ * interpreter could not open it (Linux: ENOENT). */
+static int open_exec(struct vj_proc *p, int dirfd, const char *path, int flags, char *name,
+                     int *fd, bool *hidden)
+{
+    *hidden = false;
     if (flags & ~(AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW))
         return -EINVAL;
-    if (path[0] == '\0') {
-        if (!(flags & AT_EMPTY_PATH))
-            return -ENOENT;
-        if (dirfd == AT_FDCWD) {
-            strcpy(path, "."); /* the working directory: not executable */
-            return 0;
-        }
+    if (path[0] == '\0' && !(flags & AT_EMPTY_PATH))
+        return -ENOENT;
+    int n;
+    if (dirfd != AT_FDCWD && path[0] != '/') {
         int r = payload_fd(p, dirfd);
         if (r < 0)
             return r;
-        snprintf(path, PATH_MAX, "/dev/fd/%d", dirfd);
-        return 0;
+        n = path[0] ? snprintf(name, PATH_MAX, "/dev/fd/%d/%s", dirfd, path)
+                    : snprintf(name, PATH_MAX, "/dev/fd/%d", dirfd);
+        *hidden = (fcntl(dirfd, F_GETFD) & FD_CLOEXEC) != 0;
+    } else {
+        n = snprintf(name, PATH_MAX, "%s", path);
+        dirfd = AT_FDCWD;
+        path = vj_procfs_path(p, path); /* the guest's /proc/self/exe is its program */
     }
-    if (path[0] != '/' && dirfd != AT_FDCWD) {
-        int r = payload_fd(p, dirfd);
-        if (r < 0)
-            return r;
-        struct stat st;
-        if (fstat(dirfd, &st) < 0 || !S_ISDIR(st.st_mode))
-            return -ENOTDIR;
-        char *rel = strdup(path);
-        if (rel == NULL)
-            return -ENOMEM;
-        int n = snprintf(path, PATH_MAX, "/dev/fd/%d/%s", dirfd, rel);
-        free(rel);
-        if (n >= PATH_MAX)
-            return -ENAMETOOLONG;
-    }
-    struct stat st;
-    if ((flags & AT_SYMLINK_NOFOLLOW) && lstat(path, &st) == 0 && S_ISLNK(st.st_mode))
-        return -ELOOP;
-    return 0;
+    if (n >= PATH_MAX)
+        return -ENAMETOOLONG;
+    return open_file(dirfd, path, flags & AT_SYMLINK_NOFOLLOW, fd);
+}
+
+/* The path /proc/self/exe shows for the program open as FD (malloc'd): the file's own, or
+ * FALLBACK where /proc is missing. */
+static char *exe_path(int fd, const char *fallback)
+{
+    char link[64], buf[PATH_MAX];
+    snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+    ssize_t n = readlink(link, buf, sizeof buf - 1);
+    if (n <= 0 || buf[0] != '/')
+        return strdup(fallback);
+    buf[n] = '\0';
+    return strdup(buf);
 }
 
 static int64_t do_exec(struct vj_proc *p, int dirfd, uint64_t path_gva, uint64_t argv_gva,
                        uint64_t envp_gva, int flags)
 {
-    char *path = malloc(PATH_MAX);
-    if (path == NULL)
-        return -ENOMEM;
-    long n = vj_strncpy_from_guest(p, path, path_gva, PATH_MAX);
-    if (n < 0) {
-        free(path);
-        return n;
-    }
-    int64_t r = dirfd == AT_FDCWD && flags == 0 ? (n == 0 ? -ENOENT : 0)
-                                                : at_path(p, dirfd, path, flags);
-    if (r < 0) {
-        free(path);
-        return r;
-    }
+    char *path = malloc(PATH_MAX), *name = malloc(PATH_MAX), *scratch = malloc(PATH_MAX);
+    char *interp = NULL, *exe = NULL;
     struct strv argv = {0}, envp = {0};
-    r = copy_strv(p, argv_gva, &argv);
+    struct vj_program *pg = NULL;
+    int fd = -1;
+    bool hidden;
+    int64_t r = path && name && scratch ? 0 : -ENOMEM;
+    if (r == 0) {
+        long n = vj_strncpy_from_guest(p, path, path_gva, PATH_MAX);
+        r = n < 0 ? n : open_exec(p, dirfd, path, flags, name, &fd, &hidden);
+    }
+    if (r == 0)
+        r = copy_strv(p, argv_gva, &argv);
     if (r == 0)
         r = copy_strv(p, envp_gva, &envp);
     if (r == 0 && argv.bytes + envp.bytes > MAX_ARG_TOTAL)
         r = -E2BIG;
-    /* The guest's /proc/self/exe is its program, not the monitor. */
-    const char *real = vj_procfs_path(p, path);
-    if (r == 0 && real != path) {
-        char *copy = strdup(real);
-        if (copy == NULL)
-            r = -ENOMEM;
-        else {
-            free(path);
-            path = copy;
-        }
-    }
-    /* #! scripts: their interpreter runs instead, up to MAX_SCRIPT_DEPTH levels. */
+    /* #! scripts: their interpreter runs instead, up to MAX_SCRIPT_DEPTH levels; each gets
+     * the name of the file it interprets (the first: NAME). */
     for (int depth = 0; r == 0; depth++) {
-        if ((r = check_file(path)) < 0 || (r = shebang(&path, &argv)) <= 0)
+        char *next = NULL;
+        if ((r = shebang(fd, interp ? interp : name, &next, &argv)) <= 0)
             break;
-        r = depth == MAX_SCRIPT_DEPTH ? -ELOOP : 0;
+        close(fd);
+        fd = -1;
+        free(interp);
+        interp = next;
+        bool h;
+        r = depth == 0 && hidden             ? -ENOENT
+            : depth == MAX_SCRIPT_DEPTH      ? -ELOOP
+                                             : open_exec(p, AT_FDCWD, interp, 0, scratch, &fd, &h);
     }
-    struct vj_program *pg = NULL;
     vmjail_error *err = NULL;
-    if (r == 0 && vj_program_prepare(path, p->mem_size, &pg, &err) < 0)
-        r = exec_errno(err);
+    if (r == 0 && (exe = exe_path(fd, interp ? interp : name)) == NULL)
+        r = -ENOMEM;
+    if (r == 0) {
+        int pfd = fd;
+        fd = -1; /* the program's from here on */
+        if (vj_program_prepare_fd(pfd, name, p->mem_size, &pg, &err) < 0)
+            r = exec_errno(err);
+    }
     if (r == 0 && vj_proc_kill_others(p) < 0)
         r = -EINTR; /* this thread is ending: what it returns is never seen */
-    if (r == 0 && replace_program(p, pg, path, &argv, &envp, &err) < 0) {
+    if (r == 0 && replace_program(p, pg, exe, &argv, &envp, &err) < 0) {
         /* Nothing left to return to: the payload dies, as Linux kills a process whose
          * exec fails after the point of no return. */
         vmjail_error_free(err);
         vj_signal_raise(p, vj_self, SIGSEGV);
         r = 0;
     }
+    if (fd >= 0)
+        close(fd);
     vj_program_free(pg);
     strv_free(&argv);
     strv_free(&envp);
     free(path);
+    free(name);
+    free(scratch);
+    free(interp);
+    free(exe);
     return r;
 }
 

@@ -247,10 +247,11 @@ static int build_stack(struct vj_proc *p, const char *execfn, char *const argv[]
     return 0;
 }
 
-static int open_image(struct image *im, const char *path, vmjail_error **err)
+/* The image PATH, open as FD (-1: open PATH). */
+static int open_image(struct image *im, const char *path, int fd, vmjail_error **err)
 {
     im->path = path;
-    im->fd = open(path, O_RDONLY | O_CLOEXEC);
+    im->fd = fd >= 0 ? fd : open(path, O_RDONLY | O_CLOEXEC);
     if (im->fd < 0)
         return not_executable(err, path, errno, NULL);
     return read_elf(im->fd, path, &im->info, err);
@@ -302,16 +303,24 @@ void vj_program_fds(const struct vj_program *pg, int fds[2])
 int vj_program_prepare(const char *path, uint64_t mem_size, struct vj_program **out,
                        vmjail_error **err)
 {
+    return vj_program_prepare_fd(-1, path, mem_size, out, err);
+}
+
+int vj_program_prepare_fd(int fd, const char *path, uint64_t mem_size, struct vj_program **out,
+                          vmjail_error **err)
+{
     struct vj_program *pg = calloc(1, sizeof *pg);
     if (pg == NULL || (pg->path = strdup(path)) == NULL) {
         free(pg);
+        if (fd >= 0)
+            close(fd);
         return vj_error(err, VMJAIL_ERR_INTERNAL, ENOMEM, "%s", path);
     }
     pg->prog.fd = pg->interp.fd = -1;
     struct image *prog = &pg->prog, *interp = &pg->interp;
-    int r = open_image(prog, pg->path, err);
+    int r = open_image(prog, pg->path, fd, err);
     if (r == 0 && prog->info.has_interp && (r = read_interp(prog, pg->interp_path, err)) == 0) {
-        r = open_image(interp, pg->interp_path, err);
+        r = open_image(interp, pg->interp_path, -1, err);
         if (r == 0 && (interp->info.type != ET_DYN || interp->info.has_interp))
             r = vj_error(err, VMJAIL_ERR_NOEXEC, 0, "%s: bad ELF interpreter %s", path,
                          pg->interp_path);

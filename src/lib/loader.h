@@ -20,6 +20,10 @@ struct vj_program;
  * that execve can still fail back to its caller). */
 int vj_program_prepare(const char *path, uint64_t mem_size, struct vj_program **out,
                        vmjail_error **err);
+/* The same for a program already open for reading as FD (the program owns it from here on,
+ * failure or not); PATH names it (AT_EXECFN, messages). */
+int vj_program_prepare_fd(int fd, const char *path, uint64_t mem_size, struct vj_program **out,
+                          vmjail_error **err);
 /* Map the prepared program, its interpreter and the stack into P's (empty) address space and
  * build the stack from ARGV and ENVP; sets *ENTRY and *SP. */
 int vj_program_load(struct vj_proc *p, struct vj_program *pg, char *const argv[],

@@ -1,7 +1,7 @@
 /* execat.c: execveat: a program named relative to a directory descriptor, a descriptor of the
  * program itself with AT_EMPTY_PATH (fexecve), close-on-exec or not, AT_EXECFN and
  * /proc/self/exe of what runs, and the errors: bad flags, EBADF, ENOTDIR, ENOENT, EACCES,
- * ELOOP with AT_SYMLINK_NOFOLLOW. */
+ * ELOOP with AT_SYMLINK_NOFOLLOW; #! scripts named the same ways; /proc/self/exe. */
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/auxv.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -86,5 +87,27 @@ int main(int argc, char **argv)
         unlink("execat-link");
         close(here);
     }
+    /* A #! script: its interpreter (this program) gets the name Linux gives the script
+     * (/dev/fd/N/NAME, /dev/fd/N) and so does AT_EXECFN; through a close-on-exec descriptor
+     * the interpreter could not open it: ENOENT. */
+    FILE *f = fopen("execat-script", "w");
+    if (f != NULL) {
+        fprintf(f, "#!%s child\n", self);
+        fclose(f);
+        chmod("execat-script", 0755);
+        int here = open(".", O_RDONLY | O_DIRECTORY);
+        int sfd = open("execat-script", O_RDONLY);
+        int scfd = open("execat-script", O_RDONLY | O_CLOEXEC);
+        printf("script descriptors %d %d %d\n", here, sfd, scfd);
+        try("script relative to a directory", here, "execat-script", 0);
+        try("script descriptor", sfd, "", AT_EMPTY_PATH);
+        try("script close-on-exec descriptor", scfd, "", AT_EMPTY_PATH);
+        try("script by a relative path", AT_FDCWD, "./execat-script", 0);
+        unlink("execat-script");
+        close(here);
+        close(sfd);
+        close(scfd);
+    }
+    try("/proc/self/exe", AT_FDCWD, "/proc/self/exe", 0);
     return 0;
 }
