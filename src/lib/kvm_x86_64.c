@@ -70,8 +70,17 @@ int vmjail_open_kvm(vmjail_error **err)
             kvm_system_fd = fd = move_fd_high(fd);
     }
     pthread_mutex_unlock(&kvm_system_lock);
-    if (fd < 0)
-        return vj_error(err, VMJAIL_ERR_INTERNAL, errno, "open /dev/kvm");
+    if (fd < 0) {
+        int e = errno;
+        /* One line that names what is missing: the device, or the right to use it. */
+        if (e == ENOENT || e == ENODEV || e == ENXIO)
+            return vj_error(err, VMJAIL_ERR_INTERNAL, e,
+                            "no KVM on this host (see docs/hosts.md): open /dev/kvm");
+        if (e == EACCES || e == EPERM)
+            return vj_error(err, VMJAIL_ERR_INTERNAL, e,
+                            "no permission to use KVM (see docs/hosts.md): open /dev/kvm");
+        return vj_error(err, VMJAIL_ERR_INTERNAL, e, "open /dev/kvm");
+    }
     return fd;
 }
 
