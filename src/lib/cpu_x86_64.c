@@ -66,6 +66,18 @@ static void build_tss(uint8_t *mon, bool syscall_port_open)
     vj_cpu_set_syscall_port(mon, syscall_port_open);
 }
 
+static void build_vcpu_tss(uint8_t *mon)
+{
+    for (uint64_t i = 0; i < VJ_VCPU_TSS_COUNT; i++) {
+        uint8_t *tss = mon + VJ_MON_VCPU_TSS + i * VJ_VCPU_TSS_STRIDE;
+        uint64_t top = VJ_GVA_VCPU_TSS(i) + VJ_VCPU_TSS_STACK_HI;
+        put64(tss + 4, top);    /* RSP0 */
+        put64(tss + 0x24, top); /* IST1 */
+        uint16_t iomap = VJ_VCPU_TSS_LIMIT + 1; /* past the limit: no bitmap */
+        memcpy(tss + 0x66, &iomap, sizeof iomap);
+    }
+}
+
 void vj_cpu_set_syscall_port(uint8_t *mon, bool open)
 {
     uint8_t *bit = mon + VJ_MON_TSS + VJ_MON_TSS_IOMAP + VJ_PORT_SYSCALL / 8;
@@ -152,8 +164,9 @@ uint64_t vj_cpu_build(uint8_t *mon, uint64_t mon_gpa, uint64_t mem_size, bool sy
     build_gdt(mon);
     build_idt(mon);
     build_tss(mon, syscall_port_open);
+    build_vcpu_tss(mon);
 
-    struct pt_alloc a = {mon, mon_gpa, VJ_MON_PT, VJ_MON_PT_END};
+    struct pt_alloc a = {mon, mon_gpa, VJ_MON_PT, VJ_MON_VCPU_TSS};
     uint64_t pml4 = pt_new(&a);
     /* The low window's page table, linked in by vj_cpu_map_low: code user read+execute, the
      * slots user read+write. */
@@ -183,6 +196,8 @@ uint64_t vj_cpu_build(uint8_t *mon, uint64_t mon_gpa, uint64_t mem_size, bool sy
     uint64_t *pte = pt_at(&a, pt);
     pte[VJ_MON_STUBS / VJ_PAGE_SIZE] = (mon_gpa + VJ_MON_STUBS) | PTE_P | PTE_U;
     for (uint64_t off = VJ_MON_GDT; off < VJ_MON_STACK_HI; off += VJ_PAGE_SIZE)
+        pte[off / VJ_PAGE_SIZE] = (mon_gpa + off) | PTE_P | PTE_W | PTE_NX;
+    for (uint64_t off = VJ_MON_VCPU_TSS; off < VJ_MON_PT_END; off += VJ_PAGE_SIZE)
         pte[off / VJ_PAGE_SIZE] = (mon_gpa + off) | PTE_P | PTE_W | PTE_NX;
     return pml4;
 }

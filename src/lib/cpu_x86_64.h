@@ -29,6 +29,20 @@ void vj_cpu_map_low_pages(uint8_t *mon, uint64_t off, uint64_t gpa, uint64_t len
 /* Allow or deny CPL3 OUTs to the syscall port in the TSS I/O bitmap. */
 void vj_cpu_set_syscall_port(uint8_t *mon, bool open);
 
+/* One TSS per vCPU where syscall enters CPL0 (VJ_HOST_SYSRET hosts; vCPU 0 keeps the main TSS
+ * at VJ_MON_TSS), so that vCPUs faulting at the same time each have their own exception stack
+ * (one shared IST1 stack let one vCPU's frame overwrite another's).  Each is 0x68 bytes with
+ * no I/O bitmap (every port denied at CPL3; the stubs run at CPL0) and its IST1 stack inside
+ * it: the CPU's frame (at most 6 words) lands in the unused IST2..IST7 fields.  They take the
+ * top of the page-table area, which even 256 GiB of payload memory leaves free. */
+#define VJ_VCPU_TSS_STRIDE 0x70
+#define VJ_VCPU_TSS_COUNT 1024
+#define VJ_VCPU_TSS_LIMIT 0x67
+#define VJ_VCPU_TSS_STACK_LO 0x30 /* the lowest the CPU's frame reaches */
+#define VJ_VCPU_TSS_STACK_HI 0x60 /* IST1: 16-byte aligned, below IST7's upper half */
+#define VJ_MON_VCPU_TSS (VJ_MON_PT_END - VJ_VCPU_TSS_STRIDE * VJ_VCPU_TSS_COUNT)
+#define VJ_GVA_VCPU_TSS(id) (VJ_MONITOR_VA + VJ_MON_VCPU_TSS + (uint64_t)(id)*VJ_VCPU_TSS_STRIDE)
+
 /* Guest virtual addresses of the pieces. */
 #define VJ_GVA_STUB(off) (VJ_MONITOR_VA + VJ_MON_STUBS + (off))
 #define VJ_GVA_EXC_STUB(vec) VJ_GVA_STUB(VJ_STUB_EXC + (uint64_t)(vec)*VJ_STUB_EXC_STRIDE)

@@ -107,6 +107,27 @@ void vj_kvm_user_sregs(struct kvm_sregs *s, uint64_t pml4)
     s->apic_base = 0xfee00900; /* BSP, enabled: KVM's default */
 }
 
+_Static_assert(VJ_MAX_VCPUS <= VJ_VCPU_TSS_COUNT, "a TSS for every vCPU");
+_Static_assert(VJ_MON_VCPU_TSS % VJ_PAGE_SIZE == 0, "per-vCPU TSS area page aligned");
+
+/* Whether vCPU C has a TSS (and exception stack) of its own (cpu_x86_64.h). */
+static bool own_tss(const struct vj_vcpu *c)
+{
+    return c->vm->host_kind == VJ_HOST_SYSRET && c->id > 0;
+}
+
+/* The user-mode special registers for vCPU C: the VM's, with C's own TSS where it has one
+ * (the CPU uses TR's cached base; nothing in the guest reloads TR from the GDT). */
+static struct kvm_sregs vcpu_sregs(const struct vj_vcpu *c)
+{
+    struct kvm_sregs s = c->vm->user_sregs;
+    if (own_tss(c)) {
+        s.tr.base = VJ_GVA_VCPU_TSS(c->id);
+        s.tr.limit = VJ_VCPU_TSS_LIMIT;
+    }
+    return s;
+}
+
 /* A new vCPU's state: each ioctl costs an exit to the outer hypervisor on a nested host, so
  * there are as few as the API allows (a fork's child makes five). */
 static int setup_vcpu(struct vj_vcpu *c, uint64_t fs, uint64_t gs, const struct vj_fpu *fpu,
@@ -124,7 +145,7 @@ static int setup_vcpu(struct vj_vcpu *c, uint64_t fs, uint64_t gs, const struct 
         return vj_kvm_fail(err, "set XCR0");
     /* A new vCPU has no pending interrupt; its APIC base is KVM's default for its id, known
      * without asking for vCPU 0 once seen (a fork's child makes only vCPU 0). */
-    struct kvm_sregs u = vm->user_sregs;
+    struct kvm_sregs u = vcpu_sregs(c);
     if (c->id == 0 && vm->apic_base0 != 0) {
         u.apic_base = vm->apic_base0;
     } else {
@@ -231,7 +252,7 @@ static int end_probe(struct vj_vcpu *c, vmjail_error **err)
     c->run->immediate_exit = 1;
     ioctl(c->fd, KVM_RUN, NULL);
     c->run->immediate_exit = 0;
-    struct kvm_sregs s = c->vm->user_sregs, cur;
+    struct kvm_sregs s = vcpu_sregs(c), cur;
     if (ioctl(c->fd, KVM_GET_SREGS, &cur) < 0)
         return vj_kvm_fail(err, "get special registers");
     s.apic_base = cur.apic_base;
@@ -315,7 +336,7 @@ int vj_vcpu_start_clone(struct vj_vcpu *child, struct vj_vcpu *parent, uint64_t 
     free(xs);
     if (!ok)
         return vj_kvm_fail(err, "copy FPU state");
-    struct kvm_sregs s = child->vm->user_sregs, cur;
+    struct kvm_sregs s = vcpu_sregs(child), cur;
     if (ioctl(child->fd, KVM_GET_SREGS, &cur) < 0)
         return vj_kvm_fail(err, "get special registers");
     s.apic_base = cur.apic_base;
@@ -376,6 +397,10 @@ static int decode_exception(struct vj_vcpu *c, int vector, struct vj_stop *stop,
     const struct kvm_regs *r = &c->run->s.regs.regs;
     uint64_t rsp = r->rsp;
     uint64_t lo = VJ_MONITOR_VA + VJ_MON_STACK_LO, hi = VJ_MONITOR_VA + VJ_MON_STACK_HI;
+    if (own_tss(c)) {
+        lo = VJ_GVA_VCPU_TSS(c->id) + VJ_VCPU_TSS_STACK_LO;
+        hi = VJ_GVA_VCPU_TSS(c->id) + VJ_VCPU_TSS_STACK_HI;
+    }
     int has_ec = vj_x86_vector_has_error_code(vector);
     uint64_t need = (uint64_t)(5 + has_ec) * 8;
     if (rsp < lo || rsp > hi - need)
