@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "error.h"
@@ -240,10 +241,7 @@ static void v2_enable_controllers(const char *dir)
             for (const char *const *c =
                      (const char *const[]){"cpu", "memory", "pids", "cpuset", "io", NULL};
                  *c; c++) {
-                const char *hit = strstr(avail, *c);
-                size_t n = strlen(*c);
-                if (hit && (hit[n] == ' ' || hit[n] == '\n' || hit[n] == '\0') &&
-                    (hit == avail || hit[-1] == ' ')) {
+                if (oci_word_in(avail, *c)) {
                     strcat(want, want[0] ? " +" : "+");
                     strcat(want, *c);
                 }
@@ -370,6 +368,8 @@ int oci_cgroup_pids(const char *path, pid_t **pids, vmjail_error **err)
     return (int)n;
 }
 
+#define FREEZE_WAIT_S 10 /* how long pause and resume wait for the freezer to settle */
+
 int oci_cgroup_freeze(const char *path, bool freeze, vmjail_error **err)
 {
     char dir[4200];
@@ -384,13 +384,18 @@ int oci_cgroup_freeze(const char *path, bool freeze, vmjail_error **err)
         if (write_value(dir, "freezer.state", freeze ? "FROZEN" : "THAWED", false, err) < 0)
             return -1;
     }
-    /* Wait until the state settles. */
-    for (int i = 0; i < 1000; i++) {
+    /* Wait until the state settles: every thread must reach the kernel's freezer, a vCPU
+     * thread once KVM_RUN returns for the signal the freezer sends, which on a slow host (an
+     * emulated one) takes more than a second. */
+    struct timespec t0, now;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    do {
         int f = oci_cgroup_frozen(path);
         if (f == (freeze ? 1 : 0))
             return 0;
         usleep(1000);
-    }
+        clock_gettime(CLOCK_MONOTONIC, &now);
+    } while (now.tv_sec - t0.tv_sec < FREEZE_WAIT_S);
     return vj_error(err, VMJAIL_ERR_INTERNAL, 0, "cgroup: the container did not %s",
                     freeze ? "freeze" : "thaw");
 }

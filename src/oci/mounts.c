@@ -170,6 +170,64 @@ static void fd_path(int fd, char *buf, size_t size)
     snprintf(buf, size, "/proc/self/fd/%d", fd);
 }
 
+/* The cgroup v2 path of this process ("0::PATH" in /proc/self/cgroup) in BUF: "/" in a cgroup
+ * namespace of its own. */
+static void own_cgroup2_path(char *buf, size_t size)
+{
+    snprintf(buf, size, "/");
+    char *self = oci_read_file("/proc/self/cgroup", NULL, NULL);
+    for (char *line = self; line && *line;) {
+        char *next = strchr(line, '\n');
+        if (next)
+            *next++ = '\0';
+        if (strncmp(line, "0::", 3) == 0) {
+            snprintf(buf, size, "%s", line + 3);
+            break;
+        }
+        line = next;
+    }
+    free(self);
+}
+
+/* Mount a cgroup2 at DEST.  Not in a cgroup namespace, the container sees its own cgroup as
+ * the root of it, as runc shows it: that directory is bound over the mount. */
+static int mount_cgroup2(int root_fd, const char *dest, unsigned long flags, vmjail_error **err)
+{
+    char target[64], own[4096];
+    int fd = open_in_root(root_fd, dest, true, false);
+    if (fd < 0)
+        return vj_error(err, VMJAIL_ERR_INTERNAL, errno, "mount cgroup2 on %s", dest);
+    fd_path(fd, target, sizeof target);
+    int r = mount("cgroup2", target, "cgroup2", flags & ~MS_RDONLY, NULL);
+    close(fd);
+    if (r < 0)
+        return vj_error(err, VMJAIL_ERR_INTERNAL, errno, "mount cgroup2 on %s", dest);
+    own_cgroup2_path(own, sizeof own);
+    /* The descriptor named the mount point; the new mount is reached by reopening. */
+    fd = open_in_root(root_fd, dest, false, false);
+    if (fd < 0)
+        return vj_error(err, VMJAIL_ERR_INTERNAL, errno, "open %s", dest);
+    fd_path(fd, target, sizeof target);
+    if (strcmp(own, "/") != 0) {
+        char src[4200];
+        snprintf(src, sizeof src, "%s%s", target, own);
+        if (mount(src, target, NULL, MS_BIND, NULL) < 0) {
+            r = vj_error(err, VMJAIL_ERR_INTERNAL, errno, "bind cgroup %s on %s", own, dest);
+        } else {
+            close(fd);
+            fd = open_in_root(root_fd, dest, false, false);
+            if (fd >= 0)
+                fd_path(fd, target, sizeof target);
+        }
+    }
+    if (r == 0 && fd >= 0 && (flags & MS_RDONLY) &&
+        mount(NULL, target, NULL, MS_REMOUNT | MS_BIND | flags, NULL) < 0)
+        r = vj_error(err, VMJAIL_ERR_INTERNAL, errno, "remount cgroup2 on %s read-only", dest);
+    if (fd >= 0)
+        close(fd);
+    return r;
+}
+
 /* Mount a v1 cgroup tree (one mount per hierarchy of this process) or a cgroup2 at TARGET. */
 static int mount_cgroup(int root_fd, const char *dest, unsigned long flags, vmjail_error **err)
 {
@@ -181,10 +239,8 @@ static int mount_cgroup(int root_fd, const char *dest, unsigned long flags, vmja
     fd_path(tfd, target, sizeof target);
     int r = 0;
     if (statfs("/sys/fs/cgroup", &fs) == 0 && fs.f_type == CGROUP2_SUPER_MAGIC) {
-        if (mount("cgroup2", target, "cgroup2", flags, NULL) < 0)
-            r = vj_error(err, VMJAIL_ERR_INTERNAL, errno, "mount cgroup2 on %s", dest);
         close(tfd);
-        return r;
+        return mount_cgroup2(root_fd, dest, flags, err);
     }
     if (mount("tmpfs", target, "tmpfs", flags & ~MS_RDONLY, "mode=755") < 0) {
         r = vj_error(err, VMJAIL_ERR_INTERNAL, errno, "mount tmpfs on %s", dest);

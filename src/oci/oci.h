@@ -290,6 +290,8 @@ int oci_write_pid_file(const char *path, pid_t pid, vmjail_error **err);
 /* Read a whole file; NUL-terminated, newly allocated. */
 char *oci_read_file(const char *path, size_t *len, vmjail_error **err);
 int oci_mkdir_p(const char *path, mode_t mode);
+/* Whether WORD is one of the blank-separated words of LIST (as in cgroup.controllers). */
+bool oci_word_in(const char *list, const char *word);
 void oci_free_strv(char **v);
 /* RFC 3339 time of now. */
 void oci_now_rfc3339(char *buf, size_t size);

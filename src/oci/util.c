@@ -1,4 +1,5 @@
 /* util.c: small file and string helpers of the OCI runtime. */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -46,6 +47,20 @@ int oci_write_pid_file(const char *path, pid_t pid, vmjail_error **err)
         return vj_error(err, VMJAIL_ERR_INTERNAL, errno, "--pid-file %s", path);
     }
     return 0;
+}
+
+bool oci_word_in(const char *list, const char *word)
+{
+    size_t n = strlen(word);
+    if (n == 0)
+        return false;
+    for (const char *p = list; (p = strstr(p, word)) != NULL; p++) {
+        bool starts = p == list || isspace((unsigned char)p[-1]);
+        bool ends = p[n] == '\0' || isspace((unsigned char)p[n]);
+        if (starts && ends)
+            return true;
+    }
+    return false;
 }
 
 char *oci_read_file(const char *path, size_t *len, vmjail_error **err)

@@ -195,8 +195,23 @@ static void test_ids(void)
     ok(oci_pid_start_time(0) == 0, "pid 0 has none");
 }
 
+/* cgroup.controllers lists "cpuset cpu ...": finding "cpu" inside "cpuset" is not "cpu"
+ * (that slip left the cpu controller off on pure cgroup v2 hosts). */
+static void test_word_in(void)
+{
+    ok(oci_word_in("cpuset cpu io memory pids\n", "cpu"), "cpu after cpuset");
+    ok(!oci_word_in("cpuset io memory\n", "cpu"), "cpu only inside cpuset");
+    ok(oci_word_in("cpuset io memory\n", "cpuset"), "the first word");
+    ok(oci_word_in("cpuset io memory\n", "memory"), "the last word, before the newline");
+    ok(oci_word_in("io memory", "memory"), "the last word, at the end");
+    ok(!oci_word_in("iomemory pids", "memory"), "inside a word");
+    ok(!oci_word_in("", "io"), "an empty list");
+    ok(!oci_word_in("io", ""), "an empty word");
+}
+
 int main(void)
 {
+    test_word_in();
     test_full();
     test_minimal();
     test_refused();
