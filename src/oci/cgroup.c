@@ -1,5 +1,6 @@
 /* cgroup.c: a container's cgroup: created with its resource limits, joined, listed, frozen
  * and removed, on cgroup v2 and on cgroup v1 (one hierarchy per controller). */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -369,12 +370,57 @@ int oci_cgroup_pids(const char *path, pid_t **pids, vmjail_error **err)
 }
 
 #define FREEZE_WAIT_S 10 /* how long pause and resume wait for the freezer to settle */
+#define PF_KTHREAD_FLAG 0x00200000 /* a kernel thread, in /proc/TID/stat's flags */
+
+static bool is_kernel_thread(const char *tid)
+{
+    char p[64], *stat;
+    snprintf(p, sizeof p, "/proc/%s/stat", tid);
+    if ((stat = oci_read_file(p, NULL, NULL)) == NULL)
+        return false;
+    /* The flags are the 9th field, the 7th after the command's closing parenthesis. */
+    unsigned long flags = 0;
+    char *rp = strrchr(stat, ')');
+    bool ok = rp && sscanf(rp + 1, " %*c %*d %*d %*d %*d %*d %lu", &flags) == 1;
+    free(stat);
+    return ok && (flags & PF_KTHREAD_FLAG);
+}
+
+/* Move the kernel threads in the cgroup DIR and below it to the root cgroup; returns how
+ * many.  KVM attaches a kernel thread of each VM (kvm-nx-lpage-recovery, before Linux 6.13)
+ * to its creator's cgroups; the v2 freezer never freezes a kernel thread, so a cgroup holding
+ * one never reports "frozen 1": pause would wait forever. */
+static int v2_move_kernel_threads_out(const char *dir, int depth)
+{
+    char p[4300];
+    int moved = 0;
+    snprintf(p, sizeof p, "%s/cgroup.threads", dir);
+    char *tids = oci_read_file(p, NULL, NULL);
+    for (char *tid = tids ? strtok(tids, "\n") : NULL; tid; tid = strtok(NULL, "\n"))
+        if (is_kernel_thread(tid) &&
+            write_value(cgroup_root(), "cgroup.procs", tid, false, NULL) == 0)
+            moved++;
+    free(tids);
+    DIR *d = depth < 16 ? opendir(dir) : NULL;
+    for (struct dirent *e; d && (e = readdir(d)) != NULL;) {
+        if (e->d_type == DT_DIR && e->d_name[0] != '.') {
+            snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
+            moved += v2_move_kernel_threads_out(p, depth + 1);
+        }
+    }
+    if (d)
+        closedir(d);
+    return moved;
+}
 
 int oci_cgroup_freeze(const char *path, bool freeze, vmjail_error **err)
 {
     char dir[4200];
-    if (is_v2()) {
+    bool v2 = is_v2();
+    if (v2) {
         dir_of(NULL, path, dir, sizeof dir);
+        if (freeze)
+            v2_move_kernel_threads_out(dir, 0);
         if (write_value(dir, "cgroup.freeze", freeze ? "1" : "0", false, err) < 0)
             return -1;
     } else {
@@ -389,13 +435,24 @@ int oci_cgroup_freeze(const char *path, bool freeze, vmjail_error **err)
      * emulated one) takes more than a second. */
     struct timespec t0, now;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    do {
+    for (int i = 1;; i++) {
         int f = oci_cgroup_frozen(path);
         if (f == (freeze ? 1 : 0))
             return 0;
         usleep(1000);
+        /* A VM made while freezing brings a kernel thread: move it out, and freeze again
+         * (the kernel looks at the count again only when a task freezes or thaws). */
+        if (v2 && freeze && i % 100 == 0 && v2_move_kernel_threads_out(dir, 0) > 0) {
+            write_value(dir, "cgroup.freeze", "0", false, NULL);
+            if (write_value(dir, "cgroup.freeze", "1", false, err) < 0)
+                return -1;
+        }
         clock_gettime(CLOCK_MONOTONIC, &now);
-    } while (now.tv_sec - t0.tv_sec < FREEZE_WAIT_S);
+        if (now.tv_sec - t0.tv_sec >= FREEZE_WAIT_S)
+            break;
+    }
+    if (v2 && freeze) /* not left half frozen while its state says running */
+        write_value(dir, "cgroup.freeze", "0", false, NULL);
     return vj_error(err, VMJAIL_ERR_INTERNAL, 0, "cgroup: the container did not %s",
                     freeze ? "freeze" : "thaw");
 }
