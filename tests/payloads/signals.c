@@ -557,6 +557,13 @@ static void test_bad_frames(void)
     install(SIGSEGV, fault, 0, 0);
     install(SIGUSR1, breaker, 0, 0);
     for (breakage = 0; breakage < 8; breakage++) {
+        /* Linux's sigreturn hands MXCSR to XRSTOR, which faults on reserved bits on a real
+         * CPU; an emulated one may not check them (QEMU TCG): the test runner finds out with
+         * "signals mxcsr" natively and then leaves this case out on both sides. */
+        if (breakage == 1 && getenv("VJ_SIGNALS_NO_MXCSR_CASE")) {
+            printf("  %s: not compared (this CPU does not check them)\n", what[breakage]);
+            continue;
+        }
         memset(&fault_info, 0, sizeof fault_info);
         if (sigsetjmp(jb, 1) == 0) {
             raise(SIGUSR1);
@@ -758,6 +765,18 @@ int main(int argc, char **argv)
         printf("ready\n");
         for (;;)
             pause();
+    }
+    if (argc > 1 && strcmp(argv[1], "mxcsr") == 0) { /* does this CPU check MXCSR's bits? */
+        install(SIGSEGV, fault, 0, 0);
+        install(SIGUSR1, breaker, 0, 0);
+        breakage = 1;
+        if (sigsetjmp(jb, 1) == 0) {
+            raise(SIGUSR1);
+            printf("returned\n");
+        } else {
+            printf("SIGSEGV\n");
+        }
+        return 0;
     }
     test_sources();
     test_masks();
