@@ -214,6 +214,21 @@ int oci_cgroup_frozen(const char *path);
 /* The default cgroups path for a container with no linux.cgroupsPath. */
 void oci_cgroup_default_path(const char *id, char *buf, size_t size);
 
+/* ---- device rules (cgroup_devices.c) ----------------------------------------------------- */
+
+/* The devices every container gets after its own rules, on v1 and v2 (runc's list). */
+extern const struct oci_device_rule oci_default_device_rules[];
+extern const size_t oci_n_default_device_rules;
+/* The cgroup v2 device program (BPF_PROG_TYPE_CGROUP_DEVICE) for RULES followed by the
+ * default ones, with cgroup v1's meaning: newly allocated in *INSNS; returns how many
+ * instructions, -1 on error.  Exposed for tests. */
+struct bpf_insn;
+int oci_devices_program(const struct oci_device_rule *rules, size_t n, struct bpf_insn **insns,
+                        vmjail_error **err);
+/* Load that program and attach it to the cgroup v2 directory DIR. */
+int oci_cgroup_devices_attach(const char *dir, const struct oci_device_rule *rules, size_t n,
+                              vmjail_error **err);
+
 /* ---- hooks (hooks.c) ------------------------------------------------------------------- */
 
 /* Run every hook of KIND, each with the state JSON on its stdin. */
