@@ -149,6 +149,32 @@ static int v1_cpuset_inherit(const char *dir, vmjail_error **err)
     return 0;
 }
 
+/* v1 device rules, each as a line of devices.allow or devices.deny ("c 1:3 rwm"; "a" resets
+ * the list). */
+static int v1_write_device_rules(const char *dir, const struct oci_device_rule *rules, size_t n,
+                                 vmjail_error **err)
+{
+    for (size_t i = 0; i < n; i++) {
+        const struct oci_device_rule *d = &rules[i];
+        char rule[96], maj[24], min[24];
+        if (d->major < 0)
+            snprintf(maj, sizeof maj, "*");
+        else
+            snprintf(maj, sizeof maj, "%lld", (long long)d->major);
+        if (d->minor < 0)
+            snprintf(min, sizeof min, "*");
+        else
+            snprintf(min, sizeof min, "%lld", (long long)d->minor);
+        if (d->type == 'a')
+            snprintf(rule, sizeof rule, "a");
+        else
+            snprintf(rule, sizeof rule, "%c %s:%s %s", d->type, maj, min, d->access);
+        if (write_value(dir, d->allow ? "devices.allow" : "devices.deny", rule, false, err) < 0)
+            return -1;
+    }
+    return 0;
+}
+
 static int apply_v1(const char *ctrl, const char *dir, const struct oci_resources *r,
                     vmjail_error **err)
 {
@@ -197,31 +223,10 @@ static int apply_v1(const char *ctrl, const char *dir, const struct oci_resource
             return -1;
     } else if (strcmp(ctrl, "devices") == 0 && r->n_devices) {
         /* The config's rules, then the devices every container gets (runc's list). */
-        static const char *const always[] = {
-            "c *:* m", "b *:* m", "c 1:3 rwm", "c 1:5 rwm", "c 1:7 rwm", "c 1:8 rwm",
-            "c 1:9 rwm", "c 5:0 rwm", "c 5:1 rwm", "c 5:2 rwm", "c 136:* rwm", "c 10:200 rwm",
-        };
-        for (size_t i = 0; i < r->n_devices; i++) {
-            const struct oci_device_rule *d = &r->devices[i];
-            char rule[96], maj[24], min[24];
-            if (d->major < 0)
-                snprintf(maj, sizeof maj, "*");
-            else
-                snprintf(maj, sizeof maj, "%lld", (long long)d->major);
-            if (d->minor < 0)
-                snprintf(min, sizeof min, "*");
-            else
-                snprintf(min, sizeof min, "%lld", (long long)d->minor);
-            if (d->type == 'a')
-                snprintf(rule, sizeof rule, "a");
-            else
-                snprintf(rule, sizeof rule, "%c %s:%s %s", d->type, maj, min, d->access);
-            if (write_value(dir, d->allow ? "devices.allow" : "devices.deny", rule, false, err) < 0)
-                return -1;
-        }
-        for (size_t i = 0; i < sizeof always / sizeof always[0]; i++)
-            if (write_value(dir, "devices.allow", always[i], false, err) < 0)
-                return -1;
+        if (v1_write_device_rules(dir, r->devices, r->n_devices, err) < 0 ||
+            v1_write_device_rules(dir, oci_default_device_rules, oci_n_default_device_rules,
+                                  err) < 0)
+            return -1;
     }
     return 0;
 }
@@ -293,6 +298,9 @@ static int apply_v2(const char *dir, const struct oci_resources *r, vmjail_error
     if (r->cpuset_cpus && write_value(dir, "cpuset.cpus", r->cpuset_cpus, false, err) < 0)
         return -1;
     if (r->cpuset_mems && write_value(dir, "cpuset.mems", r->cpuset_mems, false, err) < 0)
+        return -1;
+    /* v2 has no devices files: the rules are an eBPF program on the directory. */
+    if (r->n_devices && oci_cgroup_devices_attach(dir, r->devices, r->n_devices, err) < 0)
         return -1;
     return 0;
 }
