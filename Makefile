@@ -119,6 +119,7 @@ VJ_SYSCALL_PATH ?=
 # Unit tests (pure logic) run here; the suites that run payloads run under KVM: the
 # integration tests, then the OCI runtime's (conformance, cgroup v2, podman, containerd).
 check: deps all payloads $(UNIT_BINS)
+	@echo "== unit tests, on this machine ($$(uname -r)): they need no KVM"
 	@./tests/run-unit $(UNIT_BINS)
 	@VJ_SECCOMP=$(VJ_SECCOMP) VJ_SYSCALL_PATH=$(VJ_SYSCALL_PATH) $(WITH_KVM) ./tests/run-kvm-suites $(BUILD) integration oci
 
@@ -131,6 +132,7 @@ check-unit: all $(UNIT_BINS)
 	@./tests/run-unit $(UNIT_BINS)
 
 check-unit-integration: deps all payloads $(UNIT_BINS)
+	@echo "== unit tests, on this machine ($$(uname -r)): they need no KVM"
 	@./tests/run-unit $(UNIT_BINS)
 	@VJ_SECCOMP=$(VJ_SECCOMP) VJ_SYSCALL_PATH=$(VJ_SYSCALL_PATH) $(WITH_KVM) ./tests/run-kvm-suites $(BUILD) integration
 
