@@ -15,7 +15,7 @@ WARN := -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wvla -Wstrict-prototypes
         -Wmissing-prototypes -Wformat=2
 # The project's own flags; CFLAGS (optimisation, sanitizers) may be set on the command line.
 CFLAGS ?= -O2 -g
-VJ_CFLAGS := -std=gnu11 $(WARN) -fstack-protector-strong -D_GNU_SOURCE -Iinclude -iquote src/lib -iquote src/oci \
+VJ_CFLAGS := -std=gnu11 $(WARN) -fstack-protector-strong -D_GNU_SOURCE -Iinclude -iquote src \
              -fvisibility=hidden -MMD -MP
 LDFLAGS ?=
 LDLIBS ?= -ljson-c -lseccomp -lcap -pthread
@@ -23,8 +23,17 @@ LDLIBS ?= -ljson-c -lseccomp -lcap -pthread
 # (0.8 MiB of RSS less per sandbox).  Sanitizer builds cannot be static.
 STATIC ?= -static
 
-LIB_SRCS := $(wildcard src/lib/*.c)
-LIB_ASM := src/guest/stubs_$(ARCH).S src/guest/fastcall_$(ARCH).S
+# libvmjail, one folder per part (docs/architecture.md): the public API (src/lib), the generic
+# monitor (src/monitor), the ELF loader (src/loader), the host backend (src/host/$(HOST), behind
+# src/host/vm.h) and the CPU architecture (src/arch/$(ARCH), behind src/arch/arch.h).  A
+# backend's files that hold one architecture's code are named *_<arch>.c; only $(ARCH)'s are
+# built.  A new host or architecture is a new folder, chosen here.
+ARCHES := x86_64 aarch64
+OTHER_ARCH_SRCS = $(foreach a,$(filter-out $(ARCH),$(ARCHES)),%_$(a).c)
+HOST_SRCS := $(wildcard src/host/*.c) \
+             $(filter-out $(OTHER_ARCH_SRCS),$(wildcard src/host/$(HOST)/*.c))
+LIB_SRCS := $(wildcard src/lib/*.c src/monitor/*.c src/loader/*.c src/arch/$(ARCH)/*.c) $(HOST_SRCS)
+LIB_ASM := $(wildcard src/arch/$(ARCH)/*.S)
 CLI_SRCS := $(wildcard src/cli/*.c)
 OCI_SRCS := $(wildcard src/oci/*.c)
 OCI_OBJS := $(OCI_SRCS:%.c=$(BUILD)/%.o)

@@ -3,8 +3,8 @@
 #include <getopt.h>
 #include <stdio.h>
 
-#include "cli.h"
-#include "oci.h"
+#include "cli/cli.h"
+#include "oci/oci.h"
 
 int cmd_delete(int argc, char **argv)
 {

@@ -4,8 +4,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "cli.h"
-#include "oci.h"
+#include "cli/cli.h"
+#include "oci/oci.h"
 
 static const char usage[] =
     "usage: vmjail [--root DIR] exec [OPTIONS] ID [COMMAND [ARG...]]\n"

@@ -2,7 +2,7 @@
  * OCI runtime features spec. */
 #include <stdio.h>
 
-#include "cli.h"
+#include "cli/cli.h"
 
 static const char features[] =
     "{\n"

@@ -4,8 +4,8 @@
 #include <signal.h>
 #include <stdio.h>
 
-#include "cli.h"
-#include "oci.h"
+#include "cli/cli.h"
+#include "oci/oci.h"
 
 int cmd_kill(int argc, char **argv)
 {

@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
-#include "oci.h"
+#include "cli/cli.h"
+#include "oci/oci.h"
 
 int cmd_list(int argc, char **argv)
 {

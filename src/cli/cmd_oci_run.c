@@ -2,8 +2,8 @@
  * it and exit as its process exits. */
 #include <stdio.h>
 
-#include "cli.h"
-#include "oci.h"
+#include "cli/cli.h"
+#include "oci/oci.h"
 
 static const char usage[] =
     "usage: vmjail [--root DIR] run [--bundle DIR] [--detach] [--pid-file FILE]\n"

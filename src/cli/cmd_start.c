@@ -2,8 +2,8 @@
 #include <string.h>
 #include <stdio.h>
 
-#include "cli.h"
-#include "oci.h"
+#include "cli/cli.h"
+#include "oci/oci.h"
 
 int cmd_start(int argc, char **argv)
 {

@@ -3,8 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
-#include "oci.h"
+#include "cli/cli.h"
+#include "oci/oci.h"
 
 int cmd_state(int argc, char **argv)
 {

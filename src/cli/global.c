@@ -8,7 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cli.h"
+#include "cli/cli.h"
 
 struct cli_global cli_global = {.root = "/run/vmjail", .log_fd = -1};
 

@@ -5,7 +5,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cli.h"
+#include "cli/cli.h"
 
 const struct cli_command cli_commands[] = {
     {"run", "run a program inside its own VM (or, runc-style, a container)", cmd_run},

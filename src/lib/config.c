@@ -3,8 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config.h"
-#include "error.h"
+#include "lib/config.h"
+#include "lib/error.h"
 #include "vmjail_abi.h"
 
 #define DEFAULT_MEMORY (1ULL << 30)

@@ -1,5 +1,5 @@
 /* error.c: the library's error object: creation, context wrapping, accessors. */
-#include "error.h"
+#include "lib/error.h"
 
 #include <stdarg.h>
 #include <stdio.h>

@@ -7,18 +7,18 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "config.h"
-#include "error.h"
-#include "loader.h"
-#include "mm.h"
-#include "proc.h"
-#include "process.h"
-#include "fastcall.h"
-#include "seccomp.h"
-#include "procfs.h"
-#include "syscall.h"
-#include "thread.h"
-#include "trace.h"
+#include "lib/config.h"
+#include "lib/error.h"
+#include "loader/loader.h"
+#include "monitor/mm.h"
+#include "monitor/proc.h"
+#include "monitor/process.h"
+#include "monitor/fastcall.h"
+#include "monitor/seccomp.h"
+#include "monitor/procfs.h"
+#include "monitor/syscall.h"
+#include "monitor/thread.h"
+#include "monitor/trace.h"
 
 #define VERSION "0.1.0"
 

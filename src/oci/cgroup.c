@@ -12,8 +12,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "error.h"
-#include "oci.h"
+#include "lib/error.h"
+#include "oci/oci.h"
 
 #ifndef CGROUP2_SUPER_MAGIC
 #define CGROUP2_SUPER_MAGIC 0x63677270

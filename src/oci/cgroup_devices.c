@@ -10,8 +10,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "error.h"
-#include "oci.h"
+#include "lib/error.h"
+#include "oci/oci.h"
 
 /* The devices every container gets after its own rules (runc's default list, on v1 and v2):
  * mknod of any device (the node, not its use), then null, zero, full, random, urandom, tty,

@@ -17,9 +17,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "error.h"
-#include "oci.h"
-#include "sync.h"
+#include "lib/error.h"
+#include "oci/oci.h"
+#include "oci/sync.h"
 
 /* Signals that end a container process still waiting for start (as pid 1 it would ignore
  * them with the default action). */

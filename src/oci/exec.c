@@ -14,9 +14,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "error.h"
-#include "oci.h"
-#include "sync.h"
+#include "lib/error.h"
+#include "oci/oci.h"
+#include "oci/sync.h"
 
 /* The namespaces of the container's process that differ from ours, opened. */
 static int open_container_namespaces(pid_t pid, int *fds, int *flags, size_t *n,

@@ -10,8 +10,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "error.h"
-#include "oci.h"
+#include "lib/error.h"
+#include "oci/oci.h"
 
 static const char *const hook_names[OCI_HOOK_KINDS] = {
     "prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop",

@@ -11,8 +11,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "error.h"
-#include "sync.h"
+#include "lib/error.h"
+#include "oci/sync.h"
 
 int oci_sync_send(int fd, int type, int value, const char *text)
 {

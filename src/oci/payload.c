@@ -8,8 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "error.h"
-#include "oci.h"
+#include "lib/error.h"
+#include "oci/oci.h"
 
 /* An annotation (or environment) value such as "512M" for the guest memory size. */
 static uint64_t parse_memory(const char *s)

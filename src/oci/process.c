@@ -17,8 +17,8 @@
 #include <termios.h>
 #include <unistd.h>
 
-#include "error.h"
-#include "oci.h"
+#include "lib/error.h"
+#include "oci/oci.h"
 
 int oci_apply_sysctl(const struct oci_spec *spec, vmjail_error **err)
 {

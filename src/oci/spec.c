@@ -10,8 +10,8 @@
 #include <sys/capability.h>
 #include <sys/resource.h>
 
-#include "error.h"
-#include "oci.h"
+#include "lib/error.h"
+#include "oci/oci.h"
 
 #define BAD(err, field, what) vj_error(err, VMJAIL_ERR_USAGE, 0, "config.json: %s: %s", field, what)
 

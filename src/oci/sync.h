@@ -5,7 +5,7 @@
 
 #include <sys/types.h>
 
-#include "oci.h"
+#include "oci/oci.h"
 
 enum oci_sync_type {
     OCI_SYNC_GO = 1,      /* runtime -> child: placed in the cgroup, go on */

@@ -9,8 +9,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "error.h"
-#include "oci.h"
+#include "lib/error.h"
+#include "oci/oci.h"
 
 int oci_write_file(const char *path, const char *text, vmjail_error **err)
 {

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
-#include "proc.h"
+#include "monitor/proc.h"
 
 static inline void fake_guest(struct vj_proc *p, uint64_t mem_size, uint64_t guard)
 {

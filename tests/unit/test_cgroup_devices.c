@@ -8,7 +8,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "oci.h"
+#include "oci/oci.h"
 #include "tap.h"
 
 enum { BLK = BPF_DEVCG_DEV_BLOCK, CHR = BPF_DEVCG_DEV_CHAR };

@@ -1,9 +1,9 @@
-/* test_cpu.c: unit tests of the guest system structures (src/lib/cpu_x86_64.c): the IDT's gates. */
+/* test_cpu.c: unit tests of the guest system structures (src/arch/x86_64/cpu.c): the IDT's gates. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "cpu_x86_64.h"
+#include "arch/x86_64/cpu.h"
 #include "tap.h"
 #include "vmjail_abi.h"
 

@@ -1,6 +1,6 @@
-/* test_elf.c: unit tests of ELF parsing and validation (src/lib/elf.c). */
+/* test_elf.c: unit tests of ELF parsing and validation (src/loader/elf.c). */
 #include <fcntl.h>
-#include <linux/elf.h> /* glibc's <elf.h> is shadowed by src/lib/elf.h under -Isrc/lib */
+#include <linux/elf.h> /* the kernel's ELF types */
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "elf.h"
+#include "loader/elf.h"
 #include "tap.h"
 
 #define IMG_MAX 0x4000

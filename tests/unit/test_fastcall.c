@@ -1,8 +1,8 @@
-/* test_fastcall.c: unit tests of the fast syscall path's site decoding and trampolines (src/lib/fastcall_x86_64.c). */
+/* test_fastcall.c: unit tests of the fast syscall path's site decoding and trampolines (src/arch/x86_64/fastcall_site.c). */
 #include <stdint.h>
 #include <string.h>
 
-#include "fastcall.h"
+#include "monitor/fastcall.h"
 #include "tap.h"
 
 /* CODE ends with the syscall instruction; returns the decoded offset. */

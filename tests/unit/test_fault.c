@@ -1,9 +1,9 @@
-/* test_fault.c: unit tests of the x86-64 exception to signal mapping (src/lib/fault_x86_64.c). */
+/* test_fault.c: unit tests of the x86-64 exception to signal mapping (src/arch/x86_64/fault.c). */
 #include <signal.h>
 #include <stdint.h>
 #include <string.h>
 
-#include "fault_x86_64.h"
+#include "arch/x86_64/fault.h"
 #include "tap.h"
 
 #define PC 0x401234ULL

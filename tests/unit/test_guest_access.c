@@ -1,11 +1,11 @@
-/* test_guest_access.c: unit tests of guest pointer checks and fault-safe copies (proc.h, src/lib/guest_access.c). */
+/* test_guest_access.c: unit tests of guest pointer checks and fault-safe copies (proc.h, src/monitor/guest_access.c). */
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 
-#include "proc.h"
+#include "monitor/proc.h"
 #include "fake_guest.h"
 #include "tap.h"
 #include "vmjail_abi.h"

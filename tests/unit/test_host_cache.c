@@ -1,4 +1,4 @@
-/* test_host_cache.c: unit tests of the host cache (src/lib/host_cache.c): what it keeps comes
+/* test_host_cache.c: unit tests of the host cache (src/host/kvm/host_cache.c): what it keeps comes
  * back only under the same key, from files and a directory nobody else can write. */
 #include <fcntl.h>
 #include <linux/kvm.h>
@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "host_cache.h"
+#include "host/kvm/host_cache.h"
 #include "tap.h"
 
 static struct kvm_cpuid2 *table(uint32_t n)

@@ -1,9 +1,9 @@
-/* test_insn.c: unit tests of the x86-64 memory-access decoder (src/lib/insn_x86_64.c) that
+/* test_insn.c: unit tests of the x86-64 memory-access decoder (src/arch/x86_64/insn.c) that
  * finds the address of a fault the host reported without one. */
 #include <stdint.h>
 #include <string.h>
 
-#include "insn_x86_64.h"
+#include "arch/x86_64/insn.h"
 #include "tap.h"
 
 enum { RAX, RCX, RDX, RBX, RSP, RBP, RSI, RDI, R8, R9, R10, R11, R12, R13, R14, R15 };

@@ -2,7 +2,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "mem_ahead.h"
+#include "monitor/mem_ahead.h"
 #include "tap.h"
 
 #define PG 4096ULL

@@ -1,4 +1,4 @@
-/* test_mm.c: unit tests of the payload memory manager without KVM (src/lib/mm.c over a host reservation). */
+/* test_mm.c: unit tests of the payload memory manager without KVM (src/monitor/mm.c over a host reservation). */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
@@ -9,10 +9,10 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "mm.h"
-#include "proc.h"
+#include "monitor/mm.h"
+#include "monitor/proc.h"
 #include "tap.h"
-#include "vma.h"
+#include "monitor/vma.h"
 #include "vmjail_abi.h"
 
 #define PG 4096ULL

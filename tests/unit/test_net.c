@@ -1,4 +1,4 @@
-/* test_net.c: unit tests of sendmsg, recvmsg, sendmmsg, recvmmsg (src/lib/sys_net.c) on a fake guest memory: translation, copy-back, descriptors passed both ways. */
+/* test_net.c: unit tests of sendmsg, recvmsg, sendmmsg, recvmmsg (src/monitor/sys_net.c) on a fake guest memory: translation, copy-back, descriptors passed both ways. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stddef.h>
@@ -11,8 +11,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "proc.h"
-#include "syscall.h"
+#include "monitor/proc.h"
+#include "monitor/syscall.h"
 #include "tap.h"
 #include "vmjail_abi.h"
 

@@ -6,7 +6,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-#include "oci.h"
+#include "oci/oci.h"
 #include "tap.h"
 
 static struct oci_spec *parse(const char *json, vmjail_error **err)

@@ -1,4 +1,4 @@
-/* test_stack.c: unit tests of the initial stack builder (src/lib/stack.c). */
+/* test_stack.c: unit tests of the initial stack builder (src/loader/stack.c). */
 #include <elf.h>
 #include <errno.h>
 #include <stdbool.h>
@@ -8,7 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "stack.h"
+#include "loader/stack.h"
 #include "tap.h"
 
 #define TOP 0x7ffffff000ULL

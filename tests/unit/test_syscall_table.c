@@ -1,4 +1,4 @@
-/* test_syscall_table.c: unit tests of the syscall table and the generic pass-through (src/lib/syscall_table.c, src/lib/syscall.c). */
+/* test_syscall_table.c: unit tests of the syscall table and the generic pass-through (src/monitor/syscall_table.c, src/monitor/syscall.c). */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -16,8 +16,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "proc.h"
-#include "syscall.h"
+#include "monitor/proc.h"
+#include "monitor/syscall.h"
 #include "fake_guest.h"
 #include "tap.h"
 #include "vmjail_abi.h"

@@ -1,4 +1,4 @@
-/* test_vma.c: unit tests of the address-space map (src/lib/vma.c). */
+/* test_vma.c: unit tests of the address-space map (src/monitor/vma.c). */
 #include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -7,7 +7,7 @@
 #include <sys/mman.h>
 
 #include "tap.h"
-#include "vma.h"
+#include "monitor/vma.h"
 
 #define PG 4096ULL
 #define LO 0x200000ULL           /* 2 MiB aligned, so alignment tests mean something */

@@ -1,0 +1,38 @@
+/* mm.h: the payload's memory, emulated: mmap, munmap, mprotect, mremap, madvise and brk over
+ * the VMA list and the host mapping that backs guest memory.
+ *
+ * Invariant: every guest range that is not mapped is backed on the host by inaccessible
+ * (PROT_NONE), page-free anonymous memory inside the VM's reservation.  Mapping a range makes
+ * it accessible; unmapping returns its pages to the host and makes it inaccessible again.  The
+ * reservation never has a hole, so no monitor allocation can ever land inside guest memory. */
+#ifndef VJ_MM_H
+#define VJ_MM_H
+
+#include <stdint.h>
+
+#include "monitor/proc.h"
+
+/* Set up the address-space map of P (its vm, mem and mem_size must be set). */
+/* The host protection of guest memory the payload maps with PROT: what the host needs to give
+ * the guest that access (KVM only reads or writes). */
+int vj_mm_host_prot(int prot);
+
+int vj_mm_init(struct vj_proc *p);
+void vj_mm_fini(struct vj_proc *p);
+
+/* Guest mmap: returns the address or a negative errno.  FD is a host descriptor already
+ * checked to be the payload's (ignored with MAP_ANONYMOUS). */
+int64_t vj_mm_mmap(struct vj_proc *p, uint64_t addr, uint64_t len, int prot, int flags, int fd,
+                   uint64_t offset);
+/* Map anonymous memory at exactly [addr, addr+len) as KIND (used by the loader). */
+int vj_mm_map_fixed(struct vj_proc *p, uint64_t addr, uint64_t len, int prot,
+                    enum vj_vma_kind kind);
+int64_t vj_mm_munmap(struct vj_proc *p, uint64_t addr, uint64_t len);
+int64_t vj_mm_mprotect(struct vj_proc *p, uint64_t addr, uint64_t len, int prot);
+int64_t vj_mm_mremap(struct vj_proc *p, uint64_t old_addr, uint64_t old_len, uint64_t new_len,
+                     int flags, uint64_t new_addr);
+int64_t vj_mm_madvise(struct vj_proc *p, uint64_t addr, uint64_t len, int advice);
+/* Guest brk: returns the new break, or the old one if it cannot move. */
+int64_t vj_mm_brk(struct vj_proc *p, uint64_t addr);
+
+#endif

@@ -1,0 +1,141 @@
+/* process.c: new payload processes: fork, vfork and clone without CLONE_VM.  The monitor
+ * forks itself; the child gets a copy-on-write copy of guest memory for free, builds a new VM
+ * over it, and continues the calling thread on a fresh vCPU with the parent's registers. */
+#include <errno.h>
+#include <linux/sched.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "lib/error.h"
+#include "monitor/fastcall.h"
+#include "monitor/process.h"
+#include "monitor/signal.h"
+#include "monitor/syscall.h"
+#include "monitor/thread.h"
+
+/* Flags a new process may ask for (others are refused): the exit signal in the low byte,
+ * vfork (served as a fork: the parent does not wait), the tid words. */
+#define FORK_FLAGS                                                                          \
+    (0xffULL | CLONE_VFORK | CLONE_VM | CLONE_PARENT_SETTID | CLONE_CHILD_SETTID |          \
+     CLONE_CHILD_CLEARTID | CLONE_SETTLS)
+
+/* In the child: the calling thread is the only one; the others' structures go. */
+static void keep_only(struct vj_proc *p, struct vj_thread *t)
+{
+    for (size_t i = 0; i < p->nthreads; i++)
+        if (p->threads[i] != t) {
+            vj_fast_forget(p->threads[i]);
+            vj_signal_thread_free(p->threads[i]);
+            free(p->threads[i]);
+        }
+    p->threads[0] = t;
+    p->nthreads = 1;
+    p->live = 1;
+    t->host = pthread_self();
+    t->tid = (pid_t)syscall(SYS_gettid);
+    t->exited = false;
+}
+
+/* The child's side of fork: a new VM, the parent's thread continued on its vCPU. */
+static int child(struct vj_proc *p, struct vj_thread *t, const struct vj_vcpu_snapshot *s,
+                 vmjail_error **err)
+{
+    pthread_mutex_init(&p->mm_lock, NULL);
+    pthread_mutex_init(&p->lock, NULL);
+    pthread_cond_init(&p->ended, NULL);
+    keep_only(p, t);
+    vj_fast_after_fork(p, t);
+    p->forked = true;
+    if (vj_vm_rebuild_in_child(p->vm, s, err) < 0)
+        return -1;
+    t->vcpu = vj_vm_first_vcpu(p->vm);
+    t->sigreturned = true; /* the registers are set: no syscall return */
+    return vj_signals_after_fork(p) < 0 ? vj_error(err, VMJAIL_ERR_INTERNAL, EAGAIN, "signals")
+                                        : 0;
+}
+
+int64_t vj_proc_fork(struct vj_proc *p, uint64_t flags, uint64_t newsp, uint64_t parent_tid,
+                     uint64_t child_tid, uint64_t tls)
+{
+    if (flags & ~FORK_FLAGS)
+        return -EINVAL;
+    if ((flags & CLONE_VM) && !(flags & CLONE_VFORK))
+        return -EINVAL; /* shared memory between processes: not served */
+    struct vj_thread *t = vj_self;
+    struct vj_vcpu_snapshot *s = malloc(sizeof *s);
+    if (s == NULL)
+        return -ENOMEM;
+    if (vj_vcpu_snapshot(t->vcpu, s, NULL) < 0) {
+        free(s);
+        return -EAGAIN;
+    }
+    s->regs.rax = 0;
+    if (newsp)
+        s->regs.rsp = newsp;
+    if (flags & CLONE_SETTLS)
+        s->fs_base = tls;
+
+    /* Hold the address space and the thread list still across the fork, so that the child's
+     * copy is consistent. */
+    pthread_mutex_lock(&p->mm_lock);
+    pthread_mutex_lock(&p->lock);
+    pid_t pid = fork();
+    if (pid != 0) {
+        int e = errno;
+        pthread_mutex_unlock(&p->lock);
+        pthread_mutex_unlock(&p->mm_lock);
+        free(s);
+        if (pid < 0)
+            return -e;
+        if (flags & CLONE_PARENT_SETTID)
+            vj_copy_to_guest(p, parent_tid, &pid, sizeof pid);
+        return pid;
+    }
+    vmjail_error *err = NULL;
+    int r = child(p, t, s, &err);
+    free(s);
+    if (r < 0) {
+        /* The child cannot run: it dies as a process that failed to start. */
+        vmjail_error_free(err);
+        _exit(127);
+    }
+    pid_t self = getpid();
+    if (flags & CLONE_CHILD_SETTID)
+        vj_copy_to_guest(p, child_tid, &self, sizeof self);
+    if (flags & CLONE_CHILD_CLEARTID)
+        t->clear_child_tid = child_tid;
+    return 0;
+}
+
+int64_t vj_sys_fork(struct vj_proc *p, const uint64_t a[6])
+{
+    (void)a;
+    return vj_proc_fork(p, SIGCHLD, 0, 0, 0, 0);
+}
+
+int64_t vj_sys_vfork(struct vj_proc *p, const uint64_t a[6])
+{
+    (void)a;
+    return vj_proc_fork(p, CLONE_VFORK | SIGCHLD, 0, 0, 0, 0);
+}
+
+void vj_proc_exit_host(struct vj_proc *p)
+{
+    /* A forked payload process is a host process of its own: it ends as the payload ended,
+     * by the same signal if one ended it (without a core file of the monitor). */
+    if (p->result.signaled) {
+        struct rlimit none = {0, 0};
+        setrlimit(RLIMIT_CORE, &none);
+        signal(p->result.signal, SIG_DFL);
+        sigset_t s;
+        sigemptyset(&s);
+        sigaddset(&s, p->result.signal);
+        pthread_sigmask(SIG_UNBLOCK, &s, NULL);
+        raise(p->result.signal);
+    }
+    _exit(p->result.signaled ? 128 + p->result.signal : p->result.exit_code);
+}

@@ -1,0 +1,29 @@
+/* procfs.h: the payload's view of /proc/self (and /proc/PID, /proc/thread-self): exe, maps,
+ * auxv, cmdline and environ describe the guest program, not the monitor. */
+#ifndef VJ_PROCFS_H
+#define VJ_PROCFS_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "monitor/proc.h"
+
+/* Remember what /proc/self shows of the program: its path (made absolute), argv and envp. */
+int vj_procfs_init(struct vj_proc *p, const char *exe, char *const argv[], char *const envp[]);
+void vj_procfs_fini(struct vj_proc *p);
+/* Remember that [START, END) maps the file open as host descriptor FD, for maps.  Called
+ * under p->mm_lock. */
+void vj_procfs_note_file(struct vj_proc *p, uint64_t start, uint64_t end, int fd);
+
+/* True if process PID is a vmjail monitor (runs the same program as this one). */
+bool vj_procfs_is_monitor(pid_t pid);
+
+/* PATH as the payload means it: its own /proc/self/exe (and /proc/PID/exe, ...) is its
+ * program; any other path is returned unchanged. */
+const char *vj_procfs_path(struct vj_proc *p, const char *path);
+
+/* Write ARGV over this process's own argv area (as /proc/PID/cmdline shows it), cut to fit
+ * and NUL-padded. */
+void vj_proctitle_set(char *const argv[]);
+
+#endif

@@ -1,0 +1,60 @@
+/* seccomp.c: the monitor's own seccomp filter (libseccomp): it allows the calls the syscall
+ * table serves (passed through or emulated) and the few the monitor makes for itself, and
+ * refuses everything else with EPERM, for every thread of the process. */
+#include <errno.h>
+#include <seccomp.h>
+#include <stddef.h>
+
+#include "lib/error.h"
+#include "monitor/seccomp.h"
+#include "monitor/syscall.h"
+
+/* Calls the monitor makes for itself that the table does not serve to payloads.
+ * process_vm_readv/writev are its fault-safe copies of guest memory, made on itself; a
+ * filter cannot say "itself" across forks, so they are allowed, still under the kernel's
+ * ptrace access checks (and, in a container, only on the container's processes). */
+static const char *const monitor_calls[] = {
+    "process_vm_readv", "process_vm_writev", "capset",
+    "clone3", "rseq", "set_robust_list", "get_robust_list", "exit", "exit_group",
+    "rt_sigreturn", "rt_sigtimedwait", "tgkill", "restart_syscall", "madvise", "mremap",
+    "futex", "sched_yield", "getrandom", "timer_create", "timer_settime", "timer_delete",
+    "clock_nanosleep", "nanosleep", "wait4", "waitid", "process_mrelease", "getrusage",
+    "clone", "pidfd_open", "poll", "sched_setscheduler", NULL,
+};
+
+int vj_seccomp_install(vmjail_error **err)
+{
+    scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ERRNO(EPERM));
+    if (ctx == NULL)
+        return vj_error(err, VMJAIL_ERR_INTERNAL, ENOMEM, "seccomp filter");
+    int r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1);
+    for (int nr = 0; r == 0 && nr < VJ_NR_SYSCALLS; nr++)
+        if (vj_syscalls[nr].serve != VJ_NOSYS)
+            r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0);
+    for (const char *const *c = monitor_calls; r == 0 && *c; c++) {
+        int nr = seccomp_syscall_resolve_name(*c);
+        if (nr != __NR_SCMP_ERROR)
+            r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0);
+    }
+    /* Load without setting no_new_privs where the kernel allows it (CAP_SYS_ADMIN), so that a
+     * container's noNewPrivileges stays its own choice; else no_new_privs is required. */
+    if (r == 0)
+        r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
+    if (r == 0) {
+        r = seccomp_load(ctx);
+        if (r == -EACCES || r == -EPERM) {
+            r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 1);
+            if (r == 0)
+                r = seccomp_load(ctx);
+        }
+    }
+    seccomp_release(ctx);
+    if (r < 0)
+        return vj_error(err, VMJAIL_ERR_INTERNAL, -r, "install the seccomp filter");
+    return 0;
+}
+
+int vmjail_confine_monitor(vmjail_error **err)
+{
+    return vj_seccomp_install(err);
+}

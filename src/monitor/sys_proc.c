@@ -1,0 +1,124 @@
+/* sys_proc.c: the payload's process syscalls served by the monitor: exit, arch_prctl, thread
+ * pointers, uname, prctl. */
+#include <asm/prctl.h>
+#include <errno.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "monitor/fastcall.h"
+#include "monitor/syscall.h"
+#include "monitor/thread.h"
+
+int64_t vj_sys_exit(struct vj_proc *p, const uint64_t a[6])
+{
+    (void)p;
+    vj_thread_exit(vj_self, (int)a[0]);
+    return 0;
+}
+
+int64_t vj_sys_exit_group(struct vj_proc *p, const uint64_t a[6])
+{
+    vj_proc_end(p, false, (int)(a[0] & 0xff));
+    return 0;
+}
+
+int64_t vj_sys_arch_prctl(struct vj_proc *p, const uint64_t a[6])
+{
+    uint64_t base;
+    switch (a[0]) {
+    case ARCH_SET_FS:
+    case ARCH_SET_GS:
+        if (a[1] >= (1ULL << 47))
+            return -EPERM;
+        if (a[0] == ARCH_SET_FS)
+            return vj_vcpu_set_tls_base(vj_self->vcpu, false, a[1], NULL) < 0 ? -EIO : 0;
+        vj_fast_gs_taken(p); /* where the fast path found its slot there */
+        return vj_vcpu_set_payload_gs(vj_self->vcpu, a[1], false, NULL) < 0 ? -EIO : 0;
+    case ARCH_GET_FS:
+    case ARCH_GET_GS:
+        if (vj_vcpu_get_tls_base(vj_self->vcpu, a[0] == ARCH_GET_GS, &base, NULL) < 0)
+            return -EIO;
+        if (a[0] == ARCH_GET_GS)
+            base = vj_vcpu_gs_for_payload(vj_self->vcpu, base);
+        return vj_copy_to_guest(p, a[1], &base, sizeof base);
+    default:
+        return -EINVAL;
+    }
+}
+
+int64_t vj_sys_set_tid_address(struct vj_proc *p, const uint64_t a[6])
+{
+    (void)p;
+    vj_self->clear_child_tid = a[0];
+    return vj_self->tid;
+}
+
+int64_t vj_sys_set_robust_list(struct vj_proc *p, const uint64_t a[6])
+{
+    /* Recorded, not handed to the host: the host would walk the list in monitor memory. */
+    (void)p;
+    return a[1] == 24 ? 0 : -EINVAL;
+}
+
+int64_t vj_sys_uname(struct vj_proc *p, const uint64_t a[6])
+{
+    struct utsname u;
+    if (uname(&u) < 0)
+        return -errno;
+    strcpy(u.machine, "x86_64");
+    return vj_copy_to_guest(p, a[0], &u, sizeof u);
+}
+
+int64_t vj_sys_prctl(struct vj_proc *p, const uint64_t a[6])
+{
+    char name[16];
+    switch (a[0]) {
+    case PR_SET_NAME: {
+        long n = vj_strncpy_from_guest(p, name, a[1], sizeof name);
+        if (n == -EFAULT)
+            return -EFAULT;
+        name[sizeof name - 1] = '\0';
+        return prctl(PR_SET_NAME, name) < 0 ? -errno : 0;
+    }
+    case PR_GET_NAME:
+        if (prctl(PR_GET_NAME, name) < 0)
+            return -errno;
+        return vj_copy_to_guest(p, a[1], name, sizeof name);
+    case PR_GET_DUMPABLE:
+    case PR_SET_PDEATHSIG:
+    case PR_GET_NO_NEW_PRIVS:
+    case PR_SET_NO_NEW_PRIVS:
+    case PR_GET_TIMERSLACK:
+    case PR_SET_TIMERSLACK:
+    case PR_GET_CHILD_SUBREAPER:
+    case PR_SET_CHILD_SUBREAPER:
+    case PR_CAPBSET_READ:
+        if (a[0] == PR_GET_CHILD_SUBREAPER || a[0] == PR_SET_PDEATHSIG + 1 /* GET_PDEATHSIG */)
+            return -EINVAL;
+        return prctl((int)a[0], a[1], a[2], a[3], a[4]) < 0 ? -errno : 0;
+    default:
+        return -EINVAL;
+    }
+}
+
+int64_t vj_sys_clock_settime(struct vj_proc *p, const uint64_t a[6])
+{
+    /* A payload never sets the host's clock: refused as Linux refuses a process without
+     * CAP_SYS_TIME, after the checks Linux makes first. */
+    struct timespec ts;
+    if (vj_copy_from_guest(p, &ts, a[1], sizeof ts) < 0)
+        return -EFAULT;
+    if ((int)a[0] != CLOCK_REALTIME && (int)a[0] != CLOCK_TAI)
+        return -EINVAL;
+    return -EPERM;
+}
+
+int64_t vj_sys_settimeofday(struct vj_proc *p, const uint64_t a[6])
+{
+    (void)p;
+    return a[0] == 0 && a[1] == 0 ? 0 : -EPERM;
+}

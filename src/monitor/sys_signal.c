@@ -1,0 +1,533 @@
+/* sys_signal.c: the payload's signal syscalls: dispositions, masks, the alternate stack,
+ * signals it sends (to itself, its threads, or other processes), waiting for signals,
+ * rt_sigreturn, and timers.  Queues and delivery are signal.c's. */
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "lib/error.h"
+#include "monitor/signal.h"
+#include "arch/x86_64/signal_frame.h"
+#include "monitor/syscall.h"
+#include "monitor/thread.h"
+
+#define SFD_CLOEXEC_ 02000000 /* O_CLOEXEC */
+#define SFD_NONBLOCK_ 04000   /* O_NONBLOCK */
+
+/* The sa_flags Linux keeps (UAPI_SA_FLAGS on x86-64); it clears the others. */
+#define SA_EXPOSE_TAGBITS_ 0x00000800
+#define KNOWN_SA_FLAGS                                                                       \
+    ((uint64_t)(SA_NOCLDSTOP | SA_NOCLDWAIT | SA_SIGINFO | SA_ONSTACK | SA_RESTART |          \
+                SA_NODEFER | SA_RESETHAND | SA_EXPOSE_TAGBITS_ | SA_RESTORER) &             \
+     0xffffffffULL)
+
+void vj_signal_default(struct vj_proc *p, int signo)
+{
+    vj_signal_raise(p, vj_self, signo);
+}
+
+static bool valid_signal(int64_t s)
+{
+    return s >= 0 && s < VJ_NSIG;
+}
+
+int64_t vj_sys_rt_sigaction(struct vj_proc *p, const uint64_t a[6])
+{
+    int s = (int)a[0];
+    if (a[3] != 8 || s < 1 || s >= VJ_NSIG)
+        return -EINVAL;
+    struct vj_ksigaction act, old;
+    if (a[1] && vj_copy_from_guest(p, &act, a[1], sizeof act) < 0)
+        return -EFAULT;
+    if (a[1] && (s == SIGKILL || s == SIGSTOP))
+        return -EINVAL;
+    pthread_mutex_lock(&p->lock);
+    struct vj_ksigaction *cur = vj_sigaction(p, s);
+    old = *cur;
+    if (a[1]) {
+        act.mask &= ~VJ_UNBLOCKABLE;
+        act.flags &= KNOWN_SA_FLAGS;
+        *cur = act;
+        /* POSIX: setting a pending signal to be ignored discards it. */
+        bool ign = act.handler == VJ_SIG_IGN ||
+                   (act.handler == VJ_SIG_DFL &&
+                    (s == SIGCHLD || s == SIGURG || s == SIGWINCH || s == SIGCONT));
+        if (ign)
+            vj_signal_discard_locked(p, s);
+        if (s == SIGCHLD)
+            vj_host_sigchld(act.handler == VJ_SIG_IGN, (int)act.flags);
+        vj_tty_signal_action(s, act.handler);
+    }
+    pthread_mutex_unlock(&p->lock);
+    old.flags &= KNOWN_SA_FLAGS;
+    if (a[2] && vj_copy_to_guest(p, a[2], &old, sizeof old) < 0)
+        return -EFAULT;
+    return 0;
+}
+
+int64_t vj_sys_rt_sigprocmask(struct vj_proc *p, const uint64_t a[6])
+{
+    if (a[3] != 8)
+        return -EINVAL;
+    struct vj_thread *t = vj_self;
+    uint64_t set = 0, old = vj_signal_get_mask(t);
+    if (a[1] && vj_copy_from_guest(p, &set, a[1], sizeof set) < 0)
+        return -EFAULT;
+    if (a[1]) {
+        uint64_t m;
+        switch (a[0]) {
+        case SIG_BLOCK:
+            m = old | set;
+            break;
+        case SIG_UNBLOCK:
+            m = old & ~set;
+            break;
+        case SIG_SETMASK:
+            m = set;
+            break;
+        default:
+            return -EINVAL;
+        }
+        vj_signal_set_mask(t, m);
+    }
+    if (a[2] && vj_copy_to_guest(p, a[2], &old, sizeof old) < 0)
+        return -EFAULT;
+    return 0;
+}
+
+int64_t vj_sys_rt_sigpending(struct vj_proc *p, const uint64_t a[6])
+{
+    if (a[1] > 8)
+        return -EINVAL;
+    uint64_t pending = vj_signal_pending(vj_self) & vj_signal_get_mask(vj_self);
+    return vj_copy_to_guest(p, a[0], &pending, a[1]);
+}
+
+/* The payload's stack pointer at this syscall. */
+static uint64_t user_sp(void)
+{
+    struct vj_user_regs r;
+    return vj_vcpu_get_user_regs(vj_self->vcpu, &r) ? r.rsp : 0;
+}
+
+int64_t vj_sys_sigaltstack(struct vj_proc *p, const uint64_t a[6])
+{
+    stack_t ss, old;
+    if (a[0] && vj_copy_from_guest(p, &ss, a[0], sizeof ss) < 0)
+        return -EFAULT;
+    int r = vj_sigaltstack(vj_self, a[0] ? &ss : NULL, a[1] ? &old : NULL, user_sp());
+    if (r == 0 && a[1] && vj_copy_to_guest(p, a[1], &old, sizeof old) < 0)
+        return -EFAULT;
+    return r;
+}
+
+/* ---- sending signals -------------------------------------------------------------------- */
+
+static void user_info(siginfo_t *info, int signo, int code)
+{
+    memset(info, 0, sizeof *info);
+    info->si_signo = signo;
+    info->si_code = code;
+    info->si_pid = getpid();
+    info->si_uid = getuid();
+}
+
+/* SIGNO from the payload to itself: to thread T, or to the process if T is NULL. */
+static int64_t to_self(struct vj_proc *p, struct vj_thread *t, int64_t signo, int code)
+{
+    if (!valid_signal(signo))
+        return -EINVAL;
+    if (signo == 0)
+        return 0;
+    siginfo_t info;
+    user_info(&info, (int)signo, code);
+    return vj_signal_send(p, t, &info);
+}
+
+int64_t vj_sys_kill(struct vj_proc *p, const uint64_t a[6])
+{
+    pid_t pid = (pid_t)a[0];
+    if (pid == getpid())
+        return to_self(p, NULL, (int)a[1], SI_USER);
+    if (pid == 0 || pid == -1 || pid == -getpgrp())
+        return to_self(p, NULL, (int)a[1], SI_USER); /* other members of the group: with processes */
+    return kill(pid, (int)a[1]) < 0 ? -errno : 0;
+}
+
+int64_t vj_sys_tgkill(struct vj_proc *p, const uint64_t a[6])
+{
+    if ((pid_t)a[0] <= 0 || (pid_t)a[1] <= 0)
+        return -EINVAL;
+    if ((pid_t)a[0] == getpid()) {
+        if (!valid_signal((int)a[2]))
+            return -EINVAL;
+        struct vj_thread *t = vj_proc_find_thread(p, (pid_t)a[1]);
+        return t ? to_self(p, t, (int)a[2], SI_TKILL) : -ESRCH;
+    }
+    return syscall(SYS_tgkill, a[0], a[1], a[2]) < 0 ? -errno : 0;
+}
+
+int64_t vj_sys_tkill(struct vj_proc *p, const uint64_t a[6])
+{
+    if ((pid_t)a[0] <= 0)
+        return -EINVAL;
+    struct vj_thread *t = vj_proc_find_thread(p, (pid_t)a[0]);
+    if (t)
+        return to_self(p, t, (int)a[1], SI_TKILL);
+    return syscall(SYS_tkill, a[0], a[1]) < 0 ? -errno : 0;
+}
+
+/* rt_sigqueueinfo / rt_tgsigqueueinfo: the siginfo is the caller's, but only the process
+ * itself may claim a kernel or kill() origin for it. */
+static int64_t queueinfo(struct vj_proc *p, pid_t tgid, pid_t tid, int64_t signo, uint64_t uinfo)
+{
+    siginfo_t info;
+    if (vj_copy_from_guest(p, &info, uinfo, sizeof info) < 0)
+        return -EFAULT;
+    if (!valid_signal(signo))
+        return -EINVAL;
+    info.si_signo = (int)signo;
+    bool self = tgid == getpid();
+    if (!self) {
+        long r = tid ? syscall(SYS_rt_tgsigqueueinfo, tgid, tid, signo, &info)
+                     : syscall(SYS_rt_sigqueueinfo, tgid, signo, &info);
+        return r < 0 ? -errno : 0;
+    }
+    struct vj_thread *t = NULL;
+    if (tid && (t = vj_proc_find_thread(p, tid)) == NULL)
+        return -ESRCH;
+    if ((info.si_code >= 0 || info.si_code == SI_TKILL) && tid && tid != vj_self->tid)
+        return -EPERM;
+    if (signo == 0)
+        return 0;
+    return vj_signal_send(p, t, &info);
+}
+
+int64_t vj_sys_rt_sigqueueinfo(struct vj_proc *p, const uint64_t a[6])
+{
+    return queueinfo(p, (pid_t)a[0], 0, (int)a[1], a[2]);
+}
+
+int64_t vj_sys_rt_tgsigqueueinfo(struct vj_proc *p, const uint64_t a[6])
+{
+    if ((pid_t)a[0] <= 0 || (pid_t)a[1] <= 0)
+        return -EINVAL;
+    return queueinfo(p, (pid_t)a[0], (pid_t)a[1], (int)a[2], a[3]);
+}
+
+/* ---- waiting for signals ---------------------------------------------------------------- */
+
+int64_t vj_sys_pause(struct vj_proc *p, const uint64_t a[6])
+{
+    (void)p, (void)a;
+    vj_signal_wait_deliverable(vj_self);
+    return -VJ_ERESTARTNOHAND;
+}
+
+int64_t vj_sys_rt_sigsuspend(struct vj_proc *p, const uint64_t a[6])
+{
+    uint64_t mask;
+    if (a[1] != 8)
+        return -EINVAL;
+    if (vj_copy_from_guest(p, &mask, a[0], sizeof mask) < 0)
+        return -EFAULT;
+    vj_signal_set_temporary_mask(vj_self, mask);
+    vj_signal_wait_deliverable(vj_self);
+    return -VJ_ERESTARTNOHAND;
+}
+
+int64_t vj_sys_rt_sigtimedwait(struct vj_proc *p, const uint64_t a[6])
+{
+    uint64_t set;
+    struct timespec ts;
+    if (a[3] != 8)
+        return -EINVAL;
+    if (vj_copy_from_guest(p, &set, a[0], sizeof set) < 0)
+        return -EFAULT;
+    if (a[2]) {
+        if (vj_copy_from_guest(p, &ts, a[2], sizeof ts) < 0)
+            return -EFAULT;
+        if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= 1000000000)
+            return -EINVAL;
+    }
+    siginfo_t info;
+    int s = vj_signal_wait_set(vj_self, set, a[2] ? &ts : NULL, &info);
+    if (s > 0 && a[1] && vj_copy_to_guest(p, a[1], &info, sizeof info) < 0)
+        return -EFAULT;
+    return s;
+}
+
+/* ---- rt_sigreturn ----------------------------------------------------------------------- */
+
+int64_t vj_sys_rt_sigreturn(struct vj_proc *p, const uint64_t a[6])
+{
+    (void)a;
+    struct vj_thread *t = vj_self;
+    struct vj_user_regs regs;
+    uint64_t mask;
+    stack_t ss;
+    vmjail_error *err = NULL;
+    if (!vj_vcpu_get_user_regs(t->vcpu, &regs))
+        return -EFAULT;
+    int r = vj_x86_rt_sigreturn(t, &regs, &mask, &ss, &err);
+    if (r == -1) {
+        vj_proc_fail(p, err);
+        return 0;
+    }
+    if (r < 0) {
+        /* A bad frame: SIGSEGV, delivered on top of the context the call returns to. */
+        siginfo_t info;
+        memset(&info, 0, sizeof info);
+        info.si_signo = SIGSEGV;
+        info.si_code = SI_KERNEL;
+        struct vj_fault f = {.signo = SIGSEGV, .code = SI_KERNEL, .vector = 13};
+        f.pc = regs.rip;
+        vj_signal_fault(t, &f);
+        return 0;
+    }
+    vj_signal_set_mask(t, mask);
+    vj_sigaltstack(t, &ss, NULL, regs.rsp); /* errors are ignored, as Linux does */
+    if (vj_vcpu_set_user_regs(t->vcpu, &regs, &err) < 0) {
+        vj_proc_fail(p, err);
+        return 0;
+    }
+    t->sigreturned = true;
+    return (int64_t)regs.rax;
+}
+
+/* ---- signalfd (signal.c) ---------------------------------------------------------------- */
+
+int64_t vj_sys_signalfd4(struct vj_proc *p, const uint64_t a[6])
+{
+    int fd = (int)a[0];
+    uint64_t mask;
+    if (a[2] != 8 || (a[3] & ~(uint64_t)(SFD_CLOEXEC_ | SFD_NONBLOCK_)))
+        return -EINVAL;
+    if (vj_copy_from_guest(p, &mask, a[1], sizeof mask) < 0)
+        return -EFAULT;
+    if (fd != -1 && (fd < 0 || vj_monitor_fd(p, fd)))
+        return -EBADF;
+    return vj_signalfd(p, fd, mask, (int)a[3]);
+}
+
+int64_t vj_sys_signalfd(struct vj_proc *p, const uint64_t a[6])
+{
+    uint64_t b[6] = {a[0], a[1], a[2], 0, 0, 0};
+    return vj_sys_signalfd4(p, b);
+}
+
+/* ---- timers: the host's, whose signals reach the monitor and are queued ------------------ */
+
+/* Timers live on the host (their clocks are the host's); each host timer signals the monitor
+ * with VJ_SIG_TIMER, carrying the payload's timer id, and the signal thread queues the
+ * payload's signal (vj_timer_fired). */
+struct ptimer {
+    bool used;
+    int gen;
+    int notify; /* SIGEV_NONE, SIGEV_SIGNAL or SIGEV_THREAD_ID */
+    int signo;
+    pid_t tid;
+    union sigval value;
+    long host; /* the host's timer id */
+};
+static struct ptimer *timers;
+static int ntimers;
+
+#define SIGEV_THREAD_ID_ 4
+
+/* The kernel's struct sigevent (64 bytes). */
+struct ksigevent {
+    union sigval value;
+    int32_t signo;
+    int32_t notify;
+    int32_t tid;
+    int32_t pad[11];
+};
+
+static struct ptimer *find_timer(int id)
+{
+    return id >= 0 && id < ntimers && timers[id].used ? &timers[id] : NULL;
+}
+
+int64_t vj_sys_timer_create(struct vj_proc *p, const uint64_t a[6])
+{
+    struct ksigevent ev;
+    if (a[1]) {
+        if (vj_copy_from_guest(p, &ev, a[1], sizeof ev) < 0)
+            return -EFAULT;
+    } else {
+        memset(&ev, 0, sizeof ev);
+        ev.notify = SIGEV_SIGNAL;
+        ev.signo = SIGALRM;
+    }
+    if (ev.notify == SIGEV_THREAD)
+        ev.notify = SIGEV_SIGNAL; /* as Linux takes it */
+    if (ev.notify != SIGEV_NONE && ev.notify != SIGEV_SIGNAL && ev.notify != SIGEV_THREAD_ID_)
+        return -EINVAL;
+    if (ev.notify != SIGEV_NONE && (ev.signo < 1 || ev.signo >= VJ_NSIG))
+        return -EINVAL;
+    if (ev.notify == SIGEV_THREAD_ID_ && vj_proc_find_thread(p, ev.tid) == NULL)
+        return -EINVAL;
+    pthread_mutex_lock(&p->lock);
+    int id = 0;
+    while (id < ntimers && timers[id].used)
+        id++;
+    if (id == ntimers) {
+        int n = ntimers ? 2 * ntimers : 8;
+        struct ptimer *v = n <= 32768 ? realloc(timers, (size_t)n * sizeof *v) : NULL;
+        if (v == NULL) {
+            pthread_mutex_unlock(&p->lock);
+            return -EAGAIN;
+        }
+        memset(v + ntimers, 0, (size_t)(n - ntimers) * sizeof *v);
+        timers = v;
+        ntimers = n;
+    }
+    struct ptimer *pt = &timers[id];
+    pt->gen = (pt->gen + 1) & 0x7fff;
+    struct ksigevent host = {.notify = ev.notify == SIGEV_NONE ? SIGEV_NONE : SIGEV_SIGNAL,
+                             .signo = VJ_SIG_TIMER};
+    host.value.sival_int = id | (pt->gen << 16);
+    int host_id = -1;
+    long r = syscall(SYS_timer_create, (clockid_t)a[0], &host, &host_id);
+    if (r < 0) {
+        r = -errno;
+        pthread_mutex_unlock(&p->lock);
+        return r;
+    }
+    pt->used = true;
+    pt->notify = ev.notify;
+    pt->signo = ev.signo;
+    pt->tid = ev.tid;
+    pt->value = a[1] ? ev.value : (union sigval){.sival_int = id};
+    pt->host = host_id;
+    pthread_mutex_unlock(&p->lock);
+    if (vj_copy_to_guest(p, a[2], &id, sizeof id) < 0) {
+        pthread_mutex_lock(&p->lock);
+        syscall(SYS_timer_delete, pt->host);
+        pt->used = false;
+        pthread_mutex_unlock(&p->lock);
+        return -EFAULT;
+    }
+    return 0;
+}
+
+/* The host timer id of the payload's timer ID, or -1. */
+static long host_timer(struct vj_proc *p, uint64_t id)
+{
+    pthread_mutex_lock(&p->lock);
+    struct ptimer *pt = find_timer((int)id); /* the kernel takes a timer_t, an int */
+    long h = pt ? pt->host : -1;
+    pthread_mutex_unlock(&p->lock);
+    return h;
+}
+
+int64_t vj_sys_timer_settime(struct vj_proc *p, const uint64_t a[6])
+{
+    long h = host_timer(p, a[0]);
+    if (h < 0)
+        return -EINVAL;
+    long r = syscall(SYS_timer_settime, h, (int)a[1], vj_guest_arg(p, a[2], 32),
+                     vj_guest_arg(p, a[3], 32));
+    return r < 0 ? -errno : r;
+}
+
+int64_t vj_sys_timer_gettime(struct vj_proc *p, const uint64_t a[6])
+{
+    long h = host_timer(p, a[0]);
+    if (h < 0)
+        return -EINVAL;
+    long r = syscall(SYS_timer_gettime, h, vj_guest_arg(p, a[1], 32));
+    return r < 0 ? -errno : r;
+}
+
+int64_t vj_sys_timer_getoverrun(struct vj_proc *p, const uint64_t a[6])
+{
+    long h = host_timer(p, a[0]);
+    if (h < 0)
+        return -EINVAL;
+    long r = syscall(SYS_timer_getoverrun, h);
+    return r < 0 ? -errno : r;
+}
+
+int64_t vj_sys_timer_delete(struct vj_proc *p, const uint64_t a[6])
+{
+    pthread_mutex_lock(&p->lock);
+    struct ptimer *pt = find_timer((int)a[0]);
+    if (pt == NULL) {
+        pthread_mutex_unlock(&p->lock);
+        return -EINVAL;
+    }
+    syscall(SYS_timer_delete, pt->host);
+    pt->used = false;
+    pthread_mutex_unlock(&p->lock);
+    return 0;
+}
+
+void vj_timer_fired(struct vj_proc *p, const siginfo_t *host)
+{
+    int id = host->si_value.sival_int & 0xffff, gen = host->si_value.sival_int >> 16;
+    pthread_mutex_lock(&p->lock);
+    struct ptimer *pt = find_timer(id);
+    if (pt && pt->gen == gen && pt->notify != SIGEV_NONE) {
+        siginfo_t info;
+        memset(&info, 0, sizeof info);
+        info.si_signo = pt->signo;
+        info.si_code = SI_TIMER;
+        info.si_timerid = id;
+        info.si_overrun = host->si_overrun;
+        info.si_value = pt->value;
+        struct vj_thread *t = NULL;
+        if (pt->notify == SIGEV_THREAD_ID_) {
+            for (size_t i = 0; i < p->nthreads && !t; i++)
+                if (p->threads[i]->tid == pt->tid && !p->threads[i]->exited)
+                    t = p->threads[i];
+        }
+        if (pt->notify != SIGEV_THREAD_ID_ || t)
+            vj_signal_send_locked(p, t, &info);
+    }
+    pthread_mutex_unlock(&p->lock);
+}
+
+void vj_timers_after_fork(void)
+{
+    free(timers);
+    timers = NULL;
+    ntimers = 0;
+}
+
+void vj_timers_free(void)
+{
+    for (int i = 0; i < ntimers; i++)
+        if (timers[i].used)
+            syscall(SYS_timer_delete, timers[i].host);
+    free(timers);
+    timers = NULL;
+    ntimers = 0;
+}
+
+/* ---- alarm and interval timers: the host's process timers ------------------------------- */
+
+/* The host sends their SIGALRM, SIGVTALRM and SIGPROF to the monitor process, whose signal
+ * thread queues them for the payload. */
+int64_t vj_sys_alarm(struct vj_proc *p, const uint64_t a[6])
+{
+    (void)p;
+    return alarm((unsigned)a[0]);
+}
+
+int64_t vj_sys_setitimer(struct vj_proc *p, const uint64_t a[6])
+{
+    long r = syscall(SYS_setitimer, a[0], vj_guest_arg(p, a[1], 32), vj_guest_arg(p, a[2], 32));
+    return r < 0 ? -errno : r;
+}
+
+int64_t vj_sys_getitimer(struct vj_proc *p, const uint64_t a[6])
+{
+    long r = syscall(SYS_getitimer, a[0], vj_guest_arg(p, a[1], 32));
+    return r < 0 ? -errno : r;
+}
