@@ -15,10 +15,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "loader/elf.h"
 #include "lib/error.h"
-#include "monitor/mm.h"
+#include "loader/elf.h"
 #include "loader/stack.h"
+#include "monitor/mm.h"
 #include "vmjail_abi.h"
 
 #define PAGE_MASK (VJ_PAGE_SIZE - 1)

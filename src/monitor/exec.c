@@ -15,13 +15,13 @@
 #include <unistd.h>
 
 #include "lib/error.h"
-#include "monitor/fastcall.h"
 #include "loader/loader.h"
+#include "monitor/fastcall.h"
 #include "monitor/mm.h"
+#include "monitor/proc_life.h"
 #include "monitor/procfs.h"
 #include "monitor/signal.h"
-#include "monitor/syscall.h"
-#include "monitor/thread.h"
+#include "monitor/sys.h"
 #include "vmjail_abi.h"
 
 #define MAX_ARG_STRLEN (32 * VJ_PAGE_SIZE) /* one argument or variable, as Linux */

@@ -16,10 +16,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "arch/arch.h"
 #include "monitor/mm.h"
+#include "monitor/proc_life.h"
 #include "monitor/signal.h"
 #include "monitor/syscall.h"
-#include "monitor/thread.h"
 #include "monitor/trace.h"
 #include "vmjail_abi.h"
 

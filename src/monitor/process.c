@@ -12,10 +12,10 @@
 
 #include "lib/error.h"
 #include "monitor/fastcall.h"
+#include "monitor/proc_life.h"
 #include "monitor/process.h"
 #include "monitor/signal.h"
-#include "monitor/syscall.h"
-#include "monitor/thread.h"
+#include "monitor/sys.h"
 
 /* Flags a new process may ask for (others are refused): the exit signal in the low byte,
  * vfork (served as a fork: the parent does not wait), the tid words. */

@@ -17,7 +17,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-#include "monitor/syscall.h"
+#include "monitor/sys.h"
 
 static char *join(char *const v[], size_t *len)
 {

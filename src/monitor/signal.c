@@ -28,10 +28,9 @@
 #include <unistd.h>
 #include <linux/futex.h>
 
+#include "arch/arch.h"
 #include "lib/error.h"
-#include "arch/x86_64/insn.h"
-#include "arch/x86_64/signal_frame.h"
-#include "monitor/thread.h"
+#include "monitor/proc_life.h"
 
 #define SIGRTMIN_KERNEL 32 /* signals from here on are queued, not merged */
 #define MAX_QUEUED 65536   /* queued instances per process, as RLIMIT_SIGPENDING bounds them */
@@ -327,7 +326,7 @@ void vj_signal_resolve_fault(struct vj_thread *t, struct vj_fault *f)
 {
     struct vj_user_regs regs;
     if (vj_vcpu_get_user_regs(t->vcpu, &regs))
-        vj_x86_resolve_fault(t, &regs, f);
+        vj_arch_resolve_fault(t, &regs, f);
 }
 
 void vj_signal_fault(struct vj_thread *t, const struct vj_fault *f)
@@ -714,7 +713,7 @@ int vj_signal_deliver(struct vj_thread *t, const struct vj_stop *stop, int64_t r
         }
         syscall_open = false;
         uint64_t saved = t->restore_mask ? t->saved_mask : t->sigmask;
-        int e = vj_x86_setup_rt_frame(t, &regs, s, &info, &ka, saved, &err);
+        int e = vj_arch_setup_rt_frame(t, &regs, s, &info, &ka, saved, &err);
         if (e == -1) {
             vj_proc_fail(p, err);
             return -1;

@@ -12,9 +12,9 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "monitor/proc_life.h"
 #include "monitor/signal.h"
-#include "monitor/syscall.h"
-#include "monitor/thread.h"
+#include "monitor/sys.h"
 
 #define IOV_MAX_ 1024
 

@@ -4,7 +4,7 @@
 
 #include "monitor/mm.h"
 #include "monitor/procfs.h"
-#include "monitor/syscall.h"
+#include "monitor/sys.h"
 #include "vmjail_abi.h"
 
 int64_t vj_sys_brk(struct vj_proc *p, const uint64_t a[6])

@@ -17,7 +17,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-#include "monitor/syscall.h"
+#include "monitor/sys.h"
 
 #define TASK_SIZE_MAX 0x7ffffffff000ULL /* highest user address + 1 on Linux x86-64 */
 #define UIO_MAXIOV_ 1024                /* iovecs per message, mmsghdrs per call (sendmmsg) */

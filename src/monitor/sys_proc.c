@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "monitor/fastcall.h"
-#include "monitor/syscall.h"
+#include "monitor/sys.h"
 #include "monitor/thread.h"
 
 int64_t vj_sys_exit(struct vj_proc *p, const uint64_t a[6])

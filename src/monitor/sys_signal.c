@@ -9,11 +9,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "arch/arch.h"
 #include "lib/error.h"
+#include "monitor/proc_life.h"
 #include "monitor/signal.h"
-#include "arch/x86_64/signal_frame.h"
-#include "monitor/syscall.h"
-#include "monitor/thread.h"
+#include "monitor/sys.h"
 
 #define SFD_CLOEXEC_ 02000000 /* O_CLOEXEC */
 #define SFD_NONBLOCK_ 04000   /* O_NONBLOCK */
@@ -273,7 +273,7 @@ int64_t vj_sys_rt_sigreturn(struct vj_proc *p, const uint64_t a[6])
     vmjail_error *err = NULL;
     if (!vj_vcpu_get_user_regs(t->vcpu, &regs))
         return -EFAULT;
-    int r = vj_x86_rt_sigreturn(t, &regs, &mask, &ss, &err);
+    int r = vj_arch_rt_sigreturn(t, &regs, &mask, &ss, &err);
     if (r == -1) {
         vj_proc_fail(p, err);
         return 0;

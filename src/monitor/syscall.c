@@ -1,6 +1,6 @@
 /* syscall.c: dispatches the payload's syscalls through the table and performs pass-through
  * calls on the host with every argument translated and checked. */
-#include "monitor/syscall.h"
+#include "monitor/sys.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -10,7 +10,7 @@
 #include <stdint.h>
 #include <sys/syscall.h>
 
-#include "monitor/syscall.h"
+#include "monitor/sys.h"
 
 #define A(t) {VJ_A_##t, -1, 0}
 #define M(t, sz) {VJ_A_##t, -1, sz}         /* fixed-size memory */

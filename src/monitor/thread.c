@@ -14,9 +14,10 @@
 
 #include "lib/error.h"
 #include "monitor/fastcall.h"
+#include "monitor/proc_life.h"
 #include "monitor/process.h"
 #include "monitor/signal.h"
-#include "monitor/syscall.h"
+#include "monitor/sys.h"
 #include "monitor/trace.h"
 
 __thread struct vj_thread *vj_self;
@@ -93,56 +94,6 @@ struct vj_thread *vj_thread_first(struct vj_proc *p, struct vj_vcpu *vcpu)
     return t;
 }
 
-/* End the process: record how (the first end wins) and stop every other thread.  Called with
- * p->lock held. */
-static void end_locked(struct vj_proc *p, const struct vmjail_result *how)
-{
-    if (p->exited)
-        return;
-    p->exited = true;
-    p->result = *how;
-    /* Every thread, this one too, finds out at its next look at its signals. */
-    for (size_t i = 0; i < p->nthreads; i++)
-        vj_signal_wake_locked(p, p->threads[i]);
-    pthread_cond_broadcast(&p->ended);
-    pthread_cond_broadcast(&p->sigcond);
-}
-
-void vj_proc_end_locked(struct vj_proc *p, bool signaled, int code)
-{
-    struct vmjail_result how = {.signaled = signaled, .exit_code = signaled ? 0 : code,
-                                .signal = signaled ? code : 0};
-    end_locked(p, &how);
-}
-
-void vj_proc_end(struct vj_proc *p, bool signaled, int code)
-{
-    pthread_mutex_lock(&p->lock);
-    vj_proc_end_locked(p, signaled, code);
-    pthread_mutex_unlock(&p->lock);
-}
-
-bool vj_proc_ended(struct vj_proc *p)
-{
-    pthread_mutex_lock(&p->lock);
-    bool e = p->exited;
-    pthread_mutex_unlock(&p->lock);
-    return e;
-}
-
-/* A monitor failure in a payload thread ends the whole process with that error. */
-void vj_proc_fail(struct vj_proc *p, vmjail_error *err)
-{
-    pthread_mutex_lock(&p->lock);
-    if (p->error == NULL)
-        p->error = err;
-    else
-        vmjail_error_free(err);
-    struct vmjail_result how = {.signaled = 1, .signal = SIGKILL};
-    end_locked(p, &how);
-    pthread_mutex_unlock(&p->lock);
-}
-
 void vj_thread_exit(struct vj_thread *t, int status)
 {
     struct vj_proc *p = t->proc;
@@ -157,10 +108,8 @@ void vj_thread_exit(struct vj_thread *t, int status)
     t->exited = true;
     /* Process signals this thread was to take go to another (Linux's exit_signals). */
     vj_signal_retarget_locked(p);
-    if (--p->live == 0) {
-        struct vmjail_result how = {.exit_code = status & 0xff};
-        end_locked(p, &how);
-    }
+    if (--p->live == 0)
+        vj_proc_end_locked(p, false, status & 0xff);
     pthread_cond_broadcast(&p->ended); /* an exec may wait for the other threads to stop */
     pthread_mutex_unlock(&p->lock);
 }
@@ -227,33 +176,6 @@ void vj_thread_loop(struct vj_thread *t)
         pthread_cond_broadcast(&p->ended);
         pthread_mutex_unlock(&p->lock);
     }
-}
-
-int vj_proc_kill_others(struct vj_proc *p)
-{
-    struct vj_thread *self = vj_self;
-    pthread_mutex_lock(&p->lock);
-    while (!p->exited && !self->killed && p->live > 1) {
-        /* Marked again on every round: a thread being cloned meanwhile is caught too. */
-        for (size_t i = 0; i < p->nthreads; i++) {
-            struct vj_thread *t = p->threads[i];
-            if (t != self && !t->exited && !t->killed) {
-                t->killed = true;
-                vj_signal_wake_locked(p, t);
-            }
-        }
-        struct timespec until;
-        clock_gettime(CLOCK_REALTIME, &until);
-        until.tv_nsec += 10 * 1000 * 1000;
-        if (until.tv_nsec >= 1000000000) {
-            until.tv_sec++;
-            until.tv_nsec -= 1000000000;
-        }
-        pthread_cond_timedwait(&p->ended, &p->lock, &until);
-    }
-    int r = p->exited || self->killed ? -1 : 0;
-    pthread_mutex_unlock(&p->lock);
-    return r;
 }
 
 /* ---- clone ----------------------------------------------------------------------------- */
@@ -352,17 +274,6 @@ int64_t vj_sys_clone(struct vj_proc *p, const uint64_t a[6])
         ;
     sem_destroy(&s.started);
     return t->tid;
-}
-
-struct vj_thread *vj_proc_find_thread(struct vj_proc *p, pid_t tid)
-{
-    struct vj_thread *found = NULL;
-    pthread_mutex_lock(&p->lock);
-    for (size_t i = 0; i < p->nthreads && !found; i++)
-        if (p->threads[i]->tid == tid && !p->threads[i]->exited)
-            found = p->threads[i];
-    pthread_mutex_unlock(&p->lock);
-    return found;
 }
 
 void vj_proc_join_threads(struct vj_proc *p)

@@ -2,6 +2,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "arch/arch.h"
 #include "monitor/fastcall.h"
 #include "tap.h"
 

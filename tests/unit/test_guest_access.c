@@ -5,8 +5,8 @@
 #include <string.h>
 #include <sys/mman.h>
 
-#include "monitor/proc.h"
 #include "fake_guest.h"
+#include "monitor/proc.h"
 #include "tap.h"
 #include "vmjail_abi.h"
 

@@ -11,8 +11,8 @@
 
 #include "monitor/mm.h"
 #include "monitor/proc.h"
-#include "tap.h"
 #include "monitor/vma.h"
+#include "tap.h"
 #include "vmjail_abi.h"
 
 #define PG 4096ULL

@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "monitor/proc.h"
-#include "monitor/syscall.h"
+#include "monitor/sys.h"
 #include "tap.h"
 #include "vmjail_abi.h"
 

@@ -16,9 +16,9 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "monitor/proc.h"
-#include "monitor/syscall.h"
 #include "fake_guest.h"
+#include "monitor/proc.h"
+#include "monitor/sys.h"
 #include "tap.h"
 #include "vmjail_abi.h"
 

@@ -6,8 +6,8 @@
 #include <string.h>
 #include <sys/mman.h>
 
-#include "tap.h"
 #include "monitor/vma.h"
+#include "tap.h"
 
 #define PG 4096ULL
 #define LO 0x200000ULL           /* 2 MiB aligned, so alignment tests mean something */

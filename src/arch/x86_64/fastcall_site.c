@@ -2,7 +2,7 @@
  * patched, their trampolines, and where a vCPU stands in the fast-call code. */
 #include <string.h>
 
-#include "monitor/fastcall.h"
+#include "arch/arch.h"
 #include "vmjail_abi.h"
 
 extern const uint8_t vj_fastcall_image[], vj_fastcall_code[], vj_fastcall_rdpid[],

@@ -35,13 +35,4 @@ struct vj_x86_access {
 int vj_x86_insn_accesses(const uint8_t *code, size_t len, const struct vj_x86_state *s,
                          struct vj_x86_access out[2]);
 
-struct vj_thread;
-struct vj_user_regs;
-struct vj_fault;
-/* The host stopped payload thread T at a memory access it refused without saying which (F:
- * SIGSEGV, no address); R are its registers.  Find the address and code Linux would report
- * (si_addr is CR2's: the first byte the address space does not allow) by decoding the
- * instruction at R->rip; F is left as it is if that fails. */
-void vj_x86_resolve_fault(struct vj_thread *t, const struct vj_user_regs *r, struct vj_fault *f);
-
 #endif

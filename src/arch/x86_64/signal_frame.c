@@ -5,7 +5,7 @@
  * alternate stack: the XSAVE area (64-byte aligned, standard layout, the software bytes and
  * the closing magic word as Linux writes them), then struct rt_sigframe { pretcode; ucontext;
  * siginfo }, placed so that the handler starts with (rsp + 8) % 16 == 0. */
-#include "arch/x86_64/signal_frame.h"
+#include "arch/arch.h"
 
 #include <errno.h>
 #include <stddef.h>
@@ -97,8 +97,8 @@ static void fpu_init_state(struct vj_fpu *f)
     memcpy(f->area + XSAVE_HEADER, &bv, sizeof bv);
 }
 
-int vj_x86_setup_rt_frame(struct vj_thread *t, struct vj_user_regs *regs, int signo,
-                          const siginfo_t *info, const struct vj_ksigaction *ka,
+int vj_arch_setup_rt_frame(struct vj_thread *t, struct vj_user_regs *regs, int signo,
+                           const siginfo_t *info, const struct vj_ksigaction *ka,
                           uint64_t saved_mask, vmjail_error **err)
 {
     struct vj_proc *p = t->proc;
@@ -262,8 +262,8 @@ static int restore_fpu(struct vj_thread *t, uint64_t fp, vmjail_error **err)
     return 0;
 }
 
-int vj_x86_rt_sigreturn(struct vj_thread *t, struct vj_user_regs *regs, uint64_t *mask,
-                        stack_t *altstack, vmjail_error **err)
+int vj_arch_rt_sigreturn(struct vj_thread *t, struct vj_user_regs *regs, uint64_t *mask,
+                         stack_t *altstack, vmjail_error **err)
 {
     struct rt_sigframe f;
     uint64_t at = regs->rsp - 8; /* the handler's ret popped pretcode */

@@ -10,9 +10,9 @@
 #include <unistd.h>
 
 #include "arch/x86_64/cpu.h"
-#include "lib/error.h"
 #include "arch/x86_64/fault.h"
 #include "host/kvm/kvm_x86_64.h"
+#include "lib/error.h"
 #include "vmjail_abi.h"
 
 #define MSR_STAR 0xc0000081

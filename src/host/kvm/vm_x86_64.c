@@ -10,9 +10,9 @@
 #include <unistd.h>
 
 #include "arch/x86_64/cpu.h"
-#include "lib/error.h"
-#include "host/kvm/kvm_x86_64.h"
 #include "host/kvm/host_cache.h"
+#include "host/kvm/kvm_x86_64.h"
+#include "lib/error.h"
 #include "vmjail_abi.h"
 
 /* User-visible XSAVE components: x87, SSE, AVX, AVX-512 (opmask, ZMM_Hi256, Hi16_ZMM). */
