@@ -203,7 +203,7 @@ static int replace_program(struct vj_proc *p, struct vj_program *pg, const char 
             vj_tty_signal_action(s, VJ_SIG_DFL);
         }
     }
-    vj_timers_free(); /* POSIX timers do not survive exec */
+    vj_timers_free(p); /* POSIX timers do not survive exec */
     vj_fast_after_exec(p);
     t->ss_sp = t->ss_size = 0;
     t->ss_flags = SS_DISABLE;

@@ -18,6 +18,8 @@
 
 struct vj_proc;
 struct vj_fast_thread;
+struct vj_signalfds;
+struct vj_ptimer;
 
 /* One queued instance of a signal, with its siginfo (signal.c). */
 struct vj_sigqueued {
@@ -97,6 +99,13 @@ struct vj_proc {
     struct sigaction sigact[VJ_NSIG]; /* dispositions: struct vj_ksigaction (signal.h) */
     struct vj_sigpending shared_pending; /* signals sent to the process (under lock) */
     pthread_cond_t sigcond;      /* with lock: a signal was queued or the process ended */
+    /* The rest of the signals' bookkeeping, under lock. */
+    int sig_queued;              /* siginfo instances queued in the process (signal.c) */
+    size_t sig_next_pick;        /* the thread after which the next process signal looks */
+    bool sig_rekick;             /* the signal thread kicks threads again (signal_host.c) */
+    struct vj_signalfds *signalfds; /* the payload's signalfds, or NULL (signalfd.c) */
+    struct vj_ptimer *timers;    /* the payload's POSIX timers (sys_timer.c) ... */
+    int ntimers;                 /* ... and the room for them */
 
     bool fast_on;       /* the fast syscall path is on (fastcall.c) */
     bool fast_adapt;    /* ... and its pollers step aside when another thread wants their core */

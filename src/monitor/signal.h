@@ -1,9 +1,10 @@
 /* signal.h: the payload's signals as Linux keeps them: dispositions, per-thread masks, signals
- * pending per thread and per process, and their delivery to handlers (or their default
- * action) whenever a payload thread is about to resume the payload.  Signals from outside the
- * payload (kill from another process, timers) arrive as host signals that one monitor thread
- * waits for and queues.  The frame a handler runs on is the architecture's
- * (src/arch/x86_64/signal_frame.c). */
+ * pending per thread and per process (signal.c), and their delivery to handlers or their
+ * default action whenever a payload thread is about to resume the payload (signal_deliver.c).
+ * Signals from outside the payload (kill from another process, timers) arrive as host signals
+ * that one monitor thread waits for and queues (signal_host.c, signal_tty.c).  The frame a
+ * handler runs on is the architecture's (arch.h); signalfds are signalfd.c's, timers
+ * sys_timer.c's. */
 #ifndef VJ_SIGNAL_H
 #define VJ_SIGNAL_H
 
@@ -50,7 +51,8 @@ static inline struct vj_ksigaction *vj_sigaction(struct vj_proc *p, int signo)
 
 /* Block the catchable host signals in the calling thread (threads it creates inherit that):
  * the monitor's signal thread takes them and queues them for the payload.  Restore puts the
- * mask and dispositions back.  One payload process at a time. */
+ * mask and dispositions back.  The host process's state: one payload process per monitor
+ * process (signal_host.c). */
 void vj_host_signals_init(void);
 void vj_host_signals_restore(void);
 /* Note host signal S for the signal thread, which queues it for the payload (as SI_USER).
@@ -154,16 +156,16 @@ int vj_signal_deliver(struct vj_thread *t, const struct vj_stop *stop, int64_t r
  * the signalfd FD.  Returns the descriptor or a negative errno. */
 int vj_signalfd(struct vj_proc *p, int fd, uint64_t mask, int flags);
 
-/* ---- timers (sys_signal.c) ---- */
+/* ---- timers (sys_timer.c) ---- */
 
 /* The host signal the payload's timers (host POSIX timers) send the monitor. */
 #define VJ_SIG_TIMER SIGRTMAX
 /* The signal thread got VJ_SIG_TIMER from a host timer: queue the payload's signal. */
 void vj_timer_fired(struct vj_proc *p, const siginfo_t *host);
-/* Delete every timer (the process ended, or exec). */
-void vj_timers_free(void);
-/* Forget the timers without deleting them: they are the parent's (the child of a fork). */
-void vj_timers_after_fork(void);
+/* Delete every timer of P (the process ended, or exec). */
+void vj_timers_free(struct vj_proc *p);
+/* Forget P's timers without deleting them: they are the parent's (the child of a fork). */
+void vj_timers_after_fork(struct vj_proc *p);
 
 /* ---- the alternate signal stack ---- */
 

@@ -1,0 +1,225 @@
+/* sys_timer.c: the payload's timers: POSIX timers (timer_create and the rest), alarm and the
+ * interval timers, all of them the host's, whose signals the signal thread queues for the
+ * payload. */
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "monitor/proc_life.h"
+#include "monitor/signal.h"
+#include "monitor/sys.h"
+
+/* ---- timers: the host's, whose signals reach the monitor and are queued ------------------ */
+
+/* Timers live on the host (their clocks are the host's); each host timer signals the monitor
+ * with VJ_SIG_TIMER, carrying the payload's timer id, and the signal thread queues the
+ * payload's signal (vj_timer_fired). */
+struct vj_ptimer {
+    bool used;
+    int gen;
+    int notify; /* SIGEV_NONE, SIGEV_SIGNAL or SIGEV_THREAD_ID */
+    int signo;
+    pid_t tid;
+    union sigval value;
+    long host; /* the host's timer id */
+};
+
+#define SIGEV_THREAD_ID_ 4
+
+/* The kernel's struct sigevent (64 bytes). */
+struct ksigevent {
+    union sigval value;
+    int32_t signo;
+    int32_t notify;
+    int32_t tid;
+    int32_t pad[11];
+};
+
+/* The payload's timer ID, or NULL.  Under p->lock. */
+static struct vj_ptimer *find_timer(struct vj_proc *p, int id)
+{
+    return id >= 0 && id < p->ntimers && p->timers[id].used ? &p->timers[id] : NULL;
+}
+
+int64_t vj_sys_timer_create(struct vj_proc *p, const uint64_t a[6])
+{
+    struct ksigevent ev;
+    if (a[1]) {
+        if (vj_copy_from_guest(p, &ev, a[1], sizeof ev) < 0)
+            return -EFAULT;
+    } else {
+        memset(&ev, 0, sizeof ev);
+        ev.notify = SIGEV_SIGNAL;
+        ev.signo = SIGALRM;
+    }
+    if (ev.notify == SIGEV_THREAD)
+        ev.notify = SIGEV_SIGNAL; /* as Linux takes it */
+    if (ev.notify != SIGEV_NONE && ev.notify != SIGEV_SIGNAL && ev.notify != SIGEV_THREAD_ID_)
+        return -EINVAL;
+    if (ev.notify != SIGEV_NONE && (ev.signo < 1 || ev.signo >= VJ_NSIG))
+        return -EINVAL;
+    if (ev.notify == SIGEV_THREAD_ID_ && vj_proc_find_thread(p, ev.tid) == NULL)
+        return -EINVAL;
+    pthread_mutex_lock(&p->lock);
+    int id = 0;
+    while (id < p->ntimers && p->timers[id].used)
+        id++;
+    if (id == p->ntimers) {
+        int n = p->ntimers ? 2 * p->ntimers : 8;
+        struct vj_ptimer *v = n <= 32768 ? realloc(p->timers, (size_t)n * sizeof *v) : NULL;
+        if (v == NULL) {
+            pthread_mutex_unlock(&p->lock);
+            return -EAGAIN;
+        }
+        memset(v + p->ntimers, 0, (size_t)(n - p->ntimers) * sizeof *v);
+        p->timers = v;
+        p->ntimers = n;
+    }
+    struct vj_ptimer *pt = &p->timers[id];
+    pt->gen = (pt->gen + 1) & 0x7fff;
+    struct ksigevent host = {.notify = ev.notify == SIGEV_NONE ? SIGEV_NONE : SIGEV_SIGNAL,
+                             .signo = VJ_SIG_TIMER};
+    host.value.sival_int = id | (pt->gen << 16);
+    int host_id = -1;
+    long r = syscall(SYS_timer_create, (clockid_t)a[0], &host, &host_id);
+    if (r < 0) {
+        r = -errno;
+        pthread_mutex_unlock(&p->lock);
+        return r;
+    }
+    pt->used = true;
+    pt->notify = ev.notify;
+    pt->signo = ev.signo;
+    pt->tid = ev.tid;
+    pt->value = a[1] ? ev.value : (union sigval){.sival_int = id};
+    pt->host = host_id;
+    pthread_mutex_unlock(&p->lock);
+    if (vj_copy_to_guest(p, a[2], &id, sizeof id) < 0) {
+        pthread_mutex_lock(&p->lock);
+        syscall(SYS_timer_delete, pt->host);
+        pt->used = false;
+        pthread_mutex_unlock(&p->lock);
+        return -EFAULT;
+    }
+    return 0;
+}
+
+/* The host timer id of the payload's timer ID, or -1. */
+static long host_timer(struct vj_proc *p, uint64_t id)
+{
+    pthread_mutex_lock(&p->lock);
+    struct vj_ptimer *pt = find_timer(p, (int)id); /* the kernel takes a timer_t, an int */
+    long h = pt ? pt->host : -1;
+    pthread_mutex_unlock(&p->lock);
+    return h;
+}
+
+int64_t vj_sys_timer_settime(struct vj_proc *p, const uint64_t a[6])
+{
+    long h = host_timer(p, a[0]);
+    if (h < 0)
+        return -EINVAL;
+    long r = syscall(SYS_timer_settime, h, (int)a[1], vj_guest_arg(p, a[2], 32),
+                     vj_guest_arg(p, a[3], 32));
+    return r < 0 ? -errno : r;
+}
+
+int64_t vj_sys_timer_gettime(struct vj_proc *p, const uint64_t a[6])
+{
+    long h = host_timer(p, a[0]);
+    if (h < 0)
+        return -EINVAL;
+    long r = syscall(SYS_timer_gettime, h, vj_guest_arg(p, a[1], 32));
+    return r < 0 ? -errno : r;
+}
+
+int64_t vj_sys_timer_getoverrun(struct vj_proc *p, const uint64_t a[6])
+{
+    long h = host_timer(p, a[0]);
+    if (h < 0)
+        return -EINVAL;
+    long r = syscall(SYS_timer_getoverrun, h);
+    return r < 0 ? -errno : r;
+}
+
+int64_t vj_sys_timer_delete(struct vj_proc *p, const uint64_t a[6])
+{
+    pthread_mutex_lock(&p->lock);
+    struct vj_ptimer *pt = find_timer(p, (int)a[0]);
+    if (pt == NULL) {
+        pthread_mutex_unlock(&p->lock);
+        return -EINVAL;
+    }
+    syscall(SYS_timer_delete, pt->host);
+    pt->used = false;
+    pthread_mutex_unlock(&p->lock);
+    return 0;
+}
+
+void vj_timer_fired(struct vj_proc *p, const siginfo_t *host)
+{
+    int id = host->si_value.sival_int & 0xffff, gen = host->si_value.sival_int >> 16;
+    pthread_mutex_lock(&p->lock);
+    struct vj_ptimer *pt = find_timer(p, id);
+    if (pt && pt->gen == gen && pt->notify != SIGEV_NONE) {
+        siginfo_t info;
+        memset(&info, 0, sizeof info);
+        info.si_signo = pt->signo;
+        info.si_code = SI_TIMER;
+        info.si_timerid = id;
+        info.si_overrun = host->si_overrun;
+        info.si_value = pt->value;
+        struct vj_thread *t = NULL;
+        if (pt->notify == SIGEV_THREAD_ID_) {
+            for (size_t i = 0; i < p->nthreads && !t; i++)
+                if (p->threads[i]->tid == pt->tid && !p->threads[i]->exited)
+                    t = p->threads[i];
+        }
+        if (pt->notify != SIGEV_THREAD_ID_ || t)
+            vj_signal_send_locked(p, t, &info);
+    }
+    pthread_mutex_unlock(&p->lock);
+}
+
+void vj_timers_after_fork(struct vj_proc *p)
+{
+    free(p->timers);
+    p->timers = NULL;
+    p->ntimers = 0;
+}
+
+void vj_timers_free(struct vj_proc *p)
+{
+    for (int i = 0; i < p->ntimers; i++)
+        if (p->timers[i].used)
+            syscall(SYS_timer_delete, p->timers[i].host);
+    free(p->timers);
+    p->timers = NULL;
+    p->ntimers = 0;
+}
+
+/* ---- alarm and interval timers: the host's process timers ------------------------------- */
+
+/* The host sends their SIGALRM, SIGVTALRM and SIGPROF to the monitor process, whose signal
+ * thread queues them for the payload. */
+int64_t vj_sys_alarm(struct vj_proc *p, const uint64_t a[6])
+{
+    (void)p;
+    return alarm((unsigned)a[0]);
+}
+
+int64_t vj_sys_setitimer(struct vj_proc *p, const uint64_t a[6])
+{
+    long r = syscall(SYS_setitimer, a[0], vj_guest_arg(p, a[1], 32), vj_guest_arg(p, a[2], 32));
+    return r < 0 ? -errno : r;
+}
+
+int64_t vj_sys_getitimer(struct vj_proc *p, const uint64_t a[6])
+{
+    long r = syscall(SYS_getitimer, a[0], vj_guest_arg(p, a[1], 32));
+    return r < 0 ? -errno : r;
+}
