@@ -10,7 +10,8 @@
 #include <stdint.h>
 
 #include "monitor/proc.h"
-#include "monitor/signal.h"
+
+struct vj_ksigaction; /* monitor/signal.h */
 
 /* ---- signal frames (signal_frame.c) ---- */
 

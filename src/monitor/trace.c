@@ -8,6 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "monitor/syscall.h"
+
 /* A line is built in a buffer and written with one write(2), so lines never interleave. */
 struct line {
     char buf[1024];

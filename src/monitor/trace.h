@@ -3,7 +3,8 @@
 #define VJ_TRACE_H
 
 #include "monitor/proc.h"
-#include "monitor/syscall.h"
+
+struct vj_syscall_desc; /* monitor/syscall.h */
 
 /* Print "name(args) = result" for the call SC, described by D (NULL if unknown), that
  * returned R. */

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "lib/error.h"
+#include "monitor/signal.h"
 
 /* The kernel's struct sigcontext (x86-64). */
 struct ksigcontext {
