@@ -127,7 +127,7 @@ VJ_SECCOMP ?= 1
 VJ_SYSCALL_PATH ?=
 # Unit tests (pure logic) run here; the suites that run payloads run under KVM: the
 # integration tests, then the OCI runtime's (conformance, cgroup v2, podman, containerd).
-check: deps all payloads $(UNIT_BINS)
+check: deps all payloads $(UNIT_BINS) check-layout
 	@echo "== unit tests, on this machine ($$(uname -r)): they need no KVM"
 	@./tests/run-unit $(UNIT_BINS)
 	@VJ_SECCOMP=$(VJ_SECCOMP) VJ_SYSCALL_PATH=$(VJ_SYSCALL_PATH) $(WITH_KVM) ./tests/run-kvm-suites $(BUILD) integration oci
@@ -137,10 +137,18 @@ check: deps all payloads $(UNIT_BINS)
 check-oci: deps all
 	@$(WITH_KVM) ./tests/run-kvm-suites $(BUILD) oci
 
-check-unit: all $(UNIT_BINS)
+check-unit: all $(UNIT_BINS) check-layout
 	@./tests/run-unit $(UNIT_BINS)
 
-check-unit-integration: deps all payloads $(UNIT_BINS)
+# The tree's layout rules (docs/architecture.md): file sizes, first lines, what the generic
+# parts may include, the component table against the folders; first that the check refuses a
+# tree breaking each rule.
+check-layout:
+	@mkdir -p $(BUILD) && ./tests/layout-check --self-test >$(BUILD)/layout-self-test.log 2>&1 || \
+	  { cat $(BUILD)/layout-self-test.log; exit 1; }
+	@./tests/layout-check
+
+check-unit-integration: deps all payloads $(UNIT_BINS) check-layout
 	@echo "== unit tests, on this machine ($$(uname -r)): they need no KVM"
 	@./tests/run-unit $(UNIT_BINS)
 	@VJ_SECCOMP=$(VJ_SECCOMP) VJ_SYSCALL_PATH=$(VJ_SYSCALL_PATH) $(WITH_KVM) ./tests/run-kvm-suites $(BUILD) integration
@@ -178,4 +186,4 @@ clean:
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 
-.PHONY: all payloads deps asan-deps demo check check-oci check-unit check-unit-integration check-asan check-asan-unit bench compat clean
+.PHONY: check-layout all payloads deps asan-deps demo check check-oci check-unit check-unit-integration check-asan check-asan-unit bench compat clean
