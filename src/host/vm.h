@@ -88,6 +88,9 @@ bool vj_vm_owns_fd(const struct vj_vm *vm, int fd);
  * the descriptor to use.  Disown before closing it. */
 int vj_vm_own_fd(struct vj_vm *vm, int fd);
 void vj_vm_disown_fd(struct vj_vm *vm, int fd);
+/* True if TARGET, what a descriptor's /proc/self/fd link reads, names an object of this host
+ * backend (a KVM VM or vCPU): the payload may hold none, not even another monitor's. */
+bool vj_vm_foreign_fd_target(const char *target);
 /* The monitor's descriptors for this VM, ascending, into FDS (at most MAX); returns how many. */
 int vj_vm_fds(const struct vj_vm *vm, int *fds, int max);
 

@@ -122,7 +122,7 @@ int64_t vj_syscall_pass(struct vj_proc *p, uint64_t nr, const struct vj_syscall_
  * maps, descriptors and tasks are the host's view of them)? */
 static bool forbidden_target(const char *target)
 {
-    if (strncmp(target, "anon_inode:kvm", 14) == 0)
+    if (vj_vm_foreign_fd_target(target))
         return true;
     if (strncmp(target, "/proc/", 6) != 0 || target[6] < '1' || target[6] > '9')
         return false;

@@ -97,6 +97,12 @@ bool vj_vm_owns_fd(const struct vj_vm *vm, int fd)
     return __atomic_load_n(&vm->owned_fds[fd / 64], __ATOMIC_ACQUIRE) & (1ULL << (fd % 64));
 }
 
+bool vj_vm_foreign_fd_target(const char *target)
+{
+    /* KVM's VM, vCPU and device descriptors are anonymous inodes named kvm-vm, kvm-vcpu:N, ... */
+    return strncmp(target, "anon_inode:kvm", 14) == 0;
+}
+
 int vj_vm_fds(const struct vj_vm *vm, int *fds, int max)
 {
     int n = 0;
