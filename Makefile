@@ -8,8 +8,6 @@
 
 CC ?= gcc
 BUILD ?= build
-ARCH := x86_64
-HOST := kvm
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wvla -Wstrict-prototypes \
         -Wmissing-prototypes -Wformat=2
@@ -24,14 +22,17 @@ LDLIBS ?= -ljson-c -lseccomp -lcap -pthread
 STATIC ?= -static
 
 # libvmjail, one folder per part (docs/architecture.md): the public API (src/lib), the generic
-# monitor (src/monitor), the ELF loader (src/loader), the host backend (src/host/$(HOST), behind
-# src/host/vm.h) and the CPU architecture (src/arch/$(ARCH), behind src/arch/arch.h).  A
-# backend's files that hold one architecture's code are named *_<arch>.c; only $(ARCH)'s are
-# built.  A new host or architecture is a new folder, chosen here.
+# monitor (src/monitor), the ELF loader (src/loader), the platforms that run a payload
+# (src/host/<platform>, each behind src/host/vm.h, chosen at run time by src/host/platform.c)
+# and the CPU architecture (src/arch/$(ARCH), behind src/arch/arch.h).  A platform's files that
+# hold one architecture's code are named *_<arch>.c; only $(ARCH)'s are built.  A new platform
+# or architecture is a new folder, named here.
+ARCH := x86_64
 ARCHES := x86_64 aarch64
+PLATFORMS := kvm
 OTHER_ARCH_SRCS = $(foreach a,$(filter-out $(ARCH),$(ARCHES)),%_$(a).c)
 HOST_SRCS := $(wildcard src/host/*.c) \
-             $(filter-out $(OTHER_ARCH_SRCS),$(wildcard src/host/$(HOST)/*.c))
+             $(filter-out $(OTHER_ARCH_SRCS),$(foreach p,$(PLATFORMS),$(wildcard src/host/$(p)/*.c)))
 LIB_SRCS := $(wildcard src/lib/*.c src/monitor/*.c src/loader/*.c src/arch/$(ARCH)/*.c) $(HOST_SRCS)
 LIB_ASM := $(wildcard src/arch/$(ARCH)/*.S)
 CLI_SRCS := $(wildcard src/cli/*.c)

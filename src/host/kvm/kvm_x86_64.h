@@ -89,4 +89,50 @@ void vj_kvm_vcpu_free(struct vj_vcpu *c);
 int vj_kvm_probe_host(struct vj_vcpu *c, vmjail_error **err);
 int vj_kvm_fail(vmjail_error **err, const char *what);
 
+/* vm.h's operations on KVM (platform_kvm.c lists them for platform.c). */
+int vj_kvm_vm_create(uint64_t mem_size, const char *cache_dir, struct vj_vm **out,
+                     vmjail_error **err);
+int vj_kvm_vm_rebuild_in_child(struct vj_vm *vm, const struct vj_vcpu_snapshot *s,
+                               vmjail_error **err);
+int vj_kvm_vm_cover(struct vj_vm *vm, uint64_t gpa, uint64_t len);
+void vj_kvm_vm_destroy(struct vj_vm *vm);
+void vj_kvm_vm_forget(struct vj_vm *vm);
+uint8_t *vj_kvm_vm_mem(const struct vj_vm *vm);
+uint64_t vj_kvm_vm_mem_size(const struct vj_vm *vm);
+enum vj_host_kind vj_kvm_vm_host_kind(const struct vj_vm *vm);
+uint64_t vj_kvm_vm_vdso(const struct vj_vm *vm);
+bool vj_kvm_vm_vdso_range(const struct vj_vm *vm, uint64_t *data, uint64_t *end);
+bool vj_kvm_vm_owns_fd(const struct vj_vm *vm, int fd);
+int vj_kvm_vm_own_fd(struct vj_vm *vm, int fd);
+void vj_kvm_vm_disown_fd(struct vj_vm *vm, int fd);
+bool vj_kvm_vm_foreign_fd_target(const char *target);
+int vj_kvm_vm_fds(const struct vj_vm *vm, int *fds, int max);
+bool vj_kvm_vm_fast_capable(const struct vj_vm *vm);
+bool vj_kvm_vm_slot_in_gs(const struct vj_vm *vm);
+uint8_t *vj_kvm_vm_low(struct vj_vm *vm);
+void vj_kvm_vm_map_low(struct vj_vm *vm);
+struct vj_vcpu *vj_kvm_vm_first_vcpu(struct vj_vm *vm);
+int vj_kvm_vcpu_get(struct vj_vm *vm, struct vj_vcpu **out, vmjail_error **err);
+int vj_kvm_vcpu_id(const struct vj_vcpu *c);
+void vj_kvm_vcpu_put(struct vj_vcpu *c);
+int vj_kvm_vcpu_start(struct vj_vcpu *c, uint64_t entry, uint64_t sp, vmjail_error **err);
+int vj_kvm_vcpu_start_clone(struct vj_vcpu *child, struct vj_vcpu *parent, uint64_t sp,
+                            bool set_tls, uint64_t tls, vmjail_error **err);
+int vj_kvm_vcpu_run(struct vj_vcpu *c, struct vj_stop *stop, vmjail_error **err);
+void vj_kvm_vcpu_syscall_return(struct vj_vcpu *c, int64_t ret);
+void vj_kvm_vcpu_interrupt(struct vj_vcpu *c);
+bool vj_kvm_vcpu_get_user_regs(struct vj_vcpu *c, struct vj_user_regs *r);
+int vj_kvm_vcpu_set_user_regs(struct vj_vcpu *c, const struct vj_user_regs *r, vmjail_error **err);
+void vj_kvm_vcpu_syscall_restart(struct vj_vcpu *c, uint64_t nr);
+uint64_t vj_kvm_vm_fpu_features(const struct vj_vm *vm);
+uint32_t vj_kvm_vm_fpu_size(const struct vj_vm *vm);
+bool vj_kvm_vm_fpu_component(const struct vj_vm *vm, int i, uint32_t *offset, uint32_t *size);
+int vj_kvm_vcpu_get_fpu(struct vj_vcpu *c, struct vj_fpu *f, vmjail_error **err);
+int vj_kvm_vcpu_set_fpu(struct vj_vcpu *c, const struct vj_fpu *f, vmjail_error **err);
+int vj_kvm_vcpu_snapshot(struct vj_vcpu *c, struct vj_vcpu_snapshot *s, vmjail_error **err);
+int vj_kvm_vcpu_set_tls_base(struct vj_vcpu *c, bool gs, uint64_t base, vmjail_error **err);
+uint64_t vj_kvm_vcpu_gs_for_payload(const struct vj_vcpu *c, uint64_t real);
+int vj_kvm_vcpu_set_payload_gs(struct vj_vcpu *c, uint64_t base, bool exec, vmjail_error **err);
+int vj_kvm_vcpu_get_tls_base(struct vj_vcpu *c, bool gs, uint64_t *base, vmjail_error **err);
+
 #endif

@@ -207,9 +207,10 @@ int vj_kvm_vcpu_new(struct vj_vm *vm, uint64_t fs, uint64_t gs, const struct vj_
     }
     if (setup_vcpu(c, fs, gs, fpu, err) < 0)
         return -1;
-    /* The guest's TSC is the host's, for the host's vDSO (vdso_x86_64.c): decided at the first vCPU,
-     * then required of every other.  The offset is set only where it is not 0 already (on
-     * the development host, setting it makes the first run a millisecond slower). */
+    /* The guest's TSC is the host's, for the host's vDSO (vdso_x86_64.c): decided at the
+     * first vCPU, then required of every other.  The offset is set only where it is not 0
+     * already (on the development host, setting it makes the first run a millisecond
+     * slower). */
     uint64_t offset = 1;
     struct kvm_device_attr tsc = {.group = KVM_VCPU_TSC_CTRL, .attr = KVM_VCPU_TSC_OFFSET,
                                   .addr = (uint64_t)(uintptr_t)&offset};
@@ -304,7 +305,7 @@ int vj_kvm_probe_host(struct vj_vcpu *c, vmjail_error **err)
     return 0;
 }
 
-int vj_vcpu_start(struct vj_vcpu *c, uint64_t entry, uint64_t sp, vmjail_error **err)
+int vj_kvm_vcpu_start(struct vj_vcpu *c, uint64_t entry, uint64_t sp, vmjail_error **err)
 {
     struct kvm_regs regs = {.rip = entry, .rsp = sp, .rflags = VJ_RFLAGS_FIXED | VJ_RFLAGS_IF};
     if (ioctl(c->fd, KVM_SET_REGS, &regs) < 0)
@@ -313,8 +314,8 @@ int vj_vcpu_start(struct vj_vcpu *c, uint64_t entry, uint64_t sp, vmjail_error *
     return 0;
 }
 
-int vj_vcpu_start_clone(struct vj_vcpu *child, struct vj_vcpu *parent, uint64_t sp,
-                        bool set_tls, uint64_t tls, vmjail_error **err)
+int vj_kvm_vcpu_start_clone(struct vj_vcpu *child, struct vj_vcpu *parent, uint64_t sp,
+                            bool set_tls, uint64_t tls, vmjail_error **err)
 {
     /* The parent is stopped at its syscall: continue where the syscall returns to. */
     struct kvm_regs r = parent->run->s.regs.regs;
@@ -324,8 +325,8 @@ int vj_vcpu_start_clone(struct vj_vcpu *child, struct vj_vcpu *parent, uint64_t 
     if (sp)
         r.rsp = sp;
     uint64_t fs = tls, gs = 0;
-    if ((!set_tls && vj_vcpu_get_tls_base(parent, false, &fs, err) < 0) ||
-        vj_vcpu_get_tls_base(parent, true, &gs, err) < 0)
+    if ((!set_tls && vj_kvm_vcpu_get_tls_base(parent, false, &fs, err) < 0) ||
+        vj_kvm_vcpu_get_tls_base(parent, true, &gs, err) < 0)
         return -1;
     if (vj_kvm_gs_holds_index(child->vm))
         gs = (uint64_t)child->id; /* the GS base holds the vCPU's index (fast path) */
@@ -344,8 +345,8 @@ int vj_vcpu_start_clone(struct vj_vcpu *child, struct vj_vcpu *parent, uint64_t 
         return vj_kvm_fail(err, "set registers");
     child->run->kvm_dirty_regs = 0;
     child->run->immediate_exit = 0;
-    if (vj_vcpu_set_tls_base(child, false, fs, err) < 0 ||
-        vj_vcpu_set_tls_base(child, true, gs, err) < 0)
+    if (vj_kvm_vcpu_set_tls_base(child, false, fs, err) < 0 ||
+        vj_kvm_vcpu_set_tls_base(child, true, gs, err) < 0)
         return -1;
     return 0;
 }
@@ -465,7 +466,7 @@ static int decode_io(struct vj_vcpu *c, struct vj_stop *stop, vmjail_error **err
     return 0;
 }
 
-int vj_vcpu_run(struct vj_vcpu *c, struct vj_stop *stop, vmjail_error **err)
+int vj_kvm_vcpu_run(struct vj_vcpu *c, struct vj_stop *stop, vmjail_error **err)
 {
     stop->fault.addr_unknown = false;
     for (;;) {
@@ -522,12 +523,12 @@ int vj_vcpu_run(struct vj_vcpu *c, struct vj_stop *stop, vmjail_error **err)
     }
 }
 
-void vj_vcpu_interrupt(struct vj_vcpu *c)
+void vj_kvm_vcpu_interrupt(struct vj_vcpu *c)
 {
     __atomic_store_n(&c->run->immediate_exit, 1, __ATOMIC_RELEASE);
 }
 
-void vj_vcpu_syscall_return(struct vj_vcpu *c, int64_t ret)
+void vj_kvm_vcpu_syscall_return(struct vj_vcpu *c, int64_t ret)
 {
     struct kvm_regs *r = &c->run->s.regs.regs;
     r->rax = (uint64_t)ret;
@@ -540,13 +541,13 @@ void vj_vcpu_syscall_return(struct vj_vcpu *c, int64_t ret)
     c->run->kvm_dirty_regs = KVM_SYNC_X86_REGS;
 }
 
-uint64_t vj_vcpu_gs_for_payload(const struct vj_vcpu *c, uint64_t real)
+uint64_t vj_kvm_vcpu_gs_for_payload(const struct vj_vcpu *c, uint64_t real)
 {
     /* (A base the payload wrote itself with wrgsbase is its own.) */
     return vj_kvm_gs_holds_index(c->vm) && real == (uint64_t)c->id ? 0 : real;
 }
 
-int vj_vcpu_set_payload_gs(struct vj_vcpu *c, uint64_t base, bool exec, vmjail_error **err)
+int vj_kvm_vcpu_set_payload_gs(struct vj_vcpu *c, uint64_t base, bool exec, vmjail_error **err)
 {
     struct vj_vm *vm = c->vm;
     if (vm->gs_index) {
@@ -555,10 +556,10 @@ int vj_vcpu_set_payload_gs(struct vj_vcpu *c, uint64_t base, bool exec, vmjail_e
         if (exec)
             base = (uint64_t)c->id;
     }
-    return vj_vcpu_set_tls_base(c, true, base, err);
+    return vj_kvm_vcpu_set_tls_base(c, true, base, err);
 }
 
-int vj_vcpu_set_tls_base(struct vj_vcpu *c, bool gs, uint64_t base, vmjail_error **err)
+int vj_kvm_vcpu_set_tls_base(struct vj_vcpu *c, bool gs, uint64_t base, vmjail_error **err)
 {
     uint32_t idx = gs ? MSR_GS_BASE : MSR_FS_BASE;
     if (msr_access(c, KVM_SET_MSRS, &idx, &base, 1) < 0)
@@ -566,13 +567,13 @@ int vj_vcpu_set_tls_base(struct vj_vcpu *c, bool gs, uint64_t base, vmjail_error
     return 0;
 }
 
-int vj_vcpu_snapshot(struct vj_vcpu *c, struct vj_vcpu_snapshot *s, vmjail_error **err)
+int vj_kvm_vcpu_snapshot(struct vj_vcpu *c, struct vj_vcpu_snapshot *s, vmjail_error **err)
 {
-    if (!vj_vcpu_get_user_regs(c, &s->regs))
+    if (!vj_kvm_vcpu_get_user_regs(c, &s->regs))
         return vj_error(err, VMJAIL_ERR_INTERNAL, EAGAIN, "no user context");
     static const uint32_t idx[2] = {MSR_FS_BASE, MSR_GS_BASE};
     uint64_t val[2] = {0, 0};
-    if (vj_vcpu_get_fpu(c, &s->fpu, err) < 0)
+    if (vj_kvm_vcpu_get_fpu(c, &s->fpu, err) < 0)
         return -1;
     if (msr_access(c, KVM_GET_MSRS, idx, val, 2) < 0)
         return vj_kvm_fail(err, "get TLS bases");
@@ -581,7 +582,7 @@ int vj_vcpu_snapshot(struct vj_vcpu *c, struct vj_vcpu_snapshot *s, vmjail_error
     return 0;
 }
 
-int vj_vcpu_get_tls_base(struct vj_vcpu *c, bool gs, uint64_t *base, vmjail_error **err)
+int vj_kvm_vcpu_get_tls_base(struct vj_vcpu *c, bool gs, uint64_t *base, vmjail_error **err)
 {
     uint32_t idx = gs ? MSR_GS_BASE : MSR_FS_BASE;
     *base = 0;
@@ -603,7 +604,7 @@ static uint64_t *exception_frame(struct vj_vcpu *c)
     return (uint64_t *)(void *)(c->vm->mon + (c->exc_frame - VJ_MONITOR_VA));
 }
 
-bool vj_vcpu_get_user_regs(struct vj_vcpu *c, struct vj_user_regs *u)
+bool vj_kvm_vcpu_get_user_regs(struct vj_vcpu *c, struct vj_user_regs *u)
 {
     const struct kvm_regs *r = &c->run->s.regs.regs;
     if (c->at == VJ_AT_STUB)
@@ -625,7 +626,7 @@ bool vj_vcpu_get_user_regs(struct vj_vcpu *c, struct vj_user_regs *u)
     return true;
 }
 
-int vj_vcpu_set_user_regs(struct vj_vcpu *c, const struct vj_user_regs *u, vmjail_error **err)
+int vj_kvm_vcpu_set_user_regs(struct vj_vcpu *c, const struct vj_user_regs *u, vmjail_error **err)
 {
     struct kvm_regs *r = &c->run->s.regs.regs;
     uint64_t stub_rsp = r->rsp, stub_rip = r->rip, stub_rflags = r->rflags;
@@ -664,7 +665,7 @@ int vj_vcpu_set_user_regs(struct vj_vcpu *c, const struct vj_user_regs *u, vmjai
     return 0;
 }
 
-void vj_vcpu_syscall_restart(struct vj_vcpu *c, uint64_t nr)
+void vj_kvm_vcpu_syscall_restart(struct vj_vcpu *c, uint64_t nr)
 {
     struct kvm_regs *r = &c->run->s.regs.regs;
     r->rax = nr;
@@ -677,12 +678,12 @@ void vj_vcpu_syscall_restart(struct vj_vcpu *c, uint64_t nr)
     c->run->kvm_dirty_regs = KVM_SYNC_X86_REGS;
 }
 
-uint64_t vj_vm_fpu_features(const struct vj_vm *vm)
+uint64_t vj_kvm_vm_fpu_features(const struct vj_vm *vm)
 {
     return vm->xcr0;
 }
 
-bool vj_vm_fpu_component(const struct vj_vm *vm, int i, uint32_t *offset, uint32_t *size)
+bool vj_kvm_vm_fpu_component(const struct vj_vm *vm, int i, uint32_t *offset, uint32_t *size)
 {
     /* CPUID leaf 0xd sub-leaf i: size (eax) and offset (ebx) of state component i; the
      * offsets are the CPU's (they are not the same everywhere). */
@@ -700,16 +701,16 @@ bool vj_vm_fpu_component(const struct vj_vm *vm, int i, uint32_t *offset, uint32
     return false;
 }
 
-uint32_t vj_vm_fpu_size(const struct vj_vm *vm)
+uint32_t vj_kvm_vm_fpu_size(const struct vj_vm *vm)
 {
     uint32_t size = 512 + 64, off, len;
     for (int i = 2; i < 64; i++)
-        if (vj_vm_fpu_component(vm, i, &off, &len) && off + len > size)
+        if (vj_kvm_vm_fpu_component(vm, i, &off, &len) && off + len > size)
             size = off + len;
     return size;
 }
 
-int vj_vcpu_get_fpu(struct vj_vcpu *c, struct vj_fpu *f, vmjail_error **err)
+int vj_kvm_vcpu_get_fpu(struct vj_vcpu *c, struct vj_fpu *f, vmjail_error **err)
 {
     _Static_assert(sizeof(struct vj_fpu) == sizeof(struct kvm_xsave), "XSAVE area size");
     if (ioctl(c->fd, KVM_GET_XSAVE, f) < 0)
@@ -717,19 +718,19 @@ int vj_vcpu_get_fpu(struct vj_vcpu *c, struct vj_fpu *f, vmjail_error **err)
     return 0;
 }
 
-int vj_vcpu_set_fpu(struct vj_vcpu *c, const struct vj_fpu *f, vmjail_error **err)
+int vj_kvm_vcpu_set_fpu(struct vj_vcpu *c, const struct vj_fpu *f, vmjail_error **err)
 {
     if (ioctl(c->fd, KVM_SET_XSAVE, f) < 0)
         return vj_kvm_fail(err, "set FPU state");
     return 0;
 }
 
-int vj_vm_own_fd(struct vj_vm *vm, int fd)
+int vj_kvm_vm_own_fd(struct vj_vm *vm, int fd)
 {
     return vj_kvm_own_fd(vm, fd);
 }
 
-void vj_vm_disown_fd(struct vj_vm *vm, int fd)
+void vj_kvm_vm_disown_fd(struct vj_vm *vm, int fd)
 {
     if (fd >= 0 && fd < VJ_FD_BITMAP_BITS)
         __atomic_and_fetch(&vm->owned_fds[fd / 64], ~(1ULL << (fd % 64)), __ATOMIC_RELEASE);

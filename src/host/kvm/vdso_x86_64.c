@@ -1,7 +1,7 @@
-/* vdso_x86_64.c: the host kernel's vDSO shared with the payload.  Its [vvar] pages (the host's clock
- * data) and [vdso] pages (the code that reads them) become one read-only memory slot, mapped
- * in the low window as the host lays them out, and the payload's auxiliary vector points at
- * it (AT_SYSINFO_EHDR): clock_gettime, gettimeofday and time then read the host's own clock
+/* vdso_x86_64.c: the host kernel's vDSO shared with the payload.  Its [vvar] pages (the
+ * host's clock data) and [vdso] pages (the code that reads them) become one read-only memory
+ * slot, mapped in the low window as the host lays them out, and the payload's auxiliary
+ * vector points at it (AT_SYSINFO_EHDR): clock_gettime, gettimeofday and time then read the host's own clock
  * with no exit, exactly as a host process does (the same data, the same code; the guest's TSC
  * is the host's).  Where the host does not allow it (no /proc, an unusual layout, no TSC
  * offset control), the payload gets no vDSO and its C library makes the system calls. */

@@ -90,20 +90,20 @@ static void disown_fd(struct vj_vm *vm, int fd)
         __atomic_and_fetch(&vm->owned_fds[fd / 64], ~(1ULL << (fd % 64)), __ATOMIC_RELEASE);
 }
 
-bool vj_vm_owns_fd(const struct vj_vm *vm, int fd)
+bool vj_kvm_vm_owns_fd(const struct vj_vm *vm, int fd)
 {
     if (vm == NULL || fd < 0 || fd >= VJ_FD_BITMAP_BITS)
         return false;
     return __atomic_load_n(&vm->owned_fds[fd / 64], __ATOMIC_ACQUIRE) & (1ULL << (fd % 64));
 }
 
-bool vj_vm_foreign_fd_target(const char *target)
+bool vj_kvm_vm_foreign_fd_target(const char *target)
 {
     /* KVM's VM, vCPU and device descriptors are anonymous inodes named kvm-vm, kvm-vcpu:N, ... */
     return strncmp(target, "anon_inode:kvm", 14) == 0;
 }
 
-int vj_vm_fds(const struct vj_vm *vm, int *fds, int max)
+int vj_kvm_vm_fds(const struct vj_vm *vm, int *fds, int max)
 {
     int n = 0;
     for (int w = 0; w < VJ_FD_BITMAP_BITS / 64; w++) {
@@ -185,7 +185,7 @@ static int add_slot(struct vj_vm *vm, uint64_t first, uint64_t last)
     return 0;
 }
 
-int vj_vm_cover(struct vj_vm *vm, uint64_t gpa, uint64_t len)
+int vj_kvm_vm_cover(struct vj_vm *vm, uint64_t gpa, uint64_t len)
 {
     if (vm == NULL || len == 0)
         return 0;
@@ -275,8 +275,8 @@ static int setup_cpuid(struct vj_vm *vm, int kvm_fd, const char *cache_dir, vmja
     }
 }
 
-int vj_vm_create(uint64_t mem_size, const char *cache_dir, struct vj_vm **out,
-                 vmjail_error **err)
+int vj_kvm_vm_create(uint64_t mem_size, const char *cache_dir, struct vj_vm **out,
+                     vmjail_error **err)
 {
     struct vj_vm *vm = calloc(1, sizeof *vm);
     if (vm == NULL)
@@ -328,11 +328,11 @@ int vj_vm_create(uint64_t mem_size, const char *cache_dir, struct vj_vm **out,
     *out = vm;
     return 0;
 fail:
-    vj_vm_destroy(vm);
+    vj_kvm_vm_destroy(vm);
     return -1;
 }
 
-void vj_vm_destroy(struct vj_vm *vm)
+void vj_kvm_vm_destroy(struct vj_vm *vm)
 {
     if (vm == NULL)
         return;
@@ -349,35 +349,35 @@ void vj_vm_destroy(struct vj_vm *vm)
         munmap(vm->mon, VJ_MONITOR_SIZE);
     if (vm->reservation)
         munmap(vm->reservation, vm->reservation_size);
-    vj_vm_forget(vm);
+    vj_kvm_vm_forget(vm);
 }
 
-uint8_t *vj_vm_mem(const struct vj_vm *vm)
+uint8_t *vj_kvm_vm_mem(const struct vj_vm *vm)
 {
     return vm->mem;
 }
 
-uint64_t vj_vm_mem_size(const struct vj_vm *vm)
+uint64_t vj_kvm_vm_mem_size(const struct vj_vm *vm)
 {
     return vm->mem_size;
 }
 
-enum vj_host_kind vj_vm_host_kind(const struct vj_vm *vm)
+enum vj_host_kind vj_kvm_vm_host_kind(const struct vj_vm *vm)
 {
     return vm->host_kind;
 }
 
-bool vj_vm_fast_capable(const struct vj_vm *vm)
+bool vj_kvm_vm_fast_capable(const struct vj_vm *vm)
 {
     return vm->rdpid || vj_kvm_gs_holds_index(vm);
 }
 
-bool vj_vm_slot_in_gs(const struct vj_vm *vm)
+bool vj_kvm_vm_slot_in_gs(const struct vj_vm *vm)
 {
     return vm->gs_index;
 }
 
-void vj_vm_forget(struct vj_vm *vm)
+void vj_kvm_vm_forget(struct vj_vm *vm)
 {
     for (int i = 0; i < vm->nvcpus; i++)
         free(vm->vcpus[i]);
@@ -387,39 +387,39 @@ void vj_vm_forget(struct vj_vm *vm)
     free(vm);
 }
 
-uint64_t vj_vm_vdso(const struct vj_vm *vm)
+uint64_t vj_kvm_vm_vdso(const struct vj_vm *vm)
 {
     return vm->vdso_ehdr;
 }
 
-bool vj_vm_vdso_range(const struct vj_vm *vm, uint64_t *data, uint64_t *end)
+bool vj_kvm_vm_vdso_range(const struct vj_vm *vm, uint64_t *data, uint64_t *end)
 {
     *data = VJ_LOW_VA + VJ_LOW_VDSO;
     *end = *data + vm->vdso_size;
     return vm->vdso_ehdr != 0;
 }
 
-uint8_t *vj_vm_low(struct vj_vm *vm)
+uint8_t *vj_kvm_vm_low(struct vj_vm *vm)
 {
     return vm->mon + VJ_MON_LOW;
 }
 
-void vj_vm_map_low(struct vj_vm *vm)
+void vj_kvm_vm_map_low(struct vj_vm *vm)
 {
     vj_cpu_map_low(vm->mon, vm->mon_gpa, vm->pml4);
 }
 
-int vj_vcpu_id(const struct vj_vcpu *c)
+int vj_kvm_vcpu_id(const struct vj_vcpu *c)
 {
     return c->id;
 }
 
-struct vj_vcpu *vj_vm_first_vcpu(struct vj_vm *vm)
+struct vj_vcpu *vj_kvm_vm_first_vcpu(struct vj_vm *vm)
 {
     return vm->vcpus[0];
 }
 
-int vj_vcpu_get(struct vj_vm *vm, struct vj_vcpu **out, vmjail_error **err)
+int vj_kvm_vcpu_get(struct vj_vm *vm, struct vj_vcpu **out, vmjail_error **err)
 {
     pthread_mutex_lock(&vm->lock);
     struct vj_vcpu *c = vm->idle;
@@ -433,7 +433,7 @@ int vj_vcpu_get(struct vj_vm *vm, struct vj_vcpu **out, vmjail_error **err)
     return vj_kvm_vcpu_new(vm, 0, 0, NULL, out, err);
 }
 
-void vj_vcpu_put(struct vj_vcpu *c)
+void vj_kvm_vcpu_put(struct vj_vcpu *c)
 {
     pthread_mutex_lock(&c->vm->lock);
     c->next_idle = c->vm->idle;
@@ -441,8 +441,8 @@ void vj_vcpu_put(struct vj_vcpu *c)
     pthread_mutex_unlock(&c->vm->lock);
 }
 
-int vj_vm_rebuild_in_child(struct vj_vm *vm, const struct vj_vcpu_snapshot *s,
-                           vmjail_error **err)
+int vj_kvm_vm_rebuild_in_child(struct vj_vm *vm, const struct vj_vcpu_snapshot *s,
+                               vmjail_error **err)
 {
     /* The parent's VM and vCPUs are unusable here (KVM ties them to the parent's address
      * space); their run areas are shared with the parent and must not be touched. */
@@ -473,5 +473,5 @@ int vj_vm_rebuild_in_child(struct vj_vm *vm, const struct vj_vcpu_snapshot *s,
     if (vj_kvm_vcpu_new(vm, s->fs_base, s->gs_base, &s->fpu, &first, err) < 0)
         return -1;
     /* A fresh vCPU is at CPL3 in user mode: the synced registers alone resume the payload. */
-    return vj_vcpu_set_user_regs(first, &s->regs, err);
+    return vj_kvm_vcpu_set_user_regs(first, &s->regs, err);
 }
