@@ -101,6 +101,40 @@ $(P)/go/%: tests/payloads/go/%.go
 
 payloads: $(PAYLOADS) $(GO_PAYLOADS)
 
+# ---- fuzzing (tests/fuzz): libFuzzer targets; every build replays their inputs ---------------
+FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_NAMES := $(notdir $(FUZZ_SRCS:.c=))
+REPLAY_BINS := $(FUZZ_NAMES:%=$(BUILD)/tests/fuzz/replay_%)
+
+# The target's code run over files, without libFuzzer: the committed corpus and regression
+# inputs, in make check (and under the sanitizers in make check-asan).
+$(BUILD)/tests/fuzz/replay_%: tests/fuzz/%.c tests/fuzz/replay.c $(BUILD)/liboci.a $(BUILD)/libvmjail.a
+	@mkdir -p $(dir $@)
+	$(CC) $(VJ_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< tests/fuzz/replay.c $(BUILD)/liboci.a $(BUILD)/libvmjail.a $(LDLIBS)
+
+# The libFuzzer binaries (the fuzz build only: every object built with -fsanitize=fuzzer-no-link).
+$(BUILD)/tests/fuzz/%: tests/fuzz/%.c $(BUILD)/liboci.a $(BUILD)/libvmjail.a
+	@mkdir -p $(dir $@)
+	$(CC) $(VJ_CFLAGS) $(CFLAGS) -fsanitize=fuzzer $(LDFLAGS) -o $@ $< $(BUILD)/liboci.a $(BUILD)/libvmjail.a $(LDLIBS)
+
+check-fuzz-replay: $(REPLAY_BINS)
+	@for n in $(FUZZ_NAMES); do printf 'replay %s: ' $$n; \
+	  $(BUILD)/tests/fuzz/replay_$$n tests/fuzz/corpus/$$n tests/fuzz/regressions/$$n || exit 1; done
+
+# make fuzz: each target for FUZZ_SECONDS (clang 19, libFuzzer, ASan + UBSan); CI runs a short
+# fixed time (fuzz-ci).
+FUZZ_SECONDS ?= 60
+FUZZ_MAKE = $(MAKE) BUILD=build-fuzz CC=clang-19 STATIC= \
+	  CFLAGS="-O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
+	  LDFLAGS="-fsanitize=address,undefined"
+fuzz: asan-deps
+	@$(FUZZ_MAKE) $(FUZZ_NAMES:%=build-fuzz/tests/fuzz/%) >/dev/null
+	@echo "== fuzzing each target for $(FUZZ_SECONDS) s (tests/fuzz/run)"
+	@./tests/fuzz/run build-fuzz $(FUZZ_SECONDS) $(FUZZ_NAMES)
+
+fuzz-ci:
+	@$(MAKE) fuzz FUZZ_SECONDS=20
+
 # ---- what a fresh Debian 12 machine needs ----------------------------------------------------
 DEPS := gcc make musl-tools busybox-static golang-go clang python3 perl sqlite3 \
         libjson-c-dev libseccomp-dev libcap-dev jq iproute2 util-linux runc podman containerd
@@ -131,6 +165,7 @@ VJ_SYSCALL_PATH ?=
 check: deps all payloads $(UNIT_BINS) check-layout
 	@echo "== unit tests, on this machine ($$(uname -r)): they need no KVM"
 	@./tests/run-unit $(UNIT_BINS)
+	@$(MAKE) --no-print-directory check-fuzz-replay
 	@VJ_SECCOMP=$(VJ_SECCOMP) VJ_SYSCALL_PATH=$(VJ_SYSCALL_PATH) $(WITH_KVM) ./tests/run-kvm-suites $(BUILD) integration oci
 
 # The OCI runtime: conformance cases (tests/oci/conformance), podman and containerd end to end,
@@ -140,6 +175,7 @@ check-oci: deps all
 
 check-unit: all $(UNIT_BINS) check-layout
 	@./tests/run-unit $(UNIT_BINS)
+	@$(MAKE) --no-print-directory check-fuzz-replay
 
 # The tree's layout rules (docs/architecture.md): file sizes, first lines, what the generic
 # parts may include, the component table against the folders; first that the check refuses a
@@ -152,6 +188,7 @@ check-layout:
 check-unit-integration: deps all payloads $(UNIT_BINS) check-layout
 	@echo "== unit tests, on this machine ($$(uname -r)): they need no KVM"
 	@./tests/run-unit $(UNIT_BINS)
+	@$(MAKE) --no-print-directory check-fuzz-replay
 	@VJ_SECCOMP=$(VJ_SECCOMP) VJ_SYSCALL_PATH=$(VJ_SYSCALL_PATH) $(WITH_KVM) ./tests/run-kvm-suites $(BUILD) integration
 
 # Unit tests, or unit and integration tests, under AddressSanitizer and UBSan, built with clang
@@ -187,4 +224,4 @@ clean:
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 
-.PHONY: check-layout all payloads deps asan-deps demo check check-oci check-unit check-unit-integration check-asan check-asan-unit bench compat clean
+.PHONY: check-layout check-fuzz-replay fuzz fuzz-ci all payloads deps asan-deps demo check check-oci check-unit check-unit-integration check-asan check-asan-unit bench compat clean

@@ -10,6 +10,11 @@ static const struct vj_platform *const platforms[] = {&vj_platform_kvm};
 
 static const struct vj_platform *platform = &vj_platform_kvm;
 
+void vj_platform_use(const struct vj_platform *pl)
+{
+    platform = pl;
+}
+
 int vj_vm_create(uint64_t mem_size, const char *cache_dir, struct vj_vm **out, vmjail_error **err)
 {
     return platform->vm_create(mem_size, cache_dir, out, err);

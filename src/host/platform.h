@@ -61,4 +61,8 @@ struct vj_platform {
 /* The platforms built in. */
 extern const struct vj_platform vj_platform_kvm;
 
+/* Make PL the platform of this process's VMs, before its first (tests use it to run generic
+ * code over a platform of their own). */
+void vj_platform_use(const struct vj_platform *pl);
+
 #endif
