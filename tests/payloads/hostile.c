@@ -1,0 +1,109 @@
+/* hostile.c: a payload that goes after the monitor: looks for its descriptors and writes over
+ * them, leaves 10,000 signal handlers without returning, makes argv[1] threads (10,000 if not
+ * given), at most 64 alive at once; prints only what Linux would show a process of its own
+ * (so native and vmjail output are the same). */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+/* Descriptors open in [lo, hi). */
+static int count_open(int lo, int hi)
+{
+    int n = 0;
+    for (int fd = lo; fd < hi; fd++)
+        if (fcntl(fd, F_GETFD) >= 0)
+            n++;
+    return n;
+}
+
+/* The monitor keeps its descriptors (the VM's, the trace's) at the top of the descriptor space:
+ * the payload must see none of them, and writing over them must not reach them. */
+static void descriptors(void)
+{
+    struct rlimit rl;
+    getrlimit(RLIMIT_NOFILE, &rl);
+    int top = rl.rlim_cur > 65536 ? 65536 : (int)rl.rlim_cur;
+    int lo = top > 256 ? top - 256 : 3;
+    printf("descriptors open at the top of the table: %d\n", count_open(lo, top));
+    for (int fd = lo; fd < top; fd++) {
+        if (dup2(2, fd) == fd)
+            close(fd);
+        close(fd);
+    }
+    for (int fd = lo; fd < top; fd++)
+        fcntl(fd, F_SETFD, FD_CLOEXEC);
+    printf("after dup2, close and fcntl over each of them: %d open\n", count_open(lo, top));
+}
+
+static sigjmp_buf jump;
+static volatile int entered;
+
+static void leave(int sig)
+{
+    (void)sig;
+    entered++;
+    siglongjmp(jump, 1);
+}
+
+/* Handlers that never return: each is left by siglongjmp, 10,000 times, on the alternate
+ * stack and off it. */
+static void no_return(void)
+{
+    static char alt[65536];
+    stack_t ss = {.ss_sp = alt, .ss_size = sizeof alt};
+    sigaltstack(&ss, NULL);
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = leave;
+    for (int i = 0; i < 10000; i++) {
+        sa.sa_flags = (i & 1) ? SA_ONSTACK : 0;
+        sigaction(SIGUSR1, &sa, NULL);
+        if (sigsetjmp(jump, 1) == 0)
+            raise(SIGUSR1);
+    }
+    sigset_t now;
+    sigprocmask(SIG_BLOCK, NULL, &now);
+    printf("handlers left by siglongjmp: %d; SIGUSR1 blocked after: %s\n", entered,
+           sigismember(&now, SIGUSR1) ? "yes" : "no");
+}
+
+static void *thread_main(void *arg)
+{
+    return arg;
+}
+
+static void threads(int total)
+{
+    enum { BATCH = 64 };
+    int made = 0, joined = 0;
+    while (made < total) {
+        pthread_t t[BATCH];
+        int n = 0;
+        for (; n < BATCH && made < total; n++, made++)
+            if (pthread_create(&t[n], NULL, thread_main, NULL) != 0) {
+                printf("pthread_create failed at thread %d: %s\n", made, strerror(errno));
+                return;
+            }
+        for (int i = 0; i < n; i++)
+            if (pthread_join(t[i], NULL) == 0)
+                joined++;
+    }
+    printf("threads created and joined: %d\n", joined);
+}
+
+int main(int argc, char **argv)
+{
+    setvbuf(stdout, NULL, _IONBF, 0);
+    descriptors();
+    no_return();
+    threads(argc > 1 ? atoi(argv[1]) : 10000);
+    printf("monitor unharmed\n");
+    return 0;
+}
