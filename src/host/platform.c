@@ -25,9 +25,35 @@ int vj_vm_rebuild_in_child(struct vj_vm *vm, const struct vj_vcpu_snapshot *s, v
     return platform->vm_rebuild_in_child(vm, s, err);
 }
 
-int vj_vm_cover(struct vj_vm *vm, uint64_t gpa, uint64_t len)
+int vj_vm_mem_discard(struct vj_vm *vm, uint64_t gpa, uint64_t len)
 {
-    return platform->vm_cover(vm, gpa, len);
+    return platform->vm_mem_discard(vm, gpa, len);
+}
+
+int vj_vm_mem_anon(struct vj_vm *vm, uint64_t gpa, uint64_t len, int prot, bool shared)
+{
+    return platform->vm_mem_anon(vm, gpa, len, prot, shared);
+}
+
+int vj_vm_mem_file(struct vj_vm *vm, uint64_t gpa, uint64_t len, int prot, bool shared, int fd,
+                   uint64_t offset)
+{
+    return platform->vm_mem_file(vm, gpa, len, prot, shared, fd, offset);
+}
+
+int vj_vm_mem_protect(struct vj_vm *vm, uint64_t gpa, uint64_t len, int prot)
+{
+    return platform->vm_mem_protect(vm, gpa, len, prot);
+}
+
+int vj_vm_mem_move(struct vj_vm *vm, uint64_t from, uint64_t to, uint64_t len)
+{
+    return platform->vm_mem_move(vm, from, to, len);
+}
+
+int vj_vm_mem_advise(struct vj_vm *vm, uint64_t gpa, uint64_t len, int advice)
+{
+    return platform->vm_mem_advise(vm, gpa, len, advice);
 }
 
 void vj_vm_destroy(struct vj_vm *vm)

@@ -16,7 +16,13 @@ struct vj_platform {
                      vmjail_error **err);
     int (*vm_rebuild_in_child)(struct vj_vm *vm, const struct vj_vcpu_snapshot *s,
                                vmjail_error **err);
-    int (*vm_cover)(struct vj_vm *vm, uint64_t gpa, uint64_t len);
+    int (*vm_mem_discard)(struct vj_vm *vm, uint64_t gpa, uint64_t len);
+    int (*vm_mem_anon)(struct vj_vm *vm, uint64_t gpa, uint64_t len, int prot, bool shared);
+    int (*vm_mem_file)(struct vj_vm *vm, uint64_t gpa, uint64_t len, int prot, bool shared, int fd,
+                       uint64_t offset);
+    int (*vm_mem_protect)(struct vj_vm *vm, uint64_t gpa, uint64_t len, int prot);
+    int (*vm_mem_move)(struct vj_vm *vm, uint64_t from, uint64_t to, uint64_t len);
+    int (*vm_mem_advise)(struct vj_vm *vm, uint64_t gpa, uint64_t len, int advice);
     void (*vm_destroy)(struct vj_vm *vm);
     void (*vm_forget)(struct vj_vm *vm);
     uint8_t *(*vm_mem)(const struct vj_vm *vm);

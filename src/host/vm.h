@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/mman.h>
 
 #include "vmjail.h"
 
@@ -59,11 +60,42 @@ struct vj_vcpu_snapshot;
  * continues from S (vj_vcpu_snapshot, taken in the parent). */
 int vj_vm_rebuild_in_child(struct vj_vm *vm, const struct vj_vcpu_snapshot *s,
                            vmjail_error **err);
-/* Make guest memory [gpa, gpa + len) reachable by the guest (memory slots and page tables);
- * the memory manager calls it before it maps a range.  Memory never covered stays unreachable:
- * a payload access there faults as one to unmapped memory does.  Cheap once covered.  Returns
- * 0 or a negative errno (-ENOMEM: out of memory slots).  A NULL VM covers nothing. */
-int vj_vm_cover(struct vj_vm *vm, uint64_t gpa, uint64_t len);
+/* ---- guest memory as the memory manager changes it ----
+ *
+ * The monitor reaches guest address GVA at vj_vm_mem() + GVA, with the host protection
+ * vj_host_prot() gives the payload's, so that the host kernel refuses a passed-through call's
+ * access where Linux would; the guest reaches it with the payload's protection (on KVM both
+ * are one host mapping).  Unmapped guest memory is inaccessible to both.  The memory manager
+ * changes guest memory only through these: GPA and LEN page-aligned and inside payload memory,
+ * PROT the payload's protection (PROT_READ, PROT_WRITE, PROT_EXEC).  Each returns 0 or a
+ * negative errno; after a failure the range is as it was, but after discard's (see there) and
+ * anon's (the caller discards the range: it may be a hole). */
+
+/* Back to the unmapped state, its pages given back.  A failure may leave a hole in guest
+ * memory that monitor allocations could fill: the payload must not run again. */
+int vj_vm_mem_discard(struct vj_vm *vm, uint64_t gpa, uint64_t len);
+/* Map unmapped [gpa, gpa + len) as fresh zeroed memory, private to the payload process (or,
+ * SHARED, shared with its forks). */
+int vj_vm_mem_anon(struct vj_vm *vm, uint64_t gpa, uint64_t len, int prot, bool shared);
+/* Map LEN bytes of file FD from OFFSET at [gpa, gpa + len), private or SHARED, over what is
+ * there (left as it was if this fails). */
+int vj_vm_mem_file(struct vj_vm *vm, uint64_t gpa, uint64_t len, int prot, bool shared, int fd,
+                   uint64_t offset);
+int vj_vm_mem_protect(struct vj_vm *vm, uint64_t gpa, uint64_t len, int prot);
+/* Move the pages of private anonymous [from, from + len) to unmapped [to, to + len); FROM is
+ * left mapped and empty, for the caller to discard. */
+int vj_vm_mem_move(struct vj_vm *vm, uint64_t from, uint64_t to, uint64_t len);
+/* madvise(2) ADVICE on mapped guest memory. */
+int vj_vm_mem_advise(struct vj_vm *vm, uint64_t gpa, uint64_t len, int advice);
+
+/* The monitor's host protection of guest memory the payload maps with PROT: what the payload
+ * may write, the monitor may write; what it may read or execute, read. */
+static inline int vj_host_prot(int prot)
+{
+    if (prot & PROT_WRITE)
+        return PROT_READ | PROT_WRITE;
+    return (prot & (PROT_READ | PROT_EXEC)) ? PROT_READ : PROT_NONE;
+}
 /* Destroy the VM and every vCPU it has. */
 void vj_vm_destroy(struct vj_vm *vm);
 /* For a process about to exit (teardown.c): leave the VM's teardown, and the guest memory's,

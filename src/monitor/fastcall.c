@@ -357,7 +357,7 @@ static bool write_code(struct vj_proc *p, const struct vj_vma *vma, uint64_t gva
     uint64_t span = ((gva + len - 1) & ~(uint64_t)(VJ_PAGE_SIZE - 1)) + VJ_PAGE_SIZE - page;
     if (page < vma->start || page + span > vma->end)
         return false;
-    int prot = vj_mm_host_prot(vma->prot);
+    int prot = vj_host_prot(vma->prot);
     if (!(prot & PROT_WRITE) && mprotect(p->mem + page, span, PROT_READ | PROT_WRITE) < 0)
         return false;
     memcpy(p->mem + gva, src, len);

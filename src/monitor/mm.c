@@ -24,31 +24,14 @@ static uint64_t page_len(uint64_t len)
     return len > UINT64_MAX - PAGE_MASK ? 0 : page_up(len);
 }
 
-static void *host(const struct vj_proc *p, uint64_t gva)
-{
-    return p->mem + gva;
-}
-
-int vj_mm_host_prot(int prot)
-{
-    if (prot & PROT_WRITE)
-        return PROT_READ | PROT_WRITE;
-    return (prot & (PROT_READ | PROT_EXEC)) ? PROT_READ : PROT_NONE;
-}
-
 /* Give [addr, addr+len) back to the host and make it inaccessible: the unmapped state. */
 static int host_discard(struct vj_proc *p, uint64_t addr, uint64_t len)
 {
     vj_mem_ahead_cut(p, addr, addr + len);
-    void *h = mmap(host(p, addr), len, PROT_NONE,
-                   MAP_FIXED | MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-    if (h == MAP_FAILED) {
-        /* The reservation may now have a hole: the payload must not run again. */
-        p->mem_broken = true;
-        return -errno;
-    }
-    madvise(h, len, MADV_HUGEPAGE);
-    return 0;
+    int r = vj_vm_mem_discard(p->vm, addr, len);
+    if (r < 0)
+        p->mem_broken = true; /* the reservation may have a hole: the payload must not run again */
+    return r;
 }
 
 static bool in_bounds(const struct vj_proc *p, uint64_t addr, uint64_t len)
@@ -56,46 +39,20 @@ static bool in_bounds(const struct vj_proc *p, uint64_t addr, uint64_t len)
     return len != 0 && vj_guest_range_ok(p, addr, len);
 }
 
-/* Map [addr, addr+len), which is in the unmapped state, as anonymous memory.  It is mapped
- * afresh rather than opened with mprotect: on this host KVM maps memory that was PROT_NONE
- * when mprotect opened it 4 KiB at a time (about 10 us per page touched), fresh memory 2 MiB
- * at a time (0.4 us per page). */
+/* Map [addr, addr+len), which is in the unmapped state, as anonymous memory. */
 static int host_map_anon(struct vj_proc *p, uint64_t addr, uint64_t len, int prot, bool shared)
 {
-    int r = vj_vm_cover(p->vm, addr, len);
+    int r = vj_vm_mem_anon(p->vm, addr, len, prot, shared);
     if (r < 0)
-        return r;
-    int flags = MAP_FIXED | MAP_ANONYMOUS | MAP_NORESERVE | (shared ? MAP_SHARED : MAP_PRIVATE);
-    void *h = mmap(host(p, addr), len, vj_mm_host_prot(prot), flags, -1, 0);
-    if (h == MAP_FAILED) {
-        int e = -errno;
         host_discard(p, addr, len);
-        return e;
-    }
-    if (!shared)
-        madvise(h, len, MADV_HUGEPAGE);
-    return 0;
+    return r;
 }
 
-/* Map a file at [addr, addr+len).  The file is mapped at a host address of the kernel's choice
- * first, then moved into place, so a failure never leaves a hole in guest memory. */
+/* Map a file at [addr, addr+len); a failure leaves what was there. */
 static int host_map_file(struct vj_proc *p, uint64_t addr, uint64_t len, int prot, bool shared,
                          int fd, uint64_t offset)
 {
-    int r = vj_vm_cover(p->vm, addr, len);
-    if (r < 0)
-        return r;
-    void *tmp = mmap(NULL, len, vj_mm_host_prot(prot), shared ? MAP_SHARED : MAP_PRIVATE, fd,
-                     (off_t)offset);
-    if (tmp == MAP_FAILED)
-        return -errno;
-    void *h = mremap(tmp, len, len, MREMAP_MAYMOVE | MREMAP_FIXED, host(p, addr));
-    if (h == MAP_FAILED) {
-        int e = -errno;
-        munmap(tmp, len);
-        return e;
-    }
-    return 0;
+    return vj_vm_mem_file(p->vm, addr, len, prot, shared, fd, offset);
 }
 
 /* Unmap the mapped parts of [addr, addr+len). */
@@ -213,7 +170,8 @@ int64_t vj_mm_mmap(struct vj_proc *p, uint64_t addr, uint64_t len, int prot, int
         return r;
     }
     if (flags & MAP_POPULATE)
-        madvise(host(p, at), len, (prot & PROT_WRITE) ? MADV_POPULATE_WRITE : MADV_POPULATE_READ);
+        vj_vm_mem_advise(p->vm, at, len,
+                         (prot & PROT_WRITE) ? MADV_POPULATE_WRITE : MADV_POPULATE_READ);
     else if (anon && !shared && (prot & PROT_WRITE) && len >= VJ_AHEAD_MIN &&
              !(flags & (MAP_STACK | MAP_GROWSDOWN)))
         vj_mem_ahead_add(p, at, at + len); /* populated ahead of the payload's first touch */
@@ -256,21 +214,18 @@ int64_t vj_mm_mprotect(struct vj_proc *p, uint64_t addr, uint64_t len, int prot)
         return -ENOMEM;
     if (!(prot & PROT_WRITE))
         vj_mem_ahead_cut(p, addr, addr + len);
-    if (mprotect(host(p, addr), len, vj_mm_host_prot(prot)) < 0)
-        return -errno;
+    int r = vj_vm_mem_protect(p->vm, addr, len, prot);
+    if (r < 0)
+        return r;
     return vj_vmas_protect(&p->vmas, addr, addr + len, prot);
 }
 
 /* Move the pages of anonymous private [from, from+len) to [to, to+len), which is unmapped. */
 static int host_move_anon(struct vj_proc *p, uint64_t from, uint64_t to, uint64_t len)
 {
-    int r = vj_vm_cover(p->vm, to, len);
+    int r = vj_vm_mem_move(p->vm, from, to, len);
     if (r < 0)
         return r;
-    void *h = mremap(host(p, from), len, len, MREMAP_MAYMOVE | MREMAP_FIXED | MREMAP_DONTUNMAP,
-                     host(p, to));
-    if (h == MAP_FAILED)
-        return -errno;
     return host_discard(p, from, len);
 }
 
@@ -369,7 +324,7 @@ int64_t vj_mm_madvise(struct vj_proc *p, uint64_t addr, uint64_t len, int advice
         if (advice == MADV_DONTNEED || advice == MADV_FREE || advice == MADV_REMOVE ||
             advice == MADV_PAGEOUT)
             vj_mem_ahead_cut(p, addr, addr + len); /* given back: not to be populated again */
-        return madvise(host(p, addr), len, advice) < 0 ? -errno : 0;
+        return vj_vm_mem_advise(p->vm, addr, len, advice);
     case MADV_DONTFORK:
     case MADV_DOFORK:
     case MADV_MERGEABLE:

@@ -13,10 +13,6 @@
 #include "monitor/proc.h"
 
 /* Set up the address-space map of P (its vm, mem and mem_size must be set). */
-/* The host protection of guest memory the payload maps with PROT: what the host needs to give
- * the guest that access (KVM only reads or writes). */
-int vj_mm_host_prot(int prot);
-
 int vj_mm_init(struct vj_proc *p);
 void vj_mm_fini(struct vj_proc *p);
 

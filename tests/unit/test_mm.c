@@ -1,4 +1,5 @@
-/* test_mm.c: unit tests of the payload memory manager without KVM (src/monitor/mm.c over a host reservation). */
+/* test_mm.c: unit tests of the payload memory manager without KVM (src/monitor/mm.c over a
+ * host reservation, changed by src/host/mem_private.c as on the KVM platform). */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
@@ -9,6 +10,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "host/mem_private.h"
+#include "host/platform.h"
 #include "monitor/mm.h"
 #include "monitor/proc.h"
 #include "monitor/vma.h"
@@ -29,6 +32,44 @@ struct env {
     size_t resv_len;
 };
 
+/* A platform whose guest memory is the test's reservation, changed as KVM's is. */
+static uint8_t *base_mem;
+static int mem_discard(struct vj_vm *vm, uint64_t gpa, uint64_t len)
+{
+    (void)vm;
+    return vj_private_mem_discard(base_mem, gpa, len);
+}
+static int mem_anon(struct vj_vm *vm, uint64_t gpa, uint64_t len, int prot, bool shared)
+{
+    (void)vm;
+    return vj_private_mem_anon(base_mem, gpa, len, prot, shared);
+}
+static int mem_file(struct vj_vm *vm, uint64_t gpa, uint64_t len, int prot, bool shared, int fd,
+                    uint64_t offset)
+{
+    (void)vm;
+    return vj_private_mem_file(base_mem, gpa, len, prot, shared, fd, offset);
+}
+static int mem_protect(struct vj_vm *vm, uint64_t gpa, uint64_t len, int prot)
+{
+    (void)vm;
+    return vj_private_mem_protect(base_mem, gpa, len, prot);
+}
+static int mem_move(struct vj_vm *vm, uint64_t from, uint64_t to, uint64_t len)
+{
+    (void)vm;
+    return vj_private_mem_move(base_mem, from, to, len);
+}
+static int mem_advise(struct vj_vm *vm, uint64_t gpa, uint64_t len, int advice)
+{
+    (void)vm;
+    return vj_private_mem_advise(base_mem, gpa, len, advice);
+}
+static const struct vj_platform reservation = {
+    .name = "reservation", .vm_mem_discard = mem_discard, .vm_mem_anon = mem_anon,
+    .vm_mem_file = mem_file, .vm_mem_protect = mem_protect, .vm_mem_move = mem_move,
+    .vm_mem_advise = mem_advise};
+
 static void env_init(struct env *e)
 {
     memset(e, 0, sizeof *e);
@@ -43,6 +84,8 @@ static void env_init(struct env *e)
     struct vj_proc *p = &e->p;
     p->vm = NULL;
     p->mem = (uint8_t *)base;
+    base_mem = p->mem;
+    vj_platform_use(&reservation);
     p->mem_size = MEM_SIZE;
     p->trace_fd = -1;
     if (vj_mm_init(p) < 0) {

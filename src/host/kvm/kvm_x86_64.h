@@ -94,7 +94,13 @@ int vj_kvm_vm_create(uint64_t mem_size, const char *cache_dir, struct vj_vm **ou
                      vmjail_error **err);
 int vj_kvm_vm_rebuild_in_child(struct vj_vm *vm, const struct vj_vcpu_snapshot *s,
                                vmjail_error **err);
-int vj_kvm_vm_cover(struct vj_vm *vm, uint64_t gpa, uint64_t len);
+int vj_kvm_vm_mem_discard(struct vj_vm *vm, uint64_t gpa, uint64_t len);
+int vj_kvm_vm_mem_anon(struct vj_vm *vm, uint64_t gpa, uint64_t len, int prot, bool shared);
+int vj_kvm_vm_mem_file(struct vj_vm *vm, uint64_t gpa, uint64_t len, int prot, bool shared,
+                       int fd, uint64_t offset);
+int vj_kvm_vm_mem_protect(struct vj_vm *vm, uint64_t gpa, uint64_t len, int prot);
+int vj_kvm_vm_mem_move(struct vj_vm *vm, uint64_t from, uint64_t to, uint64_t len);
+int vj_kvm_vm_mem_advise(struct vj_vm *vm, uint64_t gpa, uint64_t len, int advice);
 void vj_kvm_vm_destroy(struct vj_vm *vm);
 void vj_kvm_vm_forget(struct vj_vm *vm);
 uint8_t *vj_kvm_vm_mem(const struct vj_vm *vm);

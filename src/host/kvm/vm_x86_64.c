@@ -12,6 +12,7 @@
 #include "arch/x86_64/cpu.h"
 #include "host/kvm/host_cache.h"
 #include "host/kvm/kvm_x86_64.h"
+#include "host/mem_private.h"
 #include "lib/error.h"
 #include "vmjail_abi.h"
 
@@ -185,7 +186,11 @@ static int add_slot(struct vj_vm *vm, uint64_t first, uint64_t last)
     return 0;
 }
 
-int vj_kvm_vm_cover(struct vj_vm *vm, uint64_t gpa, uint64_t len)
+/* Make guest memory [gpa, gpa + len) reachable by the guest (memory slots and page tables)
+ * before it is mapped.  Memory never covered stays unreachable: a payload access there faults
+ * as one to unmapped memory does.  Cheap once covered.  Returns 0 or a negative errno
+ * (-ENOMEM: out of memory slots). */
+static int cover(struct vj_vm *vm, uint64_t gpa, uint64_t len)
 {
     if (vm == NULL || len == 0)
         return 0;
@@ -213,6 +218,42 @@ int vj_kvm_vm_cover(struct vj_vm *vm, uint64_t gpa, uint64_t len)
     }
     pthread_mutex_unlock(&vm->slot_lock);
     return r;
+}
+
+/* ---- guest memory: one private host reservation the guest sees as the monitor does ---- */
+
+int vj_kvm_vm_mem_discard(struct vj_vm *vm, uint64_t gpa, uint64_t len)
+{
+    return vj_private_mem_discard(vm->mem, gpa, len);
+}
+
+int vj_kvm_vm_mem_anon(struct vj_vm *vm, uint64_t gpa, uint64_t len, int prot, bool shared)
+{
+    int r = cover(vm, gpa, len);
+    return r < 0 ? r : vj_private_mem_anon(vm->mem, gpa, len, prot, shared);
+}
+
+int vj_kvm_vm_mem_file(struct vj_vm *vm, uint64_t gpa, uint64_t len, int prot, bool shared,
+                       int fd, uint64_t offset)
+{
+    int r = cover(vm, gpa, len);
+    return r < 0 ? r : vj_private_mem_file(vm->mem, gpa, len, prot, shared, fd, offset);
+}
+
+int vj_kvm_vm_mem_protect(struct vj_vm *vm, uint64_t gpa, uint64_t len, int prot)
+{
+    return vj_private_mem_protect(vm->mem, gpa, len, prot);
+}
+
+int vj_kvm_vm_mem_move(struct vj_vm *vm, uint64_t from, uint64_t to, uint64_t len)
+{
+    int r = cover(vm, to, len);
+    return r < 0 ? r : vj_private_mem_move(vm->mem, from, to, len);
+}
+
+int vj_kvm_vm_mem_advise(struct vj_vm *vm, uint64_t gpa, uint64_t len, int advice)
+{
+    return vj_private_mem_advise(vm->mem, gpa, len, advice);
 }
 
 /* In a fork's child: slots again for what the parent covered, a run of chunks per slot (the
