@@ -23,23 +23,31 @@ static int count_open(int lo, int hi)
     return n;
 }
 
-/* The monitor keeps its descriptors (the VM's, the trace's) at the top of the descriptor space:
- * the payload must see none of them, and writing over them must not reach them. */
+/* Over each descriptor of [lo, hi): write over it, close it, mark it close-on-exec. */
+static void clobber(int lo, int hi)
+{
+    for (int fd = lo; fd < hi; fd++) {
+        if (dup2(2, fd) == fd)
+            close(fd);
+        close(fd);
+        fcntl(fd, F_SETFD, FD_CLOEXEC);
+    }
+}
+
+/* The monitor keeps its descriptors (the VM's, the trace's) high in the descriptor table (the
+ * top of the first 1024, or of a lower limit): the payload must see none of them, and writing
+ * over them must not reach them.  Looks at [3, 1024) and the 256 below the limit. */
 static void descriptors(void)
 {
     struct rlimit rl;
     getrlimit(RLIMIT_NOFILE, &rl);
     int top = rl.rlim_cur > 65536 ? 65536 : (int)rl.rlim_cur;
-    int lo = top > 256 ? top - 256 : 3;
-    printf("descriptors open at the top of the table: %d\n", count_open(lo, top));
-    for (int fd = lo; fd < top; fd++) {
-        if (dup2(2, fd) == fd)
-            close(fd);
-        close(fd);
-    }
-    for (int fd = lo; fd < top; fd++)
-        fcntl(fd, F_SETFD, FD_CLOEXEC);
-    printf("after dup2, close and fcntl over each of them: %d open\n", count_open(lo, top));
+    int low_end = top < 1024 ? top : 1024, lo = top > 1024 + 256 ? top - 256 : low_end;
+    printf("descriptors open beyond stderr: %d\n", count_open(3, low_end) + count_open(lo, top));
+    clobber(3, low_end);
+    clobber(lo, top);
+    printf("after dup2, close and fcntl over each of them: %d open\n",
+           count_open(3, low_end) + count_open(lo, top));
 }
 
 static sigjmp_buf jump;
@@ -62,7 +70,7 @@ static void no_return(void)
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = leave;
-    for (int i = 0; i < 10000; i++) {
+    for (volatile int i = 0; i < 10000; i++) { /* volatile: kept across siglongjmp */
         sa.sa_flags = (i & 1) ? SA_ONSTACK : 0;
         sigaction(SIGUSR1, &sa, NULL);
         if (sigsetjmp(jump, 1) == 0)
