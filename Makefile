@@ -29,12 +29,12 @@ STATIC ?= -static
 # or architecture is a new folder, named here.
 ARCH := x86_64
 ARCHES := x86_64 aarch64
-PLATFORMS := kvm
+PLATFORMS := kvm process
 OTHER_ARCH_SRCS = $(foreach a,$(filter-out $(ARCH),$(ARCHES)),%_$(a).c)
 HOST_SRCS := $(wildcard src/host/*.c) \
              $(filter-out $(OTHER_ARCH_SRCS),$(foreach p,$(PLATFORMS),$(wildcard src/host/$(p)/*.c)))
 LIB_SRCS := $(wildcard src/lib/*.c src/monitor/*.c src/loader/*.c src/arch/$(ARCH)/*.c) $(HOST_SRCS)
-LIB_ASM := $(wildcard src/arch/$(ARCH)/*.S)
+LIB_ASM := $(wildcard src/arch/$(ARCH)/*.S) $(foreach p,$(PLATFORMS),$(wildcard src/host/$(p)/*.S))
 CLI_SRCS := $(wildcard src/cli/*.c)
 OCI_SRCS := $(wildcard src/oci/*.c)
 OCI_OBJS := $(OCI_SRCS:%.c=$(BUILD)/%.o)
@@ -52,6 +52,18 @@ $(BUILD)/%.o: %.c
 $(BUILD)/%.o: %.S include/vmjail_abi.h
 	@mkdir -p $(dir $@)
 	$(CC) -Iinclude -c -o $@ $<
+
+# The process platform's stub: a static program without libc, linked where the payload never
+# maps (VJ_STUB_VA), built into vmjail (stub_image.S).  Never built with the sanitizers.
+STUB_CFLAGS := -std=gnu11 -O2 $(WARN) -Iinclude -iquote src -static -nostdlib -fPIE \
+               -fno-stack-protector -fno-builtin -ffreestanding -fno-asynchronous-unwind-tables \
+               -Wl,-Ttext-segment=0x7ff000000000 -Wl,--no-relax -Wl,--build-id=none
+$(BUILD)/stub: src/host/process/stub/stub.c src/host/process/stub_abi.h
+	@mkdir -p $(dir $@)
+	gcc $(STUB_CFLAGS) -o $@ $<
+$(BUILD)/src/host/process/stub_image.o: src/host/process/stub_image.S $(BUILD)/stub
+	@mkdir -p $(dir $@)
+	$(CC) -c -DVJ_STUB_IMAGE='"$(BUILD)/stub"' -o $@ $<
 
 $(BUILD)/libvmjail.a: $(LIB_OBJS)
 	@rm -f $@

@@ -4,9 +4,11 @@
 #include "host/platform.h"
 
 #include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
 
 /* Every platform built in; the first is the default. */
-static const struct vj_platform *const platforms[] = {&vj_platform_kvm};
+static const struct vj_platform *const platforms[] = {&vj_platform_kvm, &vj_platform_process};
 
 static const struct vj_platform *platform = &vj_platform_kvm;
 
@@ -17,6 +19,9 @@ void vj_platform_use(const struct vj_platform *pl)
 
 int vj_vm_create(uint64_t mem_size, const char *cache_dir, struct vj_vm **out, vmjail_error **err)
 {
+    const char *want = getenv("VMJAIL_PLATFORM"); /* prototype: --platform comes next */
+    if (want && strcmp(want, "process") == 0)
+        platform = &vj_platform_process;
     return platform->vm_create(mem_size, cache_dir, out, err);
 }
 

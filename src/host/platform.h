@@ -66,6 +66,7 @@ struct vj_platform {
 
 /* The platforms built in. */
 extern const struct vj_platform vj_platform_kvm;
+extern const struct vj_platform vj_platform_process;
 
 /* Make PL the platform of this process's VMs, before its first (tests use it to run generic
  * code over a platform of their own). */

@@ -39,6 +39,7 @@ struct vj_fault {
     uint64_t addr;       /* si_addr */
     const char *what;    /* a short description for --trace ("page fault", "triple fault") */
     bool addr_unknown;   /* a memory access the host refused without saying where */
+    bool code_unknown;   /* ... or said where but not whether the page is mapped (SIGSEGV) */
 };
 
 struct vj_stop {

@@ -418,8 +418,8 @@ bool vj_fast_init(struct vj_proc *p, int mode)
 {
     pthread_once(&served_once, served_init);
     p->fast_on = false;
-    if (mode == VMJAIL_SYSCALL_PATH_EXIT)
-        return false;
+    if (mode == VMJAIL_SYSCALL_PATH_EXIT || vj_vm_low(p->vm) == NULL)
+        return false; /* a platform without a low window has no fast path */
     /* auto: a poller needs a core of its own besides the payload's. */
     p->fast_ncpus = (int)sysconf(_SC_NPROCESSORS_ONLN);
     if (mode == VMJAIL_SYSCALL_PATH_AUTO && p->fast_ncpus < 2)

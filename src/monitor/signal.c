@@ -291,6 +291,15 @@ static void force_locked(struct vj_proc *p, struct vj_thread *t, const siginfo_t
 
 void vj_signal_resolve_fault(struct vj_thread *t, struct vj_fault *f)
 {
+    if (f->code_unknown) {
+        /* The address is known: unmapped (SEGV_MAPERR) or mapped without the access
+         * (SEGV_ACCERR), as the address space says. */
+        struct vj_proc *p = t->proc;
+        pthread_mutex_lock(&p->mm_lock);
+        f->code = vj_vmas_find(&p->vmas, f->addr) ? SEGV_ACCERR : SEGV_MAPERR;
+        pthread_mutex_unlock(&p->mm_lock);
+        return;
+    }
     struct vj_user_regs regs;
     if (vj_vcpu_get_user_regs(t->vcpu, &regs))
         vj_arch_resolve_fault(t, &regs, f);

@@ -104,8 +104,9 @@ void vj_signal_discard_locked(struct vj_proc *p, int s);
 /* A signal the kernel sends a thread on its own behalf (SIGPIPE after EPIPE): SI_USER from
  * the process itself. */
 void vj_signal_raise(struct vj_proc *p, struct vj_thread *t, int signo);
-/* A memory fault of T the host reported without its address (F->addr_unknown): find the
- * address and si_code Linux would report. */
+/* A memory fault of T the host reported without its address (F->addr_unknown), or without
+ * whether the page is mapped (F->code_unknown): find the address and si_code Linux would
+ * report. */
 void vj_signal_resolve_fault(struct vj_thread *t, struct vj_fault *f);
 /* The payload thread T faulted: force the fault's signal on it as Linux's force_sig does (a
  * blocked or ignored signal is unblocked and takes its default action). */

@@ -156,7 +156,7 @@ void vj_thread_loop(struct vj_thread *t)
                 continue;
             }
         } else if (stop.kind == VJ_STOP_FAULT) {
-            if (stop.fault.addr_unknown)
+            if (stop.fault.addr_unknown || stop.fault.code_unknown)
                 vj_signal_resolve_fault(t, &stop.fault);
             if (p->trace_fd >= 0)
                 vj_trace_fault(p, &stop.fault);

@@ -1,0 +1,105 @@
+/* process_platform.h: the process platform's private state, shared by its VM half (vm_process.c: guest
+ * memory, the stub, descriptors) and its vCPU half (vcpu_process.c: contexts, registers). */
+#ifndef VJ_PROCESS_PLATFORM_H
+#define VJ_PROCESS_PLATFORM_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "host/process/stub_abi.h"
+#include "host/vm.h"
+
+#define VJ_PROC_FD_BITS 1024 /* descriptors the ownership bitmap can name */
+
+struct vj_vcpu {
+    struct vj_vm *vm;
+    int id;
+    struct vj_stub_ctx *ctx; /* in the control region; the payload can write it */
+    pid_t tid;               /* the stub thread, as it said at its start */
+    bool started;
+    bool held;               /* the context is stopped and the monitor's: resumed at the next run */
+    bool idle;               /* given back (its stub thread ended or is ending) */
+    uint32_t stop_kind;      /* of the last stop, as read once */
+    int interrupted;         /* atomic: vj_vcpu_interrupt asked for a stop */
+};
+
+struct vj_vm {
+    uint8_t *reservation;  /* guest memory's host range plus a guard */
+    size_t reservation_size;
+    uint8_t *mem;          /* host address of guest address 0 (2 MiB aligned) */
+    uint64_t mem_size;
+    int mem_fd;            /* guest memory: offset = guest address */
+    int ctl_fd;            /* the control region */
+    uint8_t *ctl;
+    pid_t stub;            /* the stub process */
+    pthread_mutex_t req_lock; /* one request to the control thread at a time */
+    pthread_mutex_t lock;     /* the vCPU list */
+    struct vj_vcpu first;
+    struct vj_vcpu *vcpus[VJ_STUB_MAX_VCPUS]; /* by context index; [0] is &first */
+    int nvcpus;
+    uint64_t owned_fds[VJ_PROC_FD_BITS / 64];
+};
+
+/* vm.h's operations on the process platform (platform_process.c lists them). */
+int vj_process_vm_create(uint64_t mem_size, const char *cache_dir, struct vj_vm **out,
+                      vmjail_error **err);
+int vj_process_vm_rebuild_in_child(struct vj_vm *vm, const struct vj_vcpu_snapshot *s,
+                                vmjail_error **err);
+void vj_process_vm_destroy(struct vj_vm *vm);
+void vj_process_vm_forget(struct vj_vm *vm);
+uint8_t *vj_process_vm_mem(const struct vj_vm *vm);
+uint64_t vj_process_vm_mem_size(const struct vj_vm *vm);
+enum vj_host_kind vj_process_vm_host_kind(const struct vj_vm *vm);
+uint64_t vj_process_vm_vdso(const struct vj_vm *vm);
+bool vj_process_vm_vdso_range(const struct vj_vm *vm, uint64_t *data, uint64_t *end);
+bool vj_process_vm_owns_fd(const struct vj_vm *vm, int fd);
+int vj_process_vm_own_fd(struct vj_vm *vm, int fd);
+void vj_process_vm_disown_fd(struct vj_vm *vm, int fd);
+bool vj_process_vm_foreign_fd_target(const char *target);
+int vj_process_vm_fds(const struct vj_vm *vm, int *fds, int max);
+bool vj_process_vm_fast_capable(const struct vj_vm *vm);
+bool vj_process_vm_slot_in_gs(const struct vj_vm *vm);
+uint8_t *vj_process_vm_low(struct vj_vm *vm);
+void vj_process_vm_map_low(struct vj_vm *vm);
+int vj_process_vm_mem_discard(struct vj_vm *vm, uint64_t gpa, uint64_t len);
+int vj_process_vm_mem_anon(struct vj_vm *vm, uint64_t gpa, uint64_t len, int prot, bool shared);
+int vj_process_vm_mem_file(struct vj_vm *vm, uint64_t gpa, uint64_t len, int prot, bool shared,
+                        int fd, uint64_t offset);
+int vj_process_vm_mem_protect(struct vj_vm *vm, uint64_t gpa, uint64_t len, int prot);
+int vj_process_vm_mem_move(struct vj_vm *vm, uint64_t from, uint64_t to, uint64_t len);
+int vj_process_vm_mem_advise(struct vj_vm *vm, uint64_t gpa, uint64_t len, int advice);
+struct vj_vcpu *vj_process_vm_first_vcpu(struct vj_vm *vm);
+int vj_process_vcpu_get(struct vj_vm *vm, struct vj_vcpu **out, vmjail_error **err);
+int vj_process_vcpu_id(const struct vj_vcpu *c);
+void vj_process_vcpu_put(struct vj_vcpu *c);
+int vj_process_vcpu_start(struct vj_vcpu *c, uint64_t entry, uint64_t sp, vmjail_error **err);
+int vj_process_vcpu_start_clone(struct vj_vcpu *child, struct vj_vcpu *parent, uint64_t sp,
+                             bool set_tls, uint64_t tls, vmjail_error **err);
+int vj_process_vcpu_run(struct vj_vcpu *c, struct vj_stop *stop, vmjail_error **err);
+void vj_process_vcpu_syscall_return(struct vj_vcpu *c, int64_t ret);
+void vj_process_vcpu_interrupt(struct vj_vcpu *c);
+bool vj_process_vcpu_get_user_regs(struct vj_vcpu *c, struct vj_user_regs *r);
+int vj_process_vcpu_set_user_regs(struct vj_vcpu *c, const struct vj_user_regs *r,
+                               vmjail_error **err);
+void vj_process_vcpu_syscall_restart(struct vj_vcpu *c, uint64_t nr);
+uint64_t vj_process_vm_fpu_features(const struct vj_vm *vm);
+uint32_t vj_process_vm_fpu_size(const struct vj_vm *vm);
+bool vj_process_vm_fpu_component(const struct vj_vm *vm, int i, uint32_t *offset, uint32_t *size);
+int vj_process_vcpu_get_fpu(struct vj_vcpu *c, struct vj_fpu *f, vmjail_error **err);
+int vj_process_vcpu_set_fpu(struct vj_vcpu *c, const struct vj_fpu *f, vmjail_error **err);
+int vj_process_vcpu_snapshot(struct vj_vcpu *c, struct vj_vcpu_snapshot *s, vmjail_error **err);
+int vj_process_vcpu_set_tls_base(struct vj_vcpu *c, bool gs, uint64_t base, vmjail_error **err);
+uint64_t vj_process_vcpu_gs_for_payload(const struct vj_vcpu *c, uint64_t real);
+int vj_process_vcpu_set_payload_gs(struct vj_vcpu *c, uint64_t base, bool exec, vmjail_error **err);
+int vj_process_vcpu_get_tls_base(struct vj_vcpu *c, bool gs, uint64_t *base, vmjail_error **err);
+
+/* Wait until context C is stopped (the stub thread handed it over); false if the stub died. */
+bool vj_process_wait_stopped(struct vj_vm *vm, struct vj_stub_ctx *c);
+/* Hand context C back to its stub thread. */
+void vj_process_resume(struct vj_stub_ctx *c);
+/* Have the stub's control thread carry out OP; its result, or -ESRCH if the stub ended. */
+int vj_process_ask(struct vj_vm *vm, uint32_t op, uint64_t gpa, uint64_t len, uint64_t arg);
+
+#endif

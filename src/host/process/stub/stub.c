@@ -1,0 +1,392 @@
+/* stub.c: the process platform's stub: a static program without libc, linked at VJ_STUB_VA,
+ * that the monitor starts in place of a VM.  It maps guest memory (a memfd the monitor maps
+ * too) at guest addresses and its control region, and runs the payload on its first thread
+ * under a seccomp filter that traps every system call made outside the stub's own code.  Each
+ * trap, fault or interrupt stops the thread in a signal handler that hands its registers to
+ * the monitor through the thread's context and takes the monitor's answer back.  A control
+ * thread, which never runs payload code, changes the stub's mappings for the monitor. */
+#include <asm/sigcontext.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/futex.h>
+#include <linux/seccomp.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/syscall.h>
+
+#include "host/process/stub_abi.h"
+
+#define SIGSYS_ 31
+#define SIGSEGV_ 11
+#define SIGBUS_ 7
+#define SIGILL_ 4
+#define SIGFPE_ 8
+#define SIGTRAP_ 5
+#define SA_SIGINFO_ 4
+#define SA_ONSTACK_ 0x08000000
+#define SA_RESTORER_ 0x04000000
+#define ARCH_SET_FS_ 0x1002
+#define ARCH_GET_FS_ 0x1003
+#define ARCH_SET_GS_ 0x1001
+#define ARCH_GET_GS_ 0x1004
+#define USER_FLAGS 0x254dd5ULL /* CF PF AF ZF SF TF DF OF NT RF AC ID: what user code may set */
+
+#define ALT_SIZE 0x8000
+#define CONTROL_STACK 0x8000
+
+static long sc6(long n, long a, long b, long c, long d, long e, long f)
+{
+    long r;
+    register long r10 __asm__("r10") = d, r8 __asm__("r8") = e, r9 __asm__("r9") = f;
+    __asm__ volatile("syscall"
+                     : "=a"(r)
+                     : "a"(n), "D"(a), "S"(b), "d"(c), "r"(r10), "r"(r8), "r"(r9)
+                     : "rcx", "r11", "memory");
+    return r;
+}
+#define sc3(n, a, b, c) sc6(n, (long)(a), (long)(b), (long)(c), 0, 0, 0)
+
+static void die(int code)
+{
+    for (;;)
+        sc3(SYS_exit_group, code, 0, 0);
+}
+
+static void copy(void *dst, const void *src, uint64_t n)
+{
+    uint8_t *d = dst;
+    const uint8_t *s = src;
+    while (n--)
+        *d++ = *s++;
+}
+
+struct ksigaction {
+    void *handler;
+    unsigned long flags;
+    void *restorer;
+    uint64_t mask;
+};
+struct kstack {
+    void *sp;
+    int flags;
+    uint64_t size;
+};
+struct kucontext {
+    unsigned long flags;
+    void *link;
+    struct kstack stack;
+    struct sigcontext mc;
+    uint64_t sigmask;
+};
+struct ksiginfo {
+    int signo, errno_, code, pad;
+    union {
+        struct {
+            void *addr;
+        } fault;
+        struct {
+            void *call_addr;
+            int syscall;
+            unsigned arch;
+        } sys;
+    } u;
+};
+
+extern char __executable_start[], _etext[];
+void vj_stub_restorer(void);
+__asm__(".text\n.globl vj_stub_restorer\nvj_stub_restorer:\n mov $15, %eax\n syscall\n hlt\n");
+
+static uint8_t altstacks[VJ_STUB_MAX_VCPUS][ALT_SIZE] __attribute__((aligned(64)));
+static uint8_t control_stack[CONTROL_STACK] __attribute__((aligned(16)));
+
+static struct vj_stub_ctx *ctx_of(unsigned i)
+{
+    return (struct vj_stub_ctx *)(VJ_STUB_CTL_VA + VJ_STUB_CTX_OFF + (uint64_t)i * VJ_STUB_CTX_SIZE);
+}
+
+/* The context of the thread whose alternate stack holds LOCAL (its stack frame), or die: the
+ * payload may have moved the stack pointer anywhere. */
+static unsigned index_of(const void *local)
+{
+    uint64_t a = (uint64_t)local, base = (uint64_t)altstacks;
+    if (a < base || a >= base + sizeof altstacks)
+        die(120);
+    return (unsigned)((a - base) / ALT_SIZE);
+}
+
+static void futex_wake(uint32_t *w)
+{
+    sc6(SYS_futex, (long)w, FUTEX_WAKE, 1, 0, 0, 0);
+}
+
+/* Hand the context to the monitor and wait for its answer. */
+static void stop_and_wait(struct vj_stub_ctx *c)
+{
+    __atomic_store_n(&c->state, VJ_STUB_STOPPED, __ATOMIC_RELEASE);
+    futex_wake(&c->state);
+    for (unsigned spins = 0;; spins++) {
+        uint32_t s = __atomic_load_n(&c->state, __ATOMIC_ACQUIRE);
+        if (s == VJ_STUB_RESUME)
+            break;
+        if (spins < 200) {
+            __builtin_ia32_pause();
+            continue;
+        }
+        sc6(SYS_futex, (long)&c->state, FUTEX_WAIT, (long)s, 0, 0, 0);
+    }
+}
+
+/* Every signal the stub takes: a trapped system call (SIGSYS), a fault, the monitor's
+ * interrupt, or (START) a new thread's first entry. */
+static void on_signal(int sig, struct ksiginfo *si, struct kucontext *uc, uint32_t kind)
+{
+    unsigned i = index_of(&sig);
+    struct vj_stub_ctx *c = ctx_of(i);
+    struct sigcontext *m = &uc->mc;
+    struct vj_stub_regs *r = &c->regs;
+    if (kind == 0)
+        kind = sig == SIGSYS_ ? VJ_STUB_SYSCALL
+               : sig == VJ_STUB_SIG_INTERRUPT ? VJ_STUB_INTERRUPT : VJ_STUB_FAULT;
+    c->kind = kind;
+    c->signo = sig;
+    c->code = si ? si->code : 0;
+    c->addr = si ? (uint64_t)si->u.fault.addr : 0;
+    c->trapno = m->trapno;
+    c->err = m->err;
+    *r = (struct vj_stub_regs){.r8 = m->r8, .r9 = m->r9, .r10 = m->r10, .r11 = m->r11,
+                               .r12 = m->r12, .r13 = m->r13, .r14 = m->r14, .r15 = m->r15,
+                               .rdi = m->rdi, .rsi = m->rsi, .rbp = m->rbp, .rbx = m->rbx,
+                               .rdx = m->rdx, .rax = m->rax, .rcx = m->rcx, .rsp = m->rsp,
+                               .rip = m->rip, .rflags = m->eflags};
+    if (kind == VJ_STUB_SYSCALL)
+        r->rax = (uint64_t)si->u.sys.syscall; /* the frame's RAX is -ENOSYS by now */
+    sc3(SYS_arch_prctl, ARCH_GET_FS_, &r->fs_base, 0);
+    sc3(SYS_arch_prctl, ARCH_GET_GS_, &r->gs_base, 0);
+    uint8_t *fpu = (uint8_t *)c + VJ_STUB_CTX_FPU;
+    struct _fpx_sw_bytes *sw = m->fpstate ? (struct _fpx_sw_bytes *)((uint8_t *)m->fpstate + 464)
+                                          : 0;
+    uint32_t fpsize = sw && sw->magic1 == FP_XSTATE_MAGIC1 ? sw->xstate_size : 512;
+    if (fpsize > 0x1000)
+        fpsize = 0x1000;
+    if (m->fpstate)
+        copy(fpu, m->fpstate, fpsize);
+    c->fpu_size = m->fpstate ? fpsize : 0;
+    c->fpu_load = 0;
+    uint64_t fs = r->fs_base, gs = r->gs_base;
+
+    stop_and_wait(c);
+    if (__atomic_load_n(&c->quit, __ATOMIC_ACQUIRE)) {
+        /* The thread ends: nothing of its stack is used after GONE. */
+        __asm__ volatile("movl %1, (%0)\n mov $60, %%eax\n xor %%edi, %%edi\n syscall\n hlt"
+                         :
+                         : "r"(&c->state), "i"(VJ_STUB_GONE)
+                         : "memory");
+    }
+
+    /* The monitor's answer: the registers to resume with. */
+    struct vj_stub_regs a = *r;
+    m->r8 = a.r8, m->r9 = a.r9, m->r10 = a.r10, m->r11 = a.r11, m->r12 = a.r12;
+    m->r13 = a.r13, m->r14 = a.r14, m->r15 = a.r15, m->rdi = a.rdi, m->rsi = a.rsi;
+    m->rbp = a.rbp, m->rbx = a.rbx, m->rdx = a.rdx, m->rax = a.rax, m->rcx = a.rcx;
+    m->rsp = a.rsp, m->rip = a.rip;
+    m->eflags = (m->eflags & ~USER_FLAGS) | (a.rflags & USER_FLAGS);
+    m->cs = 0x33;
+    m->ss = 0x2b;
+    if (a.fs_base != fs)
+        sc3(SYS_arch_prctl, ARCH_SET_FS_, a.fs_base, 0);
+    if (a.gs_base != gs)
+        sc3(SYS_arch_prctl, ARCH_SET_GS_, a.gs_base, 0);
+    if (c->fpu_load && m->fpstate)
+        copy(m->fpstate, fpu, fpsize);
+    __atomic_store_n(&c->state, VJ_STUB_RUNNING, __ATOMIC_RELEASE);
+}
+
+static void on_any(int sig, struct ksiginfo *si, struct kucontext *uc)
+{
+    on_signal(sig, si, uc, 0);
+}
+
+/* A new thread's first entry into the payload: a frame built here, on its alternate stack,
+ * filled by the monitor's first registers, and entered with rt_sigreturn. */
+void vj_stub_enter(unsigned i) __attribute__((noreturn));
+void vj_stub_enter(unsigned i)
+{
+    struct {
+        uint64_t pretcode;
+        struct kucontext uc;
+    } *f = (void *)(altstacks[i] + ALT_SIZE - 4096);
+    uint8_t *z = (uint8_t *)f;
+    for (unsigned k = 0; k < sizeof *f; k++)
+        z[k] = 0;
+    f->uc.mc.cs = 0x33;
+    f->uc.mc.ss = 0x2b;
+    f->uc.mc.eflags = 0x202;
+    on_signal(0, 0, &f->uc, VJ_STUB_START);
+    /* The handler's view of the frame is the kernel's: rt_sigreturn at sp = frame + 8. */
+    __asm__ volatile("mov %0, %%rsp\n mov $15, %%eax\n syscall\n hlt"
+                     :
+                     : "r"(&f->uc)
+                     : "memory");
+    __builtin_unreachable();
+}
+
+static void handle(int sig)
+{
+    struct ksigaction sa = {(void *)on_any, SA_SIGINFO_ | SA_ONSTACK_ | SA_RESTORER_,
+                            (void *)vj_stub_restorer, ~0ULL};
+    if (sc6(SYS_rt_sigaction, sig, (long)&sa, 0, 8, 0, 0) != 0)
+        die(103);
+}
+
+/* The payload threads' filter: from the stub's code, only what its handler needs (and exit, for
+ * a thread the monitor ends); everything else, from anywhere, traps. */
+static void confine_payload_thread(void)
+{
+    uint64_t lo = (uint64_t)__executable_start, hi = (uint64_t)_etext;
+    struct sock_filter f[] = {
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, instruction_pointer) + 4),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)(lo >> 32), 0, 9),
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, instruction_pointer)),
+        BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, (uint32_t)lo, 0, 7),
+        BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, (uint32_t)hi, 6, 0),
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_futex, 3, 0),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_rt_sigreturn, 2, 0),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_exit, 1, 0),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_arch_prctl, 0, 1),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRAP),
+    };
+    struct sock_fprog prog = {sizeof f / sizeof f[0], f};
+    if (sc3(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) != 0)
+        die(104);
+}
+
+/* clone(2) for a thread of the stub: the child runs FN(ARG) on STACK, then exits. */
+static long start_thread(void *stack, void (*fn)(unsigned), unsigned arg)
+{
+    long r;
+    unsigned long flags = 0x00000100 | 0x00000200 | 0x00000400 | 0x00000800 | 0x00010000 |
+                          0x00040000; /* VM FS FILES SIGHAND THREAD SYSVSEM */
+    register void *child_stack __asm__("rsi") = stack;
+    register unsigned long child_arg __asm__("r12") = arg;
+    register void (*child_fn)(unsigned) __asm__("r13") = fn;
+    __asm__ volatile("syscall\n"
+                     "test %%rax, %%rax\n"
+                     "jnz 1f\n"
+                     "mov %%r12, %%rdi\n"
+                     "call *%%r13\n"
+                     "mov $60, %%eax\n"
+                     "xor %%edi, %%edi\n"
+                     "syscall\n"
+                     "1:"
+                     : "=a"(r)
+                     : "a"(SYS_clone), "D"(flags), "S"(child_stack), "r"(child_arg), "r"(child_fn)
+                     : "rcx", "r11", "rdx", "r10", "r8", "r9", "memory");
+    return r;
+}
+
+/* A new payload thread, on context I: its alternate stack and filter, then its START stop. */
+static void payload_thread(unsigned i)
+{
+    struct kstack ss = {altstacks[i], 0, ALT_SIZE};
+    sc3(SYS_sigaltstack, &ss, 0, 0);
+    ctx_of(i)->tid = (uint32_t)sc3(SYS_gettid, 0, 0, 0);
+    confine_payload_thread();
+    vj_stub_enter(i);
+}
+
+/* The control thread's filter: from the stub's code, its own calls and those a new payload
+ * thread makes before it adds the payload threads' filter (which it inherits, under that one);
+ * anything else traps, and a trap in the control thread ends the stub (index_of). */
+static void confine_control_thread(void)
+{
+    uint64_t lo = (uint64_t)__executable_start, hi = (uint64_t)_etext;
+    struct sock_filter f[] = {
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, instruction_pointer) + 4),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)(lo >> 32), 0, 14),
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, instruction_pointer)),
+        BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, (uint32_t)lo, 0, 12),
+        BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, (uint32_t)hi, 11, 0),
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_futex, 8, 0),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_mprotect, 7, 0),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_clone, 6, 0),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_exit, 5, 0),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_sigaltstack, 4, 0),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_seccomp, 3, 0),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_gettid, 2, 0),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_rt_sigreturn, 1, 0),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_arch_prctl, 0, 1),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRAP),
+    };
+    struct sock_fprog prog = {sizeof f / sizeof f[0], f};
+    if (sc3(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) != 0)
+        die(106);
+}
+
+/* The control thread: carries out the monitor's requests (the header page), one at a time. */
+static void control_main(unsigned unused) __attribute__((noreturn));
+static void control_main(unsigned unused)
+{
+    (void)unused;
+    confine_control_thread();
+    struct vj_stub_req *q = (struct vj_stub_req *)(VJ_STUB_CTL_VA + 64);
+    uint32_t done = 0;
+    for (;;) {
+        uint32_t seq = __atomic_load_n(&q->seq, __ATOMIC_ACQUIRE);
+        if (seq == done) {
+            sc6(SYS_futex, (long)&q->seq, FUTEX_WAIT, (long)seq, 0, 0, 0);
+            continue;
+        }
+        uint64_t gpa = q->gpa, len = q->len, arg = q->arg;
+        long r = -22;
+        if (q->op == VJ_STUB_REQ_PROTECT)
+            r = sc3(SYS_mprotect, gpa, len, arg);
+        else if (q->op == VJ_STUB_REQ_CLONE && arg < VJ_STUB_MAX_VCPUS && arg > 0)
+            r = start_thread(altstacks[arg] + ALT_SIZE - 8192, payload_thread, (unsigned)arg);
+        q->result = (int32_t)r;
+        done = seq;
+        __atomic_store_n(&q->done, seq, __ATOMIC_RELEASE);
+        futex_wake(&q->done);
+    }
+}
+
+void vj_stub_main(void);
+void vj_stub_main(void)
+{
+    sc3(SYS_prctl, 4 /* PR_SET_DUMPABLE */, 0, 0);
+    if (sc6(SYS_mmap, VJ_STUB_CTL_VA, VJ_STUB_CTL_SIZE, 3, 0x11 /* SHARED|FIXED */, VJ_STUB_CTL_FD,
+            0) != (long)VJ_STUB_CTL_VA)
+        die(101);
+    uint64_t mem_size = *(volatile uint64_t *)VJ_STUB_CTL_VA;
+    if (mem_size <= 0x200000 || mem_size > (256ULL << 30) ||
+        sc6(SYS_mmap, 0x200000, (long)(mem_size - 0x200000), 0, 0x11, VJ_STUB_MEM_FD, 0x200000) !=
+            0x200000)
+        die(102);
+    ctx_of(0)->tid = (uint32_t)sc3(SYS_gettid, 0, 0, 0);
+    struct kstack ss = {altstacks[0], 0, ALT_SIZE};
+    sc3(SYS_sigaltstack, &ss, 0, 0);
+    int sigs[] = {SIGSYS_, SIGSEGV_, SIGBUS_, SIGILL_, SIGFPE_, SIGTRAP_, VJ_STUB_SIG_INTERRUPT};
+    for (unsigned k = 0; k < sizeof sigs / sizeof sigs[0]; k++)
+        handle(sigs[k]);
+    sc3(SYS_prctl, 38 /* PR_SET_NO_NEW_PRIVS */, 1, 0);
+    if (start_thread(control_stack + CONTROL_STACK, control_main, 0) < 0)
+        die(105);
+    confine_payload_thread();
+    /* On to the thread's alternate stack, below where its first frame goes. */
+    __asm__ volatile("mov %0, %%rsp\n xor %%edi, %%edi\n call vj_stub_enter"
+                     :
+                     : "r"(altstacks[0] + ALT_SIZE - 8192)
+                     : "memory");
+    __builtin_unreachable();
+}
+
+__asm__(".text\n.globl _start\n_start:\n and $-16, %rsp\n call vj_stub_main\n hlt\n");

@@ -1,0 +1,68 @@
+/* stub_abi.h: what the process platform's stub and the monitor share: where the stub maps
+ * guest memory and its control region, and the layout of that region (one context per vCPU,
+ * the requests the stub's control thread carries out).  Self-contained: included by the stub
+ * (freestanding) and by the monitor.  The payload can write every byte of the control region
+ * (it runs in the stub's address space): the monitor reads each field once and trusts none. */
+#ifndef VJ_STUB_ABI_H
+#define VJ_STUB_ABI_H
+
+#include <stdint.h>
+
+#define VJ_STUB_VA 0x7ff000000000ULL      /* the stub's code and data (linked there) */
+#define VJ_STUB_CTL_VA 0x7ff010000000ULL  /* the control region (memfd, descriptor 4), above the
+                                           * stub's data */
+#define VJ_STUB_MEM_FD 3                  /* guest memory: a memfd, offset = guest address */
+#define VJ_STUB_CTL_FD 4
+#define VJ_STUB_MAX_VCPUS 1024
+
+/* The control region: the header page, then one context (two pages) per vCPU. */
+#define VJ_STUB_CTX_OFF 0x1000
+#define VJ_STUB_CTX_SIZE 0x2000
+#define VJ_STUB_CTX_FPU 0x1000 /* a context's XSAVE area: its second page */
+#define VJ_STUB_CTL_SIZE (VJ_STUB_CTX_OFF + VJ_STUB_MAX_VCPUS * VJ_STUB_CTX_SIZE)
+
+/* A context's state word (a futex): who holds the context. */
+#define VJ_STUB_RUNNING 0 /* the stub thread runs the payload */
+#define VJ_STUB_STOPPED 1 /* it stopped (kind says why): the monitor's */
+#define VJ_STUB_RESUME 2  /* the monitor answered: the stub's again */
+#define VJ_STUB_GONE 3    /* the thread ended (asked to by quit) */
+
+/* Why a stub thread stopped. */
+#define VJ_STUB_START 1     /* a new thread waits for its first registers */
+#define VJ_STUB_SYSCALL 2   /* the payload made a system call (trapped) */
+#define VJ_STUB_FAULT 3     /* a fault: signo, code, addr, trapno, err */
+#define VJ_STUB_INTERRUPT 4 /* the monitor's interrupt signal */
+
+#define VJ_STUB_SIG_INTERRUPT 12 /* SIGUSR2: the monitor stops a stub thread with it */
+
+/* The payload's registers, in vm.h's struct vj_user_regs order, then the FS and GS bases. */
+struct vj_stub_regs {
+    uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
+    uint64_t rdi, rsi, rbp, rbx, rdx, rax, rcx, rsp, rip, rflags;
+    uint64_t fs_base, gs_base;
+};
+
+struct vj_stub_ctx {
+    uint32_t state;    /* VJ_STUB_RUNNING, _STOPPED, _RESUME */
+    uint32_t kind;     /* VJ_STUB_START, ... */
+    int32_t signo, code; /* a fault's */
+    uint64_t addr, trapno, err;
+    struct vj_stub_regs regs;
+    uint32_t fpu_size; /* bytes of XSAVE state at VJ_STUB_CTX_FPU (the frame's) */
+    uint32_t fpu_load; /* set by the monitor: load the XSAVE area on resume */
+    uint32_t tid;      /* the stub thread's host thread id */
+    uint32_t quit;     /* set by the monitor with RESUME: the thread ends instead */
+};
+
+/* The control thread's requests (the header page): mappings of guest memory in the stub. */
+#define VJ_STUB_REQ_PROTECT 1 /* mprotect(gpa, len, prot) */
+#define VJ_STUB_REQ_CLONE 2   /* a new stub thread for context arg, stopped at its START */
+struct vj_stub_req {
+    uint32_t seq;  /* a futex: the monitor bumps it to post a request */
+    uint32_t done; /* a futex: the control thread sets it to seq when done */
+    uint32_t op;
+    int32_t result; /* 0 or a negative errno */
+    uint64_t gpa, len, arg;
+};
+
+#endif

@@ -1,0 +1,393 @@
+/* vm_process.c: the VM on the process platform: guest memory in a memfd that the monitor maps
+ * at vj_vm_mem() and the stub at guest addresses, the stub process started from the image
+ * built into vmjail, the control thread's requests, and the monitor's own descriptors. */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/falloc.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <linux/futex.h>
+
+#include "host/process/process_platform.h"
+#include "lib/error.h"
+
+/* The stub's image (stub_image.S). */
+extern const unsigned char vj_stub_image[], vj_stub_image_end[];
+
+#define GUARD (2ULL << 20)
+
+/* ---- the monitor's descriptors --------------------------------------------------------- */
+
+static int own(struct vj_vm *vm, int fd)
+{
+    int high = fcntl(fd, F_DUPFD_CLOEXEC, VJ_PROC_FD_BITS - 64);
+    if (high >= 0 && high < VJ_PROC_FD_BITS) {
+        close(fd);
+        fd = high;
+    } else if (high >= 0) {
+        close(high);
+    }
+    if (fd >= 0 && fd < VJ_PROC_FD_BITS)
+        __atomic_or_fetch(&vm->owned_fds[fd / 64], 1ULL << (fd % 64), __ATOMIC_RELEASE);
+    return fd;
+}
+
+bool vj_process_vm_owns_fd(const struct vj_vm *vm, int fd)
+{
+    if (vm == NULL || fd < 0 || fd >= VJ_PROC_FD_BITS)
+        return false;
+    return __atomic_load_n(&vm->owned_fds[fd / 64], __ATOMIC_ACQUIRE) & (1ULL << (fd % 64));
+}
+
+int vj_process_vm_own_fd(struct vj_vm *vm, int fd)
+{
+    return own(vm, fd);
+}
+
+void vj_process_vm_disown_fd(struct vj_vm *vm, int fd)
+{
+    if (fd >= 0 && fd < VJ_PROC_FD_BITS)
+        __atomic_and_fetch(&vm->owned_fds[fd / 64], ~(1ULL << (fd % 64)), __ATOMIC_RELEASE);
+}
+
+bool vj_process_vm_foreign_fd_target(const char *target)
+{
+    return strncmp(target, "/memfd:vmjail-", 14) == 0;
+}
+
+int vj_process_vm_fds(const struct vj_vm *vm, int *fds, int max)
+{
+    int n = 0;
+    for (int fd = 0; fd < VJ_PROC_FD_BITS && n < max; fd++)
+        if (vj_process_vm_owns_fd(vm, fd))
+            fds[n++] = fd;
+    return n;
+}
+
+/* ---- the stub ---------------------------------------------------------------------------- */
+
+/* Start the stub with guest memory and the control region as its descriptors 3 and 4. */
+static int start_stub(struct vj_vm *vm, vmjail_error **err)
+{
+    int image = memfd_create("vmjail-stub", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+    size_t size = (size_t)(vj_stub_image_end - vj_stub_image);
+    if (image < 0 || write(image, vj_stub_image, size) != (ssize_t)size ||
+        fcntl(image, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) < 0) {
+        int e = errno;
+        if (image >= 0)
+            close(image);
+        return vj_error(err, VMJAIL_ERR_INTERNAL, e, "process platform: the stub's image");
+    }
+    pid_t parent = getpid();
+    pid_t pid = fork();
+    if (pid < 0) {
+        int e = errno;
+        close(image);
+        return vj_error(err, VMJAIL_ERR_INTERNAL, e, "process platform: start the stub");
+    }
+    if (pid == 0) {
+        /* The child: nothing of the monitor's but guest memory, the control region and the
+         * image; no signal handler or mask of the monitor's. */
+        sigset_t none;
+        sigemptyset(&none);
+        sigprocmask(SIG_SETMASK, &none, NULL);
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (getppid() != parent)
+            _exit(127);
+        int img = fcntl(image, F_DUPFD, 10);
+        if (dup2(vm->mem_fd, VJ_STUB_MEM_FD) < 0 || dup2(vm->ctl_fd, VJ_STUB_CTL_FD) < 0 ||
+            img < 0)
+            _exit(127);
+        syscall(SYS_close_range, 5, img - 1, 0);
+        syscall(SYS_close_range, img + 1, ~0U, 0);
+        char *argv[] = {"vmjail-stub", NULL}, *envp[] = {NULL};
+        syscall(SYS_execveat, img, "", argv, envp, AT_EMPTY_PATH);
+        _exit(127);
+    }
+    close(image);
+    vm->stub = pid;
+    return 0;
+}
+
+/* ---- requests to the stub's control thread ------------------------------------------------ */
+
+static struct vj_stub_req *req(struct vj_vm *vm)
+{
+    return (struct vj_stub_req *)(vm->ctl + 64);
+}
+
+/* Have the stub carry out OP and wait for it; its result, or -ESRCH if the stub died. */
+int vj_process_ask(struct vj_vm *vm, uint32_t op, uint64_t gpa, uint64_t len, uint64_t arg)
+{
+    struct vj_stub_req *q = req(vm);
+    pthread_mutex_lock(&vm->req_lock);
+    q->op = op;
+    q->gpa = gpa;
+    q->len = len;
+    q->arg = arg;
+    uint32_t seq = __atomic_load_n(&q->seq, __ATOMIC_RELAXED) + 1;
+    __atomic_store_n(&q->seq, seq, __ATOMIC_RELEASE);
+    syscall(SYS_futex, &q->seq, FUTEX_WAKE, 1, NULL, NULL, 0);
+    int r = -ESRCH;
+    for (;;) {
+        uint32_t done = __atomic_load_n(&q->done, __ATOMIC_ACQUIRE);
+        if (done == seq) {
+            r = q->result;
+            break;
+        }
+        struct timespec tick = {0, 10 * 1000 * 1000};
+        syscall(SYS_futex, &q->done, FUTEX_WAIT, done, &tick, NULL, 0);
+        if (kill(vm->stub, 0) < 0 || waitpid(vm->stub, NULL, WNOHANG) == vm->stub)
+            break;
+    }
+    pthread_mutex_unlock(&vm->req_lock);
+    return r;
+}
+
+/* ---- guest memory ------------------------------------------------------------------------- */
+
+static int both_protect(struct vj_vm *vm, uint64_t gpa, uint64_t len, int prot)
+{
+    if (mprotect(vm->mem + gpa, len, vj_host_prot(prot)) < 0)
+        return -errno;
+    return vj_process_ask(vm, VJ_STUB_REQ_PROTECT, gpa, len, (uint64_t)prot);
+}
+
+int vj_process_vm_mem_discard(struct vj_vm *vm, uint64_t gpa, uint64_t len)
+{
+    if (fallocate(vm->mem_fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)gpa,
+                  (off_t)len) < 0)
+        return -errno;
+    return both_protect(vm, gpa, len, PROT_NONE);
+}
+
+int vj_process_vm_mem_anon(struct vj_vm *vm, uint64_t gpa, uint64_t len, int prot, bool shared)
+{
+    if (shared)
+        return -ENOTSUP; /* later: memory shared with the payload's forks */
+    return both_protect(vm, gpa, len, prot); /* discarded memory reads as zeros */
+}
+
+/* A private file mapping becomes a copy of the file's pages (zeros past its end). */
+int vj_process_vm_mem_file(struct vj_vm *vm, uint64_t gpa, uint64_t len, int prot, bool shared,
+                           int fd, uint64_t offset)
+{
+    if (shared)
+        return -ENOTSUP; /* later: the file mapped in both processes */
+    if (fallocate(vm->mem_fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)gpa,
+                  (off_t)len) < 0 ||
+        mprotect(vm->mem + gpa, len, PROT_READ | PROT_WRITE) < 0)
+        return -errno;
+    for (uint64_t done = 0; done < len;) {
+        ssize_t n = pread(fd, vm->mem + gpa + done, len - done, (off_t)(offset + done));
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            int e = -errno;
+            mprotect(vm->mem + gpa, len, PROT_NONE);
+            return e;
+        }
+        if (n == 0)
+            break;
+        done += (uint64_t)n;
+    }
+    return both_protect(vm, gpa, len, prot);
+}
+
+int vj_process_vm_mem_protect(struct vj_vm *vm, uint64_t gpa, uint64_t len, int prot)
+{
+    return both_protect(vm, gpa, len, prot);
+}
+
+int vj_process_vm_mem_move(struct vj_vm *vm, uint64_t from, uint64_t to, uint64_t len)
+{
+    loff_t in = (loff_t)from, out = (loff_t)to;
+    for (uint64_t left = len; left;) {
+        ssize_t n = copy_file_range(vm->mem_fd, &in, vm->mem_fd, &out, left, 0);
+        if (n <= 0)
+            return n < 0 ? -errno : -EIO;
+        left -= (uint64_t)n;
+    }
+    /* The destination takes the source's protection (both are the same mapping's). */
+    int prot = PROT_READ | PROT_WRITE;
+    return both_protect(vm, to, len, prot);
+}
+
+int vj_process_vm_mem_advise(struct vj_vm *vm, uint64_t gpa, uint64_t len, int advice)
+{
+    switch (advice) {
+    case MADV_DONTNEED:
+    case MADV_FREE:
+    case MADV_REMOVE:
+    case MADV_PAGEOUT:
+        /* Private memory reads as zeros afterwards, as Linux's does. */
+        return fallocate(vm->mem_fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)gpa,
+                         (off_t)len) < 0 ? -errno : 0;
+    case MADV_POPULATE_READ:
+    case MADV_POPULATE_WRITE:
+        return madvise(vm->mem + gpa, len, advice) < 0 ? -errno : 0;
+    default:
+        return 0; /* hints */
+    }
+}
+
+/* ---- the VM ------------------------------------------------------------------------------- */
+
+int vj_process_vm_create(uint64_t mem_size, const char *cache_dir, struct vj_vm **out,
+                         vmjail_error **err)
+{
+    (void)cache_dir;
+    struct vj_vm *vm = calloc(1, sizeof *vm);
+    if (vm == NULL)
+        return vj_error(err, VMJAIL_ERR_INTERNAL, ENOMEM, "allocate the VM");
+    vm->mem_fd = vm->ctl_fd = -1;
+    pthread_mutex_init(&vm->req_lock, NULL);
+    pthread_mutex_init(&vm->lock, NULL);
+    vm->mem_size = mem_size;
+    vm->reservation_size = mem_size + 2 * GUARD;
+    vm->reservation = mmap(NULL, vm->reservation_size, PROT_NONE,
+                           MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (vm->reservation == MAP_FAILED) {
+        vm->reservation = NULL;
+        vj_error(err, VMJAIL_ERR_INTERNAL, errno, "reserve guest memory");
+        goto fail;
+    }
+    vm->mem = (uint8_t *)(((uintptr_t)vm->reservation + GUARD - 1) & ~(uintptr_t)(GUARD - 1));
+    vm->mem_fd = memfd_create("vmjail-guest", MFD_CLOEXEC);
+    vm->ctl_fd = memfd_create("vmjail-ctl", MFD_CLOEXEC);
+    if (vm->mem_fd < 0 || vm->ctl_fd < 0 || ftruncate(vm->mem_fd, (off_t)mem_size) < 0 ||
+        ftruncate(vm->ctl_fd, VJ_STUB_CTL_SIZE) < 0 ||
+        mmap(vm->mem, mem_size, PROT_NONE, MAP_SHARED | MAP_FIXED, vm->mem_fd, 0) == MAP_FAILED) {
+        vj_error(err, VMJAIL_ERR_INTERNAL, errno, "process platform: guest memory");
+        goto fail;
+    }
+    vm->mem_fd = own(vm, vm->mem_fd);
+    vm->ctl_fd = own(vm, vm->ctl_fd);
+    vm->ctl = mmap(NULL, VJ_STUB_CTL_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, vm->ctl_fd, 0);
+    if (vm->ctl == MAP_FAILED) {
+        vm->ctl = NULL;
+        vj_error(err, VMJAIL_ERR_INTERNAL, errno, "process platform: the control region");
+        goto fail;
+    }
+    *(uint64_t *)vm->ctl = mem_size;
+    vm->first = (struct vj_vcpu){.vm = vm, .id = 0,
+                                 .ctx = (struct vj_stub_ctx *)(vm->ctl + VJ_STUB_CTX_OFF)};
+    vm->vcpus[0] = &vm->first;
+    vm->nvcpus = 1;
+    if (start_stub(vm, err) < 0)
+        goto fail;
+    /* The stub's first thread stops at its start, waiting for its first registers. */
+    if (!vj_process_wait_stopped(vm, vm->first.ctx) ||
+        __atomic_load_n(&vm->first.ctx->kind, __ATOMIC_ACQUIRE) != VJ_STUB_START) {
+        int st = 0;
+        waitpid(vm->stub, &st, WNOHANG);
+        vj_error(err, VMJAIL_ERR_INTERNAL, 0, "process platform: the stub did not start (%#x)",
+                 st);
+        goto fail;
+    }
+    vm->first.tid = (pid_t)vm->first.ctx->tid;
+    vm->first.held = true;
+    *out = vm;
+    return 0;
+fail:
+    vj_process_vm_destroy(vm);
+    return -1;
+}
+
+void vj_process_vm_destroy(struct vj_vm *vm)
+{
+    if (vm == NULL)
+        return;
+    if (vm->stub > 0) {
+        kill(vm->stub, SIGKILL);
+        waitpid(vm->stub, NULL, 0);
+    }
+    if (vm->ctl)
+        munmap(vm->ctl, VJ_STUB_CTL_SIZE);
+    if (vm->reservation)
+        munmap(vm->reservation, vm->reservation_size);
+    if (vm->mem_fd >= 0)
+        close(vm->mem_fd);
+    if (vm->ctl_fd >= 0)
+        close(vm->ctl_fd);
+    for (int i = 1; i < vm->nvcpus; i++)
+        free(vm->vcpus[i]);
+    pthread_mutex_destroy(&vm->req_lock);
+    pthread_mutex_destroy(&vm->lock);
+    free(vm);
+}
+
+void vj_process_vm_forget(struct vj_vm *vm)
+{
+    free(vm);
+}
+
+int vj_process_vm_rebuild_in_child(struct vj_vm *vm, const struct vj_vcpu_snapshot *s,
+                                   vmjail_error **err)
+{
+    (void)vm, (void)s;
+    return vj_error(err, VMJAIL_ERR_INTERNAL, ENOSYS,
+                    "process platform: fork is not supported yet");
+}
+
+uint8_t *vj_process_vm_mem(const struct vj_vm *vm)
+{
+    return vm->mem;
+}
+
+uint64_t vj_process_vm_mem_size(const struct vj_vm *vm)
+{
+    return vm->mem_size;
+}
+
+enum vj_host_kind vj_process_vm_host_kind(const struct vj_vm *vm)
+{
+    (void)vm;
+    return VJ_HOST_CPL3;
+}
+
+uint64_t vj_process_vm_vdso(const struct vj_vm *vm)
+{
+    (void)vm;
+    return 0;
+}
+
+bool vj_process_vm_vdso_range(const struct vj_vm *vm, uint64_t *data, uint64_t *end)
+{
+    (void)vm, (void)data, (void)end;
+    return false;
+}
+
+bool vj_process_vm_fast_capable(const struct vj_vm *vm)
+{
+    (void)vm;
+    return false;
+}
+
+bool vj_process_vm_slot_in_gs(const struct vj_vm *vm)
+{
+    (void)vm;
+    return false;
+}
+
+uint8_t *vj_process_vm_low(struct vj_vm *vm)
+{
+    (void)vm;
+    return NULL;
+}
+
+void vj_process_vm_map_low(struct vj_vm *vm)
+{
+    (void)vm;
+}
+
+struct vj_vcpu *vj_process_vm_first_vcpu(struct vj_vm *vm)
+{
+    return &vm->first;
+}
