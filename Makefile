@@ -178,6 +178,8 @@ check: deps all payloads $(UNIT_BINS) check-layout
 	@echo "== unit tests, on this machine ($$(uname -r)): they need no KVM"
 	@./tests/run-unit $(UNIT_BINS)
 	@$(MAKE) --no-print-directory check-fuzz-replay
+	@echo "== the process platform, on this machine (it needs no KVM): tests/process-smoke"
+	@./tests/process-smoke $(BUILD) --quiet
 	@VJ_SECCOMP=$(VJ_SECCOMP) VJ_SYSCALL_PATH=$(VJ_SYSCALL_PATH) $(WITH_KVM) ./tests/run-kvm-suites $(BUILD) integration oci
 
 # The OCI runtime: conformance cases (tests/oci/conformance), podman and containerd end to end,

@@ -93,6 +93,17 @@ enum vmjail_syscall_path {
 };
 VMJAIL_PUBLIC int vmjail_config_set_syscall_path(vmjail_config *cfg, int path, vmjail_error **err);
 
+/* What runs the payload.  KVM (the default for now): a KVM virtual machine.  PROCESS: a host
+ * process whose every system call traps to the monitor, for hosts without KVM (not yet
+ * complete: no fork, no MAP_SHARED file mappings, no host vDSO; see docs/security.md for what
+ * it isolates).  AUTO: KVM where /dev/kvm can be used, else PROCESS. */
+enum vmjail_platform {
+    VMJAIL_PLATFORM_KVM = 0,
+    VMJAIL_PLATFORM_PROCESS = 1,
+    VMJAIL_PLATFORM_AUTO = 2,
+};
+VMJAIL_PUBLIC int vmjail_config_set_platform(vmjail_config *cfg, int platform, vmjail_error **err);
+
 /* The caller exits as soon as vmjail_run returns (a command does): the VM and the guest's
  * memory are then freed by a helper process that shares the caller's memory and ends just
  * after it, so that KVM's teardown (about a millisecond on the development host) does not

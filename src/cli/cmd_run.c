@@ -13,7 +13,7 @@ extern char **environ;
 
 static const char usage[] =
     "usage: vmjail run [--memory SIZE] [--cwd DIR] [--env NAME=VALUE]... [--trace] [--seccomp]\n"
-    "                  [--syscall-path auto|exit|poll] [--]\n"
+    "                  [--syscall-path auto|exit|poll] [--platform kvm|process|auto] [--]\n"
     "                  PROGRAM [ARG...]\n"
     "\n"
     "Runs PROGRAM (a path, or a name looked up in PATH), an x86-64 Linux executable (static or\n"
@@ -28,6 +28,9 @@ static const char usage[] =
     "  --syscall-path P  how system calls reach the monitor: exit (a VM exit each), poll\n"
     "                    (handed to a monitor thread through shared memory, no exit, for the\n"
     "                    calls it can serve), auto (poll where the host has 2 CPUs; default)\n"
+    "  --platform P      what runs the program: kvm (a KVM virtual machine; default), process\n"
+    "                    (a host process whose every system call traps to the monitor, for\n"
+    "                    hosts without KVM; no fork yet), auto (kvm where /dev/kvm works)\n"
     "\n"
     "Exit status: the program's, or 128+N if it was ended by signal N; 125 if vmjail\n"
     "failed, 126 if the program cannot be executed, 127 if it was not found.\n";
@@ -78,6 +81,7 @@ int cmd_run(int argc, char **argv)
         {"trace", no_argument, NULL, 't'},
         {"seccomp", no_argument, NULL, 's'},
         {"syscall-path", required_argument, NULL, 'p'},
+        {"platform", required_argument, NULL, 'P'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -94,7 +98,7 @@ int cmd_run(int argc, char **argv)
     opterr = 0;
     optind = 1;
     int c;
-    while ((c = getopt_long(argc, argv, "+m:c:e:tsp:h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "+m:c:e:tsp:P:h", opts, NULL)) != -1) {
         switch (c) {
         case 'm': {
             uint64_t size = cli_parse_size(optarg);
@@ -152,6 +156,22 @@ int cmd_run(int argc, char **argv)
                 goto out;
             }
             if (vmjail_config_set_syscall_path(cfg, path, &err) < 0)
+                goto fail;
+            break;
+        }
+        case 'P': {
+            static const char *const names[] = {[VMJAIL_PLATFORM_KVM] = "kvm",
+                                                [VMJAIL_PLATFORM_PROCESS] = "process",
+                                                [VMJAIL_PLATFORM_AUTO] = "auto"};
+            int which = -1;
+            for (int i = 0; i < 3; i++)
+                if (strcmp(optarg, names[i]) == 0)
+                    which = i;
+            if (which < 0) {
+                cli_error("--platform: '%s' is not kvm, process or auto", optarg);
+                goto out;
+            }
+            if (vmjail_config_set_platform(cfg, which, &err) < 0)
                 goto fail;
             break;
         }

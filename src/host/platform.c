@@ -3,9 +3,10 @@
  * monitor's, on the same platform), so the choice is the host process's. */
 #include "host/platform.h"
 
+#include <errno.h>
 #include <stddef.h>
-#include <stdlib.h>
-#include <string.h>
+
+#include "lib/error.h"
 
 /* Every platform built in; the first is the default. */
 static const struct vj_platform *const platforms[] = {&vj_platform_kvm, &vj_platform_process};
@@ -17,11 +18,23 @@ void vj_platform_use(const struct vj_platform *pl)
     platform = pl;
 }
 
+int vj_vm_use_platform(int which, vmjail_error **err)
+{
+    if (which == VMJAIL_PLATFORM_AUTO) {
+        int fd = vmjail_open_kvm(NULL); /* kept open: the KVM platform uses it */
+        which = fd >= 0 ? VMJAIL_PLATFORM_KVM : VMJAIL_PLATFORM_PROCESS;
+    }
+    if (which == VMJAIL_PLATFORM_KVM)
+        platform = &vj_platform_kvm;
+    else if (which == VMJAIL_PLATFORM_PROCESS)
+        platform = &vj_platform_process;
+    else
+        return vj_error(err, VMJAIL_ERR_USAGE, EINVAL, "unknown platform %d", which);
+    return 0;
+}
+
 int vj_vm_create(uint64_t mem_size, const char *cache_dir, struct vj_vm **out, vmjail_error **err)
 {
-    const char *want = getenv("VMJAIL_PLATFORM"); /* prototype: --platform comes next */
-    if (want && strcmp(want, "process") == 0)
-        platform = &vj_platform_process;
     return platform->vm_create(mem_size, cache_dir, out, err);
 }
 

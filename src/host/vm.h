@@ -48,6 +48,10 @@ struct vj_stop {
     struct vj_fault fault;
 };
 
+/* Choose the platform this process's VMs run on (enum vmjail_platform; AUTO: KVM where
+ * /dev/kvm can be used, else the process platform).  Before the first VM. */
+int vj_vm_use_platform(int which, vmjail_error **err);
+
 /* Create a VM with MEM_SIZE bytes of payload address space (a multiple of 2 MiB) and its
  * first vCPU, probe how this host completes a ring-3 syscall, and build the guest's system
  * structures.  Payload memory starts inaccessible (PROT_NONE on the host); the memory manager

@@ -189,3 +189,14 @@ int vmjail_config_set_syscall_path(vmjail_config *c, int path, vmjail_error **er
     c->syscall_path = path;
     return 0;
 }
+
+int vmjail_config_set_platform(vmjail_config *c, int platform, vmjail_error **err)
+{
+    if (c == NULL)
+        return vj_error(err, VMJAIL_ERR_USAGE, 0, "no configuration");
+    if (platform != VMJAIL_PLATFORM_KVM && platform != VMJAIL_PLATFORM_PROCESS &&
+        platform != VMJAIL_PLATFORM_AUTO)
+        return vj_error(err, VMJAIL_ERR_USAGE, EINVAL, "unknown platform %d", platform);
+    c->platform = platform;
+    return 0;
+}

@@ -17,6 +17,7 @@ struct vmjail_config {
     bool proctitle; /* write the payload's argv over the caller's own argv area */
     bool seccomp;   /* install the monitor's seccomp filter before the first instruction */
     int syscall_path; /* enum vmjail_syscall_path */
+    int platform;     /* enum vmjail_platform */
     bool exit_after_run; /* the caller exits when the run returns: a helper tears the VM down */
     char *host_cache; /* directory of the host cache (host_cache.c), or NULL */
 };

@@ -54,7 +54,8 @@ int vmjail_run(const vmjail_config *cfg, struct vmjail_result *result, vmjail_er
     sigaction(SIGPIPE, &ign, &old_pipe);
     struct sigaction old_kick;
     vj_threads_init_signals(&old_kick);
-    if (vj_vm_create(cfg->memory, cfg->host_cache, &p->vm, err) < 0)
+    if (vj_vm_use_platform(cfg->platform, err) < 0 ||
+        vj_vm_create(cfg->memory, cfg->host_cache, &p->vm, err) < 0)
         goto out;
     p->mem = vj_vm_mem(p->vm);
     p->mem_size = vj_vm_mem_size(p->vm);
