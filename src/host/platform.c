@@ -38,6 +38,16 @@ int vj_vm_create(uint64_t mem_size, const char *cache_dir, struct vj_vm **out, v
     return platform->vm_create(mem_size, cache_dir, out, err);
 }
 
+int vj_vm_fork_prepare(struct vj_vm *vm, vmjail_error **err)
+{
+    return platform->vm_fork_prepare(vm, err);
+}
+
+void vj_vm_fork_parent(struct vj_vm *vm)
+{
+    platform->vm_fork_parent(vm);
+}
+
 int vj_vm_rebuild_in_child(struct vj_vm *vm, const struct vj_vcpu_snapshot *s, vmjail_error **err)
 {
     return platform->vm_rebuild_in_child(vm, s, err);

@@ -14,6 +14,8 @@ struct vj_platform {
     const char *name;
     int (*vm_create)(uint64_t mem_size, const char *cache_dir, struct vj_vm **out,
                      vmjail_error **err);
+    int (*vm_fork_prepare)(struct vj_vm *vm, vmjail_error **err);
+    void (*vm_fork_parent)(struct vj_vm *vm);
     int (*vm_rebuild_in_child)(struct vj_vm *vm, const struct vj_vcpu_snapshot *s,
                                vmjail_error **err);
     int (*vm_mem_discard)(struct vj_vm *vm, uint64_t gpa, uint64_t len);

@@ -60,6 +60,12 @@ int vj_vm_use_platform(int which, vmjail_error **err);
 int vj_vm_create(uint64_t mem_size, const char *cache_dir, struct vj_vm **out,
                  vmjail_error **err);
 struct vj_vcpu_snapshot;
+/* Before the monitor's host fork() for a payload's fork, with the forking thread stopped:
+ * what the child's VM will need of the parent's state now (the process platform copies guest
+ * memory here, before the parent's payload changes it).  After the fork, the parent calls
+ * vj_vm_fork_parent. */
+int vj_vm_fork_prepare(struct vj_vm *vm, vmjail_error **err);
+void vj_vm_fork_parent(struct vj_vm *vm);
 /* In the child of a host fork(): replace the parent's VM, unusable here, by a new one over
  * the same (now copy-on-write) guest memory, with one fresh vCPU (vj_vm_first_vcpu) that
  * continues from S (vj_vcpu_snapshot, taken in the parent). */

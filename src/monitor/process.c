@@ -52,6 +52,13 @@ static int child(struct vj_proc *p, struct vj_thread *t, const struct vj_vcpu_sn
     p->forked = true;
     if (vj_vm_rebuild_in_child(p->vm, s, err) < 0)
         return -1;
+    /* The child's guest memory takes the address space's protections again (a platform whose
+     * guest is another process starts the child's with everything inaccessible). */
+    for (size_t i = 0; i < p->vmas.n; i++) {
+        const struct vj_vma *v = &p->vmas.v[i];
+        if (vj_vm_mem_protect(p->vm, v->start, v->end - v->start, v->prot) < 0)
+            return vj_error(err, VMJAIL_ERR_INTERNAL, 0, "protect the child's guest memory");
+    }
     t->vcpu = vj_vm_first_vcpu(p->vm);
     t->sigreturned = true; /* the registers are set: no syscall return */
     return vj_signals_after_fork(p) < 0 ? vj_error(err, VMJAIL_ERR_INTERNAL, EAGAIN, "signals")
@@ -83,9 +90,16 @@ int64_t vj_proc_fork(struct vj_proc *p, uint64_t flags, uint64_t newsp, uint64_t
      * copy is consistent. */
     pthread_mutex_lock(&p->mm_lock);
     pthread_mutex_lock(&p->lock);
+    if (vj_vm_fork_prepare(p->vm, NULL) < 0) {
+        pthread_mutex_unlock(&p->lock);
+        pthread_mutex_unlock(&p->mm_lock);
+        free(s);
+        return -ENOMEM;
+    }
     pid_t pid = fork();
     if (pid != 0) {
         int e = errno;
+        vj_vm_fork_parent(p->vm);
         pthread_mutex_unlock(&p->lock);
         pthread_mutex_unlock(&p->mm_lock);
         free(s);

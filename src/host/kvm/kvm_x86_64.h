@@ -92,6 +92,8 @@ int vj_kvm_fail(vmjail_error **err, const char *what);
 /* vm.h's operations on KVM (platform_kvm.c lists them for platform.c). */
 int vj_kvm_vm_create(uint64_t mem_size, const char *cache_dir, struct vj_vm **out,
                      vmjail_error **err);
+int vj_kvm_vm_fork_prepare(struct vj_vm *vm, vmjail_error **err);
+void vj_kvm_vm_fork_parent(struct vj_vm *vm);
 int vj_kvm_vm_rebuild_in_child(struct vj_vm *vm, const struct vj_vcpu_snapshot *s,
                                vmjail_error **err);
 int vj_kvm_vm_mem_discard(struct vj_vm *vm, uint64_t gpa, uint64_t len);

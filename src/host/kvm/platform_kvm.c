@@ -5,6 +5,8 @@
 const struct vj_platform vj_platform_kvm = {
     .name = "kvm",
     .vm_create = vj_kvm_vm_create,
+    .vm_fork_prepare = vj_kvm_vm_fork_prepare,
+    .vm_fork_parent = vj_kvm_vm_fork_parent,
     .vm_rebuild_in_child = vj_kvm_vm_rebuild_in_child,
     .vm_mem_discard = vj_kvm_vm_mem_discard,
     .vm_mem_anon = vj_kvm_vm_mem_anon,

@@ -482,6 +482,18 @@ void vj_kvm_vcpu_put(struct vj_vcpu *c)
     pthread_mutex_unlock(&c->vm->lock);
 }
 
+/* The host fork's copy-on-write copy is the child's guest memory: nothing to do before. */
+int vj_kvm_vm_fork_prepare(struct vj_vm *vm, vmjail_error **err)
+{
+    (void)vm, (void)err;
+    return 0;
+}
+
+void vj_kvm_vm_fork_parent(struct vj_vm *vm)
+{
+    (void)vm;
+}
+
 int vj_kvm_vm_rebuild_in_child(struct vj_vm *vm, const struct vj_vcpu_snapshot *s,
                                vmjail_error **err)
 {

@@ -6,6 +6,8 @@
 const struct vj_platform vj_platform_process = {
     .name = "process",
     .vm_create = vj_process_vm_create,
+    .vm_fork_prepare = vj_process_vm_fork_prepare,
+    .vm_fork_parent = vj_process_vm_fork_parent,
     .vm_rebuild_in_child = vj_process_vm_rebuild_in_child,
     .vm_mem_discard = vj_process_vm_mem_discard,
     .vm_mem_anon = vj_process_vm_mem_anon,

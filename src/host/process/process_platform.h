@@ -32,6 +32,7 @@ struct vj_vm {
     uint64_t mem_size;
     int mem_fd;            /* guest memory: offset = guest address */
     int ctl_fd;            /* the control region */
+    int fork_mem_fd;       /* a fork's copy of guest memory, for the child, or -1 */
     uint8_t *ctl;
     pid_t stub;            /* the stub process */
     pthread_mutex_t req_lock; /* one request to the control thread at a time */
@@ -45,6 +46,8 @@ struct vj_vm {
 /* vm.h's operations on the process platform (platform_process.c lists them). */
 int vj_process_vm_create(uint64_t mem_size, const char *cache_dir, struct vj_vm **out,
                       vmjail_error **err);
+int vj_process_vm_fork_prepare(struct vj_vm *vm, vmjail_error **err);
+void vj_process_vm_fork_parent(struct vj_vm *vm);
 int vj_process_vm_rebuild_in_child(struct vj_vm *vm, const struct vj_vcpu_snapshot *s,
                                 vmjail_error **err);
 void vj_process_vm_destroy(struct vj_vm *vm);

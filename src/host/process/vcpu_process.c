@@ -29,7 +29,7 @@ bool vj_process_wait_stopped(struct vj_vm *vm, struct vj_stub_ctx *c)
         }
         struct timespec tick = {0, 20 * 1000 * 1000};
         syscall(SYS_futex, &c->state, FUTEX_WAIT, s, &tick, NULL, 0);
-        if (spins % 16 == 0 && waitpid(vm->stub, NULL, WNOHANG) == vm->stub) {
+        if (spins % 16 == 0 && waitpid(vm->stub, NULL, WNOHANG | __WALL) == vm->stub) {
             vm->stub = -1;
             return false;
         }
@@ -314,7 +314,9 @@ int vj_process_vcpu_start_clone(struct vj_vcpu *child, struct vj_vcpu *parent, u
 
 int vj_process_vcpu_snapshot(struct vj_vcpu *c, struct vj_vcpu_snapshot *s, vmjail_error **err)
 {
-    (void)c, (void)s;
-    return vj_error(err, VMJAIL_ERR_INTERNAL, ENOSYS,
-                    "process platform: fork is not supported yet");
+    (void)err;
+    vj_process_vcpu_get_user_regs(c, &s->regs);
+    s->fs_base = c->ctx->regs.fs_base;
+    s->gs_base = c->ctx->regs.gs_base;
+    return vj_process_vcpu_get_fpu(c, &s->fpu, NULL);
 }

@@ -85,6 +85,8 @@ static int start_stub(struct vj_vm *vm, vmjail_error **err)
         return vj_error(err, VMJAIL_ERR_INTERNAL, e, "process platform: the stub's image");
     }
     pid_t parent = getpid();
+    /* Known gap: the stub is the monitor's child, so a payload's wait for any child sees it
+     * (exec makes even a child cloned without an exit signal a SIGCHLD one). */
     pid_t pid = fork();
     if (pid < 0) {
         int e = errno;
@@ -143,7 +145,7 @@ int vj_process_ask(struct vj_vm *vm, uint32_t op, uint64_t gpa, uint64_t len, ui
         }
         struct timespec tick = {0, 10 * 1000 * 1000};
         syscall(SYS_futex, &q->done, FUTEX_WAIT, done, &tick, NULL, 0);
-        if (kill(vm->stub, 0) < 0 || waitpid(vm->stub, NULL, WNOHANG) == vm->stub)
+        if (kill(vm->stub, 0) < 0 || waitpid(vm->stub, NULL, WNOHANG | __WALL) == vm->stub)
             break;
     }
     pthread_mutex_unlock(&vm->req_lock);
@@ -237,6 +239,30 @@ int vj_process_vm_mem_advise(struct vj_vm *vm, uint64_t gpa, uint64_t len, int a
     }
 }
 
+/* Start the stub and wait for its first thread, which stops at its start, waiting for its
+ * first registers. */
+static int start_first(struct vj_vm *vm, vmjail_error **err)
+{
+    vm->first = (struct vj_vcpu){.vm = vm, .id = 0,
+                                 .ctx = (struct vj_stub_ctx *)(vm->ctl + VJ_STUB_CTX_OFF)};
+    vm->vcpus[0] = &vm->first;
+    vm->nvcpus = 1;
+    *(uint64_t *)vm->ctl = vm->mem_size;
+    if (start_stub(vm, err) < 0)
+        return -1;
+    if (!vj_process_wait_stopped(vm, vm->first.ctx) ||
+        __atomic_load_n(&vm->first.ctx->kind, __ATOMIC_ACQUIRE) != VJ_STUB_START) {
+        int st = 0;
+        if (vm->stub > 0)
+            waitpid(vm->stub, &st, WNOHANG | __WALL);
+        return vj_error(err, VMJAIL_ERR_INTERNAL, 0,
+                        "process platform: the stub did not start (%#x)", st);
+    }
+    vm->first.tid = (pid_t)vm->first.ctx->tid;
+    vm->first.held = true;
+    return 0;
+}
+
 /* ---- the VM ------------------------------------------------------------------------------- */
 
 int vj_process_vm_create(uint64_t mem_size, const char *cache_dir, struct vj_vm **out,
@@ -246,7 +272,7 @@ int vj_process_vm_create(uint64_t mem_size, const char *cache_dir, struct vj_vm 
     struct vj_vm *vm = calloc(1, sizeof *vm);
     if (vm == NULL)
         return vj_error(err, VMJAIL_ERR_INTERNAL, ENOMEM, "allocate the VM");
-    vm->mem_fd = vm->ctl_fd = -1;
+    vm->mem_fd = vm->ctl_fd = vm->fork_mem_fd = -1;
     pthread_mutex_init(&vm->req_lock, NULL);
     pthread_mutex_init(&vm->lock, NULL);
     vm->mem_size = mem_size;
@@ -275,24 +301,8 @@ int vj_process_vm_create(uint64_t mem_size, const char *cache_dir, struct vj_vm 
         vj_error(err, VMJAIL_ERR_INTERNAL, errno, "process platform: the control region");
         goto fail;
     }
-    *(uint64_t *)vm->ctl = mem_size;
-    vm->first = (struct vj_vcpu){.vm = vm, .id = 0,
-                                 .ctx = (struct vj_stub_ctx *)(vm->ctl + VJ_STUB_CTX_OFF)};
-    vm->vcpus[0] = &vm->first;
-    vm->nvcpus = 1;
-    if (start_stub(vm, err) < 0)
+    if (start_first(vm, err) < 0)
         goto fail;
-    /* The stub's first thread stops at its start, waiting for its first registers. */
-    if (!vj_process_wait_stopped(vm, vm->first.ctx) ||
-        __atomic_load_n(&vm->first.ctx->kind, __ATOMIC_ACQUIRE) != VJ_STUB_START) {
-        int st = 0;
-        waitpid(vm->stub, &st, WNOHANG);
-        vj_error(err, VMJAIL_ERR_INTERNAL, 0, "process platform: the stub did not start (%#x)",
-                 st);
-        goto fail;
-    }
-    vm->first.tid = (pid_t)vm->first.ctx->tid;
-    vm->first.held = true;
     *out = vm;
     return 0;
 fail:
@@ -306,7 +316,7 @@ void vj_process_vm_destroy(struct vj_vm *vm)
         return;
     if (vm->stub > 0) {
         kill(vm->stub, SIGKILL);
-        waitpid(vm->stub, NULL, 0);
+        waitpid(vm->stub, NULL, __WALL);
     }
     if (vm->ctl)
         munmap(vm->ctl, VJ_STUB_CTL_SIZE);
@@ -328,12 +338,103 @@ void vj_process_vm_forget(struct vj_vm *vm)
     free(vm);
 }
 
+/* Copy the data of guest memory FROM into TO, extent by extent: the cost is what the payload
+ * touched, not the size of guest memory. */
+static int copy_extents(int from, int to, uint64_t size)
+{
+    off_t at = 0;
+    while ((uint64_t)at < size) {
+        off_t data = lseek(from, at, SEEK_DATA);
+        if (data < 0)
+            return errno == ENXIO ? 0 : -errno;
+        off_t hole = lseek(from, data, SEEK_HOLE);
+        if (hole < 0)
+            return -errno;
+        loff_t in = data, out = data;
+        for (uint64_t left = (uint64_t)(hole - data); left;) {
+            ssize_t n = copy_file_range(from, &in, to, &out, left, 0);
+            if (n <= 0)
+                return n < 0 ? -errno : -EIO;
+            left -= (uint64_t)n;
+        }
+        at = hole;
+    }
+    return 0;
+}
+
+/* The child's guest memory, copied now, while the forking thread is stopped. */
+int vj_process_vm_fork_prepare(struct vj_vm *vm, vmjail_error **err)
+{
+    int mem = memfd_create("vmjail-guest", MFD_CLOEXEC);
+    int r = mem < 0 || ftruncate(mem, (off_t)vm->mem_size) < 0
+                ? -errno
+                : copy_extents(vm->mem_fd, mem, vm->mem_size);
+    if (r < 0) {
+        if (mem >= 0)
+            close(mem);
+        return vj_error(err, VMJAIL_ERR_INTERNAL, -r, "process platform: copy guest memory");
+    }
+    vm->fork_mem_fd = own(vm, mem);
+    return 0;
+}
+
+void vj_process_vm_fork_parent(struct vj_vm *vm)
+{
+    vj_process_vm_disown_fd(vm, vm->fork_mem_fd);
+    close(vm->fork_mem_fd);
+    vm->fork_mem_fd = -1;
+}
+
+/* In the child of a host fork: the parent's stub, guest memory and control region are the
+ * parent's; the copy of guest memory vj_vm_fork_prepare made, a control region and a stub of
+ * the child's own, its first
+ * thread to continue from S.  Guest memory starts inaccessible to the new stub: the caller
+ * applies the address space's protections again (vj_vm_mem_protect). */
 int vj_process_vm_rebuild_in_child(struct vj_vm *vm, const struct vj_vcpu_snapshot *s,
                                    vmjail_error **err)
 {
-    (void)vm, (void)s;
-    return vj_error(err, VMJAIL_ERR_INTERNAL, ENOSYS,
-                    "process platform: fork is not supported yet");
+    pthread_mutex_init(&vm->req_lock, NULL);
+    pthread_mutex_init(&vm->lock, NULL);
+    for (int i = 1; i < vm->nvcpus; i++)
+        free(vm->vcpus[i]);
+    vm->nvcpus = 0;
+    vm->stub = -1;
+    int mem = vm->fork_mem_fd, ctl = memfd_create("vmjail-ctl", MFD_CLOEXEC);
+    vj_process_vm_disown_fd(vm, mem);
+    vm->fork_mem_fd = -1;
+    int r = mem < 0 || ctl < 0 || ftruncate(ctl, VJ_STUB_CTL_SIZE) < 0 ? -EBADF : 0;
+    if (r < 0 ||
+        mmap(vm->mem, vm->mem_size, PROT_NONE, MAP_SHARED | MAP_FIXED, mem, 0) == MAP_FAILED ||
+        mmap(vm->ctl, VJ_STUB_CTL_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, ctl, 0) ==
+            MAP_FAILED) {
+        if (r == 0)
+            r = -errno;
+        if (mem >= 0)
+            close(mem);
+        if (ctl >= 0)
+            close(ctl);
+        return vj_error(err, VMJAIL_ERR_INTERNAL, -r, "process platform: copy guest memory");
+    }
+    vj_process_vm_disown_fd(vm, vm->mem_fd);
+    vj_process_vm_disown_fd(vm, vm->ctl_fd);
+    close(vm->mem_fd);
+    close(vm->ctl_fd);
+    vm->mem_fd = own(vm, mem);
+    vm->ctl_fd = own(vm, ctl);
+    if (start_first(vm, err) < 0)
+        return -1;
+    struct vj_stub_ctx *c = vm->first.ctx;
+    const struct vj_user_regs *u = &s->regs;
+    c->regs = (struct vj_stub_regs){.r8 = u->r8, .r9 = u->r9, .r10 = u->r10, .r11 = u->r11,
+                                    .r12 = u->r12, .r13 = u->r13, .r14 = u->r14, .r15 = u->r15,
+                                    .rdi = u->rdi, .rsi = u->rsi, .rbp = u->rbp, .rbx = u->rbx,
+                                    .rdx = u->rdx, .rax = u->rax, .rcx = u->rcx, .rsp = u->rsp,
+                                    .rip = u->rip, .rflags = u->rflags, .fs_base = s->fs_base,
+                                    .gs_base = s->gs_base};
+    memcpy((uint8_t *)c + VJ_STUB_CTX_FPU, s->fpu.area, 0x1000);
+    c->fpu_load = 1;
+    vm->first.started = true;
+    return 0;
 }
 
 uint8_t *vj_process_vm_mem(const struct vj_vm *vm)
