@@ -95,8 +95,8 @@ VMJAIL_PUBLIC int vmjail_config_set_syscall_path(vmjail_config *cfg, int path, v
 
 /* What runs the payload.  KVM (the default for now): a KVM virtual machine.  PROCESS: a host
  * process whose every system call traps to the monitor, for hosts without KVM (not yet
- * complete: no fork, no MAP_SHARED file mappings, no host vDSO; see docs/security.md for what
- * it isolates).  AUTO: KVM where /dev/kvm can be used, else PROCESS. */
+ * complete: no MAP_SHARED file mappings, no host vDSO; see docs/security.md for what it
+ * isolates).  AUTO: KVM where /dev/kvm can be used, else PROCESS. */
 enum vmjail_platform {
     VMJAIL_PLATFORM_KVM = 0,
     VMJAIL_PLATFORM_PROCESS = 1,

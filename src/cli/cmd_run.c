@@ -30,7 +30,7 @@ static const char usage[] =
     "                    calls it can serve), auto (poll where the host has 2 CPUs; default)\n"
     "  --platform P      what runs the program: kvm (a KVM virtual machine; default), process\n"
     "                    (a host process whose every system call traps to the monitor, for\n"
-    "                    hosts without KVM; no fork yet), auto (kvm where /dev/kvm works)\n"
+    "                    hosts without KVM; preliminary), auto (kvm where /dev/kvm works)\n"
     "\n"
     "Exit status: the program's, or 128+N if it was ended by signal N; 125 if vmjail\n"
     "failed, 126 if the program cannot be executed, 127 if it was not found.\n";
