@@ -70,6 +70,15 @@ static const char *host_cache_dir(void)
     return dir;
 }
 
+/* The index of ARG among the N NAMES of an option's values, or -1. */
+static int name_index(const char *arg, const char *const names[], int n)
+{
+    for (int i = 0; i < n; i++)
+        if (strcmp(arg, names[i]) == 0)
+            return i;
+    return -1;
+}
+
 int cmd_run(int argc, char **argv)
 {
     if (is_oci_run(argc, argv))
@@ -147,10 +156,7 @@ int cmd_run(int argc, char **argv)
             static const char *const names[] = {[VMJAIL_SYSCALL_PATH_AUTO] = "auto",
                                                 [VMJAIL_SYSCALL_PATH_EXIT] = "exit",
                                                 [VMJAIL_SYSCALL_PATH_POLL] = "poll"};
-            int path = -1;
-            for (int i = 0; i < 3; i++)
-                if (strcmp(optarg, names[i]) == 0)
-                    path = i;
+            int path = name_index(optarg, names, 3);
             if (path < 0) {
                 cli_error("--syscall-path: '%s' is not auto, exit or poll", optarg);
                 goto out;
@@ -163,10 +169,7 @@ int cmd_run(int argc, char **argv)
             static const char *const names[] = {[VMJAIL_PLATFORM_KVM] = "kvm",
                                                 [VMJAIL_PLATFORM_PROCESS] = "process",
                                                 [VMJAIL_PLATFORM_AUTO] = "auto"};
-            int which = -1;
-            for (int i = 0; i < 3; i++)
-                if (strcmp(optarg, names[i]) == 0)
-                    which = i;
+            int which = name_index(optarg, names, 3);
             if (which < 0) {
                 cli_error("--platform: '%s' is not kvm, process or auto", optarg);
                 goto out;

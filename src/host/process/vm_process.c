@@ -154,6 +154,13 @@ int vj_process_ask(struct vj_vm *vm, uint32_t op, uint64_t gpa, uint64_t len, ui
 
 /* ---- guest memory ------------------------------------------------------------------------- */
 
+/* Give guest memory's pages in [gpa, gpa + len) back: they read as zeros again. */
+static int punch(struct vj_vm *vm, uint64_t gpa, uint64_t len)
+{
+    return fallocate(vm->mem_fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)gpa,
+                     (off_t)len) < 0 ? -errno : 0;
+}
+
 static int both_protect(struct vj_vm *vm, uint64_t gpa, uint64_t len, int prot)
 {
     if (mprotect(vm->mem + gpa, len, vj_host_prot(prot)) < 0)
@@ -163,10 +170,8 @@ static int both_protect(struct vj_vm *vm, uint64_t gpa, uint64_t len, int prot)
 
 int vj_process_vm_mem_discard(struct vj_vm *vm, uint64_t gpa, uint64_t len)
 {
-    if (fallocate(vm->mem_fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)gpa,
-                  (off_t)len) < 0)
-        return -errno;
-    return both_protect(vm, gpa, len, PROT_NONE);
+    int r = punch(vm, gpa, len);
+    return r < 0 ? r : both_protect(vm, gpa, len, PROT_NONE);
 }
 
 int vj_process_vm_mem_anon(struct vj_vm *vm, uint64_t gpa, uint64_t len, int prot, bool shared)
@@ -182,9 +187,10 @@ int vj_process_vm_mem_file(struct vj_vm *vm, uint64_t gpa, uint64_t len, int pro
 {
     if (shared)
         return -ENOTSUP; /* later: the file mapped in both processes */
-    if (fallocate(vm->mem_fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)gpa,
-                  (off_t)len) < 0 ||
-        mprotect(vm->mem + gpa, len, PROT_READ | PROT_WRITE) < 0)
+    int r = punch(vm, gpa, len);
+    if (r < 0)
+        return r;
+    if (mprotect(vm->mem + gpa, len, PROT_READ | PROT_WRITE) < 0)
         return -errno;
     for (uint64_t done = 0; done < len;) {
         ssize_t n = pread(fd, vm->mem + gpa + done, len - done, (off_t)(offset + done));
@@ -229,8 +235,7 @@ int vj_process_vm_mem_advise(struct vj_vm *vm, uint64_t gpa, uint64_t len, int a
     case MADV_REMOVE:
     case MADV_PAGEOUT:
         /* Private memory reads as zeros afterwards, as Linux's does. */
-        return fallocate(vm->mem_fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)gpa,
-                         (off_t)len) < 0 ? -errno : 0;
+        return punch(vm, gpa, len);
     case MADV_POPULATE_READ:
     case MADV_POPULATE_WRITE:
         return madvise(vm->mem + gpa, len, advice) < 0 ? -errno : 0;
