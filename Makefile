@@ -178,8 +178,8 @@ check: deps all payloads $(UNIT_BINS) check-layout
 	@echo "== unit tests, on this machine ($$(uname -r)): they need no KVM"
 	@./tests/run-unit $(UNIT_BINS)
 	@$(MAKE) --no-print-directory check-fuzz-replay
-	@echo "== the process platform, on this machine (it needs no KVM): tests/process-smoke"
-	@./tests/process-smoke $(BUILD) --quiet
+	@echo "== integration tests on the process platform, on this machine (it needs no KVM)"
+	@VJ_PLATFORM=process VJ_SECCOMP=$(VJ_SECCOMP) VJ_SYSCALL_PATH=$(VJ_SYSCALL_PATH) ./tests/integration/run $(BUILD)
 	@VJ_SECCOMP=$(VJ_SECCOMP) VJ_SYSCALL_PATH=$(VJ_SYSCALL_PATH) $(WITH_KVM) ./tests/run-kvm-suites $(BUILD) integration oci
 
 # The OCI runtime: conformance cases (tests/oci/conformance), podman and containerd end to end,
@@ -203,6 +203,8 @@ check-unit-integration: deps all payloads $(UNIT_BINS) check-layout
 	@echo "== unit tests, on this machine ($$(uname -r)): they need no KVM"
 	@./tests/run-unit $(UNIT_BINS)
 	@$(MAKE) --no-print-directory check-fuzz-replay
+	@echo "== integration tests on the process platform, on this machine (it needs no KVM)"
+	@VJ_PLATFORM=process VJ_SECCOMP=$(VJ_SECCOMP) VJ_SYSCALL_PATH=$(VJ_SYSCALL_PATH) ./tests/integration/run $(BUILD)
 	@VJ_SECCOMP=$(VJ_SECCOMP) VJ_SYSCALL_PATH=$(VJ_SYSCALL_PATH) $(WITH_KVM) ./tests/run-kvm-suites $(BUILD) integration
 
 # Unit tests, or unit and integration tests, under AddressSanitizer and UBSan, built with clang

@@ -93,10 +93,9 @@ enum vmjail_syscall_path {
 };
 VMJAIL_PUBLIC int vmjail_config_set_syscall_path(vmjail_config *cfg, int path, vmjail_error **err);
 
-/* What runs the payload.  KVM (the default for now): a KVM virtual machine.  PROCESS: a host
- * process whose every system call traps to the monitor, for hosts without KVM (not yet
- * complete: no MAP_SHARED file mappings, no host vDSO; see docs/security.md for what it
- * isolates).  AUTO: KVM where /dev/kvm can be used, else PROCESS. */
+/* What runs the payload.  KVM: a KVM virtual machine.  PROCESS: a host process whose every
+ * system call traps to the monitor, for hosts without KVM (docs/security.md says what each
+ * isolates).  AUTO (the default): KVM where /dev/kvm can be used, else PROCESS. */
 enum vmjail_platform {
     VMJAIL_PLATFORM_KVM = 0,
     VMJAIL_PLATFORM_PROCESS = 1,

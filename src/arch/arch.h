@@ -76,6 +76,9 @@ enum vj_fast_point vj_fast_point_at(uint64_t off);
 void vj_fast_code_use_slot0(uint8_t *code);
 /* ... or to read it from the GS base (where the monitor keeps each vCPU's index there). */
 void vj_fast_code_use_gs(uint8_t *code);
+/* Copy the fast-call image (its bitmap, then its code) to CODE: the low window's
+ * VJ_LOW_FAST_CODE, as the platform maps it. */
+void vj_fast_code_install(uint8_t *code);
 /* Size of the fast-call code (copied to the low window at VJ_LOW_FAST_CODE). */
 uint64_t vj_fast_code_size(void);
 

@@ -28,9 +28,9 @@ static const char usage[] =
     "  --syscall-path P  how system calls reach the monitor: exit (a VM exit each), poll\n"
     "                    (handed to a monitor thread through shared memory, no exit, for the\n"
     "                    calls it can serve), auto (poll where the host has 2 CPUs; default)\n"
-    "  --platform P      what runs the program: kvm (a KVM virtual machine; default), process\n"
-    "                    (a host process whose every system call traps to the monitor, for\n"
-    "                    hosts without KVM; preliminary), auto (kvm where /dev/kvm works)\n"
+    "  --platform P      what runs the program: kvm (a KVM virtual machine), process (a host\n"
+    "                    process whose every system call traps to the monitor, for hosts\n"
+    "                    without KVM), auto (kvm where /dev/kvm works, else process; default)\n"
     "\n"
     "Exit status: the program's, or 128+N if it was ended by signal N; 125 if vmjail\n"
     "failed, 126 if the program cannot be executed, 127 if it was not found.\n";

@@ -43,6 +43,7 @@ vmjail_config *vmjail_config_new(vmjail_error **err)
     }
     c->memory = DEFAULT_MEMORY;
     c->trace_fd = -1;
+    c->platform = VMJAIL_PLATFORM_AUTO;
     return c;
 }
 

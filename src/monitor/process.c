@@ -48,10 +48,12 @@ static int child(struct vj_proc *p, struct vj_thread *t, const struct vj_vcpu_sn
     pthread_mutex_init(&p->lock, NULL);
     pthread_cond_init(&p->ended, NULL);
     keep_only(p, t);
-    vj_fast_after_fork(p, t);
     p->forked = true;
     if (vj_vm_rebuild_in_child(p->vm, s, err) < 0)
         return -1;
+    /* After the rebuild: where guest memory (and the low window in it) is shared with the
+     * parent until then, clearing the slots before would clear the parent's. */
+    vj_fast_after_fork(p, t);
     /* The child's guest memory takes the address space's protections again (a platform whose
      * guest is another process starts the child's with everything inaccessible). */
     for (size_t i = 0; i < p->vmas.n; i++) {

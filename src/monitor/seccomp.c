@@ -19,7 +19,8 @@ static const char *const monitor_calls[] = {
     "rt_sigreturn", "rt_sigtimedwait", "tgkill", "restart_syscall", "madvise", "mremap",
     "futex", "sched_yield", "getrandom", "timer_create", "timer_settime", "timer_delete",
     "clock_nanosleep", "nanosleep", "wait4", "waitid", "process_mrelease", "getrusage",
-    "clone", "pidfd_open", "poll", "sched_setscheduler", NULL,
+    "clone", "pidfd_open", "pidfd_send_signal", "poll", "sched_setscheduler",
+    "seccomp", /* the process platform's stub confines itself further */ NULL,
 };
 
 int vj_seccomp_install(vmjail_error **err)

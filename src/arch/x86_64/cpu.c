@@ -3,11 +3,11 @@
 
 #include <string.h>
 
+#include "arch/arch.h"
 #include "arch/x86_64/fault.h"
 #include "vmjail_abi.h"
 
 extern const uint8_t vj_guest_stubs[], vj_guest_stubs_end[];
-extern const uint8_t vj_fastcall_image[], vj_fastcall_code_end[];
 
 /* The page table of the low window: the first page-table page after the PML4. */
 #define MON_LOW_PT (VJ_MON_PT + VJ_PAGE_SIZE)
@@ -179,8 +179,7 @@ uint64_t vj_cpu_build(uint8_t *mon, uint64_t mon_gpa, uint64_t mem_size, bool sy
             pte |= PTE_NX;
         low[(VJ_LOW_VA + off) / VJ_PAGE_SIZE % 512] = pte;
     }
-    memcpy(mon + VJ_MON_LOW + VJ_LOW_FAST_CODE, vj_fastcall_image,
-           (size_t)(vj_fastcall_code_end - vj_fastcall_image));
+    vj_fast_code_install(mon + VJ_MON_LOW + VJ_LOW_FAST_CODE);
     /* Payload memory: the tables down to the page directories, whose 2 MiB entries stay not
      * present until vj_cpu_map_payload. */
     for (uint64_t va = VJ_GUEST_MIN; va < mem_size; va += 512 * VJ_HUGE_PAGE_SIZE)

@@ -112,6 +112,11 @@ uint64_t vj_fast_code_size(void)
     return (uint64_t)(vj_fastcall_code_end - vj_fastcall_code);
 }
 
+void vj_fast_code_install(uint8_t *code)
+{
+    memcpy(code, vj_fastcall_image, (size_t)(vj_fastcall_code_end - vj_fastcall_image));
+}
+
 void vj_fast_code_use_slot0(uint8_t *code)
 {
     /* rdpid %r11 (f3 41 0f c7 fb) becomes xor %r11,%r11 (4d 31 db) and a 2-byte nop. */

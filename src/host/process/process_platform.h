@@ -34,13 +34,20 @@ struct vj_vm {
     int ctl_fd;            /* the control region */
     int fork_mem_fd;       /* a fork's copy of guest memory, for the child, or -1 */
     uint8_t *ctl;
-    pid_t stub;            /* the stub process */
+    pid_t stub;            /* the stub process (not the monitor's child) */
+    int stub_fd;           /* its pidfd */
+    int watch_fd;          /* the write end of its watch pipe: the stub ends when it closes */
+    int sock_fd;           /* the monitor's end of the stub's socket (shared mappings) */
     pthread_mutex_t req_lock; /* one request to the control thread at a time */
     pthread_mutex_t lock;     /* the vCPU list */
     struct vj_vcpu first;
     struct vj_vcpu *vcpus[VJ_STUB_MAX_VCPUS]; /* by context index; [0] is &first */
     int nvcpus;
     uint64_t owned_fds[VJ_PROC_FD_BITS / 64];
+    uint64_t vdso_ehdr, vdso_size; /* the host's vDSO in the low window, or 0 */
+    bool low_mapped;               /* the fast path's code and slots are the payload's */
+    struct vj_shared_map *shared;  /* shared mappings, unordered (shared_process.c) */
+    int nshared, shared_cap;
 };
 
 /* vm.h's operations on the process platform (platform_process.c lists them). */
@@ -100,9 +107,39 @@ int vj_process_vcpu_get_tls_base(struct vj_vcpu *c, bool gs, uint64_t *base, vmj
 
 /* Wait until context C is stopped (the stub thread handed it over); false if the stub died. */
 bool vj_process_wait_stopped(struct vj_vm *vm, struct vj_stub_ctx *c);
+/* Has the stub process ended (or was it never started)? */
+bool vj_process_stub_ended(struct vj_vm *vm);
+/* Pauses each side spins for the other before it sleeps (0 on a host with one CPU). */
+#define VJ_PROCESS_SPINS 4000
+uint32_t vj_process_spins(void);
 /* Hand context C back to its stub thread. */
 void vj_process_resume(struct vj_stub_ctx *c);
 /* Have the stub's control thread carry out OP; its result, or -ESRCH if the stub ended. */
 int vj_process_ask(struct vj_vm *vm, uint32_t op, uint64_t gpa, uint64_t len, uint64_t arg);
+/* The same, with OFFSET, and descriptor FD sent first (for VJ_STUB_REQ_MAP_FD; -1: none). */
+int vj_process_ask_fd(struct vj_vm *vm, uint32_t op, uint64_t gpa, uint64_t len, uint64_t arg,
+                      uint64_t offset, int fd);
+
+/* Shared mappings (shared_process.c): guest ranges backed by a file or a shared memfd, in
+ * both the monitor's view and the stub's, instead of guest memory's own pages. */
+struct vj_shared_map {
+    uint64_t start, end; /* guest range */
+    int fd;              /* owned */
+    uint64_t offset;     /* of start, in fd */
+};
+/* Map FD (dup'd here) shared at [gpa, gpa + len) with PROT, in both views. */
+int vj_process_shared_map(struct vj_vm *vm, uint64_t gpa, uint64_t len, int prot, int fd,
+                          uint64_t offset);
+/* Give [gpa, gpa + len) back to guest memory's own pages (without access) where shared
+ * mappings were; 0 if none were. */
+int vj_process_shared_clear(struct vj_vm *vm, uint64_t gpa, uint64_t len);
+/* Does [gpa, gpa + len) meet a shared mapping? */
+bool vj_process_shared_meets(const struct vj_vm *vm, uint64_t gpa, uint64_t len);
+/* In a fork's child: map every shared mapping again, in the monitor's view (replaced with the
+ * child's copy of guest memory) and in the child's stub.  Without access: the caller
+ * replays the protections. */
+int vj_process_shared_rebuild(struct vj_vm *vm);
+/* Close every shared mapping's descriptor (the VM ends). */
+void vj_process_shared_free(struct vj_vm *vm);
 
 #endif

@@ -13,9 +13,13 @@
                                            * stub's data */
 #define VJ_STUB_MEM_FD 3                  /* guest memory: a memfd, offset = guest address */
 #define VJ_STUB_CTL_FD 4
+#define VJ_STUB_WATCH_FD 5                /* a pipe's read end: the monitor holds the write end */
+#define VJ_STUB_SOCK_FD 6                 /* a socket: the descriptors of shared mappings come in */
 #define VJ_STUB_MAX_VCPUS 1024
 
-/* The control region: the header page, then one context (two pages) per vCPU. */
+/* The control region: the header page (struct vj_stub_head, then the control thread's request
+ * at VJ_STUB_REQ_OFF), then one context (two pages) per vCPU. */
+#define VJ_STUB_REQ_OFF 0x200
 #define VJ_STUB_CTX_OFF 0x1000
 #define VJ_STUB_CTX_SIZE 0x2000
 #define VJ_STUB_CTX_FPU 0x1000 /* a context's XSAVE area: its second page */
@@ -28,10 +32,10 @@
 #define VJ_STUB_GONE 3    /* the thread ended (asked to by quit) */
 
 /* Why a stub thread stopped. */
-#define VJ_STUB_START 1     /* a new thread waits for its first registers */
-#define VJ_STUB_SYSCALL 2   /* the payload made a system call (trapped) */
-#define VJ_STUB_FAULT 3     /* a fault: signo, code, addr, trapno, err */
-#define VJ_STUB_INTERRUPT 4 /* the monitor's interrupt signal */
+#define VJ_STUB_KIND_START 1     /* a new thread waits for its first registers */
+#define VJ_STUB_KIND_SYSCALL 2   /* the payload made a system call (trapped) */
+#define VJ_STUB_KIND_FAULT 3     /* a fault: signo, code, addr, trapno, err */
+#define VJ_STUB_KIND_INTERRUPT 4 /* the monitor's interrupt signal */
 
 #define VJ_STUB_SIG_INTERRUPT 12 /* SIGUSR2: the monitor stops a stub thread with it */
 
@@ -44,7 +48,7 @@ struct vj_stub_regs {
 
 struct vj_stub_ctx {
     uint32_t state;    /* VJ_STUB_RUNNING, _STOPPED, _RESUME */
-    uint32_t kind;     /* VJ_STUB_START, ... */
+    uint32_t kind;     /* VJ_STUB_KIND_START, ... */
     int32_t signo, code; /* a fault's */
     uint64_t addr, trapno, err;
     struct vj_stub_regs regs;
@@ -52,17 +56,38 @@ struct vj_stub_ctx {
     uint32_t fpu_load; /* set by the monitor: load the XSAVE area on resume */
     uint32_t tid;      /* the stub thread's host thread id */
     uint32_t quit;     /* set by the monitor with RESUME: the thread ends instead */
+    /* Each side, before it sleeps on state (a futex), says so here: the other wakes it only
+     * then (a wake is a system call, and costly across CPUs). */
+    uint32_t stub_sleeps, mon_sleeps;
+};
+
+/* The header: what the monitor tells the stub before it starts. */
+#define VJ_STUB_VDSO_SEGS 4
+struct vj_stub_head {
+    uint64_t mem_size; /* guest memory's size */
+    uint32_t spins;    /* how long a stub thread spins for the monitor's answer (pauses) */
+    uint32_t vdso_segs; /* the host's [vvar*] and [vdso] mappings, to move into the low window: */
+    struct {
+        int64_t from; /* the mapping's start, from the [vdso] ELF header's address */
+        uint64_t size;
+        uint64_t to;  /* its guest address */
+    } vdso[VJ_STUB_VDSO_SEGS];
+    uint32_t vdso_moved; /* set by the stub: every mapping moved */
+    int32_t stub_pid;    /* set by the process that starts the stub (not its parent) */
 };
 
 /* The control thread's requests (the header page): mappings of guest memory in the stub. */
 #define VJ_STUB_REQ_PROTECT 1 /* mprotect(gpa, len, prot) */
 #define VJ_STUB_REQ_CLONE 2   /* a new stub thread for context arg, stopped at its START */
+#define VJ_STUB_REQ_MAP_FD 3  /* map the descriptor sent on VJ_STUB_SOCK_FD shared at gpa
+                               * (len, prot arg, file offset) */
+#define VJ_STUB_REQ_MAP_MEM 4 /* map guest memory's own pages at gpa again (len, prot arg) */
 struct vj_stub_req {
     uint32_t seq;  /* a futex: the monitor bumps it to post a request */
     uint32_t done; /* a futex: the control thread sets it to seq when done */
     uint32_t op;
     int32_t result; /* 0 or a negative errno */
-    uint64_t gpa, len, arg;
+    uint64_t gpa, len, arg, offset;
 };
 
 #endif

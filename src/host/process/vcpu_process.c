@@ -17,29 +17,45 @@
 
 #define USER_FLAGS 0x254dd5ULL /* what user code may set in RFLAGS */
 
+/* How long each side spins for the other before it sleeps: long enough to cover a system call
+ * the monitor serves, and not at all where the two would spin on one CPU. */
+uint32_t vj_process_spins(void)
+{
+    static uint32_t spins = UINT32_MAX;
+    if (spins == UINT32_MAX)
+        spins = sysconf(_SC_NPROCESSORS_ONLN) > 1 ? VJ_PROCESS_SPINS : 0;
+    return spins;
+}
+
 bool vj_process_wait_stopped(struct vj_vm *vm, struct vj_stub_ctx *c)
 {
-    for (unsigned spins = 0;; spins++) {
+    uint32_t budget = vj_process_spins();
+    for (uint32_t spins = 0;; spins++) {
         uint32_t s = __atomic_load_n(&c->state, __ATOMIC_ACQUIRE);
         if (s == VJ_STUB_STOPPED)
             return true;
-        if (spins < 200) {
+        if (spins < budget) {
             __builtin_ia32_pause();
             continue;
         }
-        struct timespec tick = {0, 20 * 1000 * 1000};
-        syscall(SYS_futex, &c->state, FUTEX_WAIT, s, &tick, NULL, 0);
-        if (spins % 16 == 0 && waitpid(vm->stub, NULL, WNOHANG | __WALL) == vm->stub) {
-            vm->stub = -1;
-            return false;
+        /* Say so, then look once more: the stub wakes a sleeping monitor only. */
+        __atomic_store_n(&c->mon_sleeps, 1, __ATOMIC_SEQ_CST);
+        s = __atomic_load_n(&c->state, __ATOMIC_SEQ_CST);
+        if (s != VJ_STUB_STOPPED) {
+            struct timespec tick = {0, 20 * 1000 * 1000};
+            syscall(SYS_futex, &c->state, FUTEX_WAIT, s, &tick, NULL, 0);
         }
+        __atomic_store_n(&c->mon_sleeps, 0, __ATOMIC_RELAXED);
+        if (spins % 16 == 0 && vj_process_stub_ended(vm))
+            return false;
     }
 }
 
 void vj_process_resume(struct vj_stub_ctx *c)
 {
-    __atomic_store_n(&c->state, VJ_STUB_RESUME, __ATOMIC_RELEASE);
-    syscall(SYS_futex, &c->state, FUTEX_WAKE, 1, NULL, NULL, 0);
+    __atomic_store_n(&c->state, VJ_STUB_RESUME, __ATOMIC_SEQ_CST);
+    if (__atomic_load_n(&c->stub_sleeps, __ATOMIC_SEQ_CST))
+        syscall(SYS_futex, &c->state, FUTEX_WAKE, 1, NULL, NULL, 0);
 }
 
 int vj_process_vcpu_start(struct vj_vcpu *c, uint64_t entry, uint64_t sp, vmjail_error **err)
@@ -71,7 +87,7 @@ int vj_process_vcpu_run(struct vj_vcpu *c, struct vj_stop *stop, vmjail_error **
     uint32_t kind = __atomic_load_n(&x->kind, __ATOMIC_RELAXED);
     c->stop_kind = kind;
     const struct vj_stub_regs *r = &x->regs;
-    if (kind == VJ_STUB_SYSCALL) {
+    if (kind == VJ_STUB_KIND_SYSCALL) {
         stop->kind = VJ_STOP_SYSCALL;
         stop->sc.nr = r->rax;
         stop->sc.arg[0] = r->rdi;
@@ -80,7 +96,7 @@ int vj_process_vcpu_run(struct vj_vcpu *c, struct vj_stop *stop, vmjail_error **
         stop->sc.arg[3] = r->r10;
         stop->sc.arg[4] = r->r8;
         stop->sc.arg[5] = r->r9;
-    } else if (kind == VJ_STUB_FAULT) {
+    } else if (kind == VJ_STUB_KIND_FAULT) {
         int signo = x->signo, code = x->code;
         stop->kind = VJ_STOP_FAULT;
         stop->fault.signo = signo == SIGSEGV || signo == SIGBUS || signo == SIGILL ||
@@ -260,7 +276,7 @@ int vj_process_vcpu_get(struct vj_vm *vm, struct vj_vcpu **out, vmjail_error **e
     memset(c->ctx, 0, sizeof *c->ctx);
     long tid = vj_process_ask(vm, VJ_STUB_REQ_CLONE, 0, 0, (uint64_t)c->id);
     if (tid <= 0 || !vj_process_wait_stopped(vm, c->ctx) ||
-        __atomic_load_n(&c->ctx->kind, __ATOMIC_ACQUIRE) != VJ_STUB_START) {
+        __atomic_load_n(&c->ctx->kind, __ATOMIC_ACQUIRE) != VJ_STUB_KIND_START) {
         c->idle = true;
         return vj_error(err, VMJAIL_ERR_INTERNAL, tid < 0 ? (int)-tid : 0,
                         "process platform: start a stub thread");

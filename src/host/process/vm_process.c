@@ -7,15 +7,20 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <linux/futex.h>
 
+#include "arch/arch.h"
+#include "host/host_vdso.h"
 #include "host/process/process_platform.h"
 #include "lib/error.h"
+#include "vmjail_abi.h"
 
 /* The stub's image (stub_image.S). */
 extern const unsigned char vj_stub_image[], vj_stub_image_end[];
@@ -84,55 +89,149 @@ static int start_stub(struct vj_vm *vm, vmjail_error **err)
             close(image);
         return vj_error(err, VMJAIL_ERR_INTERNAL, e, "process platform: the stub's image");
     }
-    pid_t parent = getpid();
-    /* Known gap: the stub is the monitor's child, so a payload's wait for any child sees it
-     * (exec makes even a child cloned without an exit signal a SIGCHLD one). */
-    pid_t pid = fork();
-    if (pid < 0) {
+    int watch[2], sock[2];
+    if (pipe2(watch, O_CLOEXEC) < 0) {
         int e = errno;
         close(image);
         return vj_error(err, VMJAIL_ERR_INTERNAL, e, "process platform: start the stub");
     }
-    if (pid == 0) {
-        /* The child: nothing of the monitor's but guest memory, the control region and the
-         * image; no signal handler or mask of the monitor's. */
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sock) < 0) {
+        int e = errno;
+        close(image);
+        close(watch[0]);
+        close(watch[1]);
+        return vj_error(err, VMJAIL_ERR_INTERNAL, e, "process platform: start the stub");
+    }
+    /* The stub is started by a short-lived process, not by the monitor: it is then not the
+     * monitor's child, which a payload's wait for any child would see.  (Where the monitor
+     * reaps orphans, as a container's first process does, it is again: docs/security.md.) */
+    struct vj_stub_head *h = (struct vj_stub_head *)vm->ctl;
+    h->stub_pid = 0;
+    /* Its starter exits at once, with no signal to the monitor (nothing for the payload). */
+    pid_t mid = (pid_t)syscall(SYS_clone, 0, NULL, NULL, NULL, 0);
+    if (mid == 0) {
+        /* Nothing of the monitor's but guest memory, the control region, the watch pipe and
+         * the image; no signal handler or mask of the monitor's. */
         sigset_t none;
         sigemptyset(&none);
         sigprocmask(SIG_SETMASK, &none, NULL);
-        prctl(PR_SET_PDEATHSIG, SIGKILL);
-        if (getppid() != parent)
-            _exit(127);
-        int img = fcntl(image, F_DUPFD, 10);
-        if (dup2(vm->mem_fd, VJ_STUB_MEM_FD) < 0 || dup2(vm->ctl_fd, VJ_STUB_CTL_FD) < 0 ||
-            img < 0)
-            _exit(127);
-        syscall(SYS_close_range, 5, img - 1, 0);
+        pid_t pid = fork();
+        if (pid != 0) {
+            h->stub_pid = pid;
+            _exit(pid < 0 ? 127 : 0);
+        }
+        /* Its descriptors 3 to 6 (stub_abi.h), and the image at 7: each moved out of the
+         * way first, then to its place; nothing else stays open. */
+        int want[] = {vm->mem_fd, vm->ctl_fd, watch[0], sock[1], image}, n = 5;
+        for (int k = 0; k < n; k++)
+            if ((want[k] = fcntl(want[k], F_DUPFD, 16)) < 0)
+                _exit(127);
+        for (int k = 0; k < n; k++)
+            if (dup2(want[k], VJ_STUB_MEM_FD + k) < 0)
+                _exit(127);
+        int img = VJ_STUB_MEM_FD + n - 1;
         syscall(SYS_close_range, img + 1, ~0U, 0);
         char *argv[] = {"vmjail-stub", NULL}, *envp[] = {NULL};
         syscall(SYS_execveat, img, "", argv, envp, AT_EMPTY_PATH);
         _exit(127);
     }
+    int e = errno, st = 0;
     close(image);
+    close(watch[0]);
+    close(sock[1]);
+    if (mid > 0)
+        while (waitpid(mid, &st, __WALL) < 0 && errno == EINTR)
+            ;
+    pid_t pid = h->stub_pid;
+    int pidfd = pid > 0 ? (int)syscall(SYS_pidfd_open, pid, 0) : -1;
+    if (mid < 0 || pidfd < 0) {
+        close(watch[1]);
+        close(sock[0]);
+        return vj_error(err, VMJAIL_ERR_INTERNAL, mid < 0 ? e : errno,
+                        "process platform: start the stub");
+    }
     vm->stub = pid;
+    vm->stub_fd = own(vm, pidfd);
+    vm->watch_fd = own(vm, watch[1]);
+    vm->sock_fd = own(vm, sock[0]);
     return 0;
+}
+
+bool vj_process_stub_ended(struct vj_vm *vm)
+{
+    struct pollfd p = {.fd = vm->stub_fd, .events = POLLIN};
+    return vm->stub <= 0 || poll(&p, 1, 0) != 0;
+}
+
+/* End the stub (and with it the payload) and wait until it is gone. */
+static void end_stub(struct vj_vm *vm)
+{
+    if (vm->stub > 0) {
+        syscall(SYS_pidfd_send_signal, vm->stub_fd, SIGKILL, NULL, 0);
+        struct pollfd p = {.fd = vm->stub_fd, .events = POLLIN};
+        while (poll(&p, 1, 1000) < 0 && errno == EINTR)
+            ;
+    }
+    vm->stub = -1;
+    int *fds[] = {&vm->stub_fd, &vm->watch_fd, &vm->sock_fd};
+    for (int k = 0; k < 3; k++)
+        if (*fds[k] >= 0) {
+            vj_process_vm_disown_fd(vm, *fds[k]);
+            close(*fds[k]);
+            *fds[k] = -1;
+        }
 }
 
 /* ---- requests to the stub's control thread ------------------------------------------------ */
 
 static struct vj_stub_req *req(struct vj_vm *vm)
 {
-    return (struct vj_stub_req *)(vm->ctl + 64);
+    return (struct vj_stub_req *)(vm->ctl + VJ_STUB_REQ_OFF);
 }
 
 /* Have the stub carry out OP and wait for it; its result, or -ESRCH if the stub died. */
 int vj_process_ask(struct vj_vm *vm, uint32_t op, uint64_t gpa, uint64_t len, uint64_t arg)
 {
+    return vj_process_ask_fd(vm, op, gpa, len, arg, 0, -1);
+}
+
+/* Send descriptor FD to the stub's control thread (SCM_RIGHTS), for its next request. */
+static int send_fd(struct vj_vm *vm, int fd)
+{
+    char byte = 0;
+    struct iovec iov = {&byte, 1};
+    union {
+        struct cmsghdr h;
+        char buf[CMSG_SPACE(sizeof(int))];
+    } cm;
+    memset(&cm, 0, sizeof cm);
+    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cm.buf,
+                         .msg_controllen = sizeof cm.buf};
+    struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(sizeof(int));
+    memcpy(CMSG_DATA(c), &fd, sizeof fd);
+    return sendmsg(vm->sock_fd, &msg, MSG_NOSIGNAL) == 1 ? 0 : -errno;
+}
+
+int vj_process_ask_fd(struct vj_vm *vm, uint32_t op, uint64_t gpa, uint64_t len, uint64_t arg,
+                      uint64_t offset, int fd)
+{
     struct vj_stub_req *q = req(vm);
     pthread_mutex_lock(&vm->req_lock);
+    if (fd >= 0) {
+        int e = send_fd(vm, fd);
+        if (e < 0) {
+            pthread_mutex_unlock(&vm->req_lock);
+            return e;
+        }
+    }
     q->op = op;
     q->gpa = gpa;
     q->len = len;
     q->arg = arg;
+    q->offset = offset;
     uint32_t seq = __atomic_load_n(&q->seq, __ATOMIC_RELAXED) + 1;
     __atomic_store_n(&q->seq, seq, __ATOMIC_RELEASE);
     syscall(SYS_futex, &q->seq, FUTEX_WAKE, 1, NULL, NULL, 0);
@@ -145,7 +244,7 @@ int vj_process_ask(struct vj_vm *vm, uint32_t op, uint64_t gpa, uint64_t len, ui
         }
         struct timespec tick = {0, 10 * 1000 * 1000};
         syscall(SYS_futex, &q->done, FUTEX_WAIT, done, &tick, NULL, 0);
-        if (kill(vm->stub, 0) < 0 || waitpid(vm->stub, NULL, WNOHANG | __WALL) == vm->stub)
+        if (vj_process_stub_ended(vm))
             break;
     }
     pthread_mutex_unlock(&vm->req_lock);
@@ -170,24 +269,37 @@ static int both_protect(struct vj_vm *vm, uint64_t gpa, uint64_t len, int prot)
 
 int vj_process_vm_mem_discard(struct vj_vm *vm, uint64_t gpa, uint64_t len)
 {
-    int r = punch(vm, gpa, len);
+    int r = vj_process_shared_clear(vm, gpa, len);
+    if (r == 0)
+        r = punch(vm, gpa, len);
     return r < 0 ? r : both_protect(vm, gpa, len, PROT_NONE);
 }
 
 int vj_process_vm_mem_anon(struct vj_vm *vm, uint64_t gpa, uint64_t len, int prot, bool shared)
 {
-    if (shared)
-        return -ENOTSUP; /* later: memory shared with the payload's forks */
-    return both_protect(vm, gpa, len, prot); /* discarded memory reads as zeros */
+    if (shared) {
+        /* Memory of its own, which a fork's child maps too. */
+        int fd = memfd_create("vmjail-shared", MFD_CLOEXEC);
+        int r = fd < 0 ? -errno : ftruncate(fd, (off_t)len) < 0 ? -errno : punch(vm, gpa, len);
+        if (r == 0)
+            r = vj_process_shared_map(vm, gpa, len, prot, fd, 0);
+        if (fd >= 0)
+            close(fd);
+        return r;
+    }
+    int r = vj_process_shared_clear(vm, gpa, len);
+    return r < 0 ? r : both_protect(vm, gpa, len, prot); /* discarded memory reads as zeros */
 }
 
 /* A private file mapping becomes a copy of the file's pages (zeros past its end). */
 int vj_process_vm_mem_file(struct vj_vm *vm, uint64_t gpa, uint64_t len, int prot, bool shared,
                            int fd, uint64_t offset)
 {
-    if (shared)
-        return -ENOTSUP; /* later: the file mapped in both processes */
     int r = punch(vm, gpa, len);
+    if (r == 0 && shared)
+        return vj_process_shared_map(vm, gpa, len, prot, fd, offset);
+    if (r == 0)
+        r = vj_process_shared_clear(vm, gpa, len);
     if (r < 0)
         return r;
     if (mprotect(vm->mem + gpa, len, PROT_READ | PROT_WRITE) < 0)
@@ -215,6 +327,8 @@ int vj_process_vm_mem_protect(struct vj_vm *vm, uint64_t gpa, uint64_t len, int 
 
 int vj_process_vm_mem_move(struct vj_vm *vm, uint64_t from, uint64_t to, uint64_t len)
 {
+    if (vj_process_shared_meets(vm, from, len) || vj_process_shared_meets(vm, to, len))
+        return -ENOTSUP; /* later: moving a shared mapping */
     loff_t in = (loff_t)from, out = (loff_t)to;
     for (uint64_t left = len; left;) {
         ssize_t n = copy_file_range(vm->mem_fd, &in, vm->mem_fd, &out, left, 0);
@@ -234,14 +348,34 @@ int vj_process_vm_mem_advise(struct vj_vm *vm, uint64_t gpa, uint64_t len, int a
     case MADV_FREE:
     case MADV_REMOVE:
     case MADV_PAGEOUT:
-        /* Private memory reads as zeros afterwards, as Linux's does. */
-        return punch(vm, gpa, len);
+        /* Private memory reads as zeros afterwards, as Linux's does; a shared mapping keeps
+         * its contents (they are the file's or the shared memory's). */
+        return vj_process_shared_meets(vm, gpa, len) ? 0 : punch(vm, gpa, len);
     case MADV_POPULATE_READ:
     case MADV_POPULATE_WRITE:
         return madvise(vm->mem + gpa, len, advice) < 0 ? -errno : 0;
     default:
         return 0; /* hints */
     }
+}
+
+/* Make the low window's fast-call code readable and executable and its slots writable, in the
+ * stub (the monitor's view is read-write from the start). */
+static int map_low(struct vj_vm *vm)
+{
+    int r = vj_process_ask(vm, VJ_STUB_REQ_PROTECT, VJ_LOW_VA + VJ_LOW_FAST_CODE,
+                           VJ_LOW_FAST_CODE_SIZE, PROT_READ | PROT_EXEC);
+    return r < 0 ? r
+                 : vj_process_ask(vm, VJ_STUB_REQ_PROTECT, VJ_LOW_VA + VJ_LOW_FAST_SLOTS,
+                                  VJ_LOW_FAST_SLOTS_SIZE, PROT_READ | PROT_WRITE);
+}
+
+/* The monitor's view of the low window's code and slots: read-write (the memory's first pages
+ * are guest memory's, mapped without access with the rest). */
+static int open_low(struct vj_vm *vm)
+{
+    return mprotect(vm->mem + VJ_LOW_VA, VJ_LOW_FAST_CODE_SIZE + VJ_LOW_FAST_SLOTS_SIZE,
+                    PROT_READ | PROT_WRITE);
 }
 
 /* Start the stub and wait for its first thread, which stops at its start, waiting for its
@@ -252,19 +386,30 @@ static int start_first(struct vj_vm *vm, vmjail_error **err)
                                  .ctx = (struct vj_stub_ctx *)(vm->ctl + VJ_STUB_CTX_OFF)};
     vm->vcpus[0] = &vm->first;
     vm->nvcpus = 1;
-    *(uint64_t *)vm->ctl = vm->mem_size;
+    struct vj_stub_head *h = (struct vj_stub_head *)vm->ctl;
+    h->mem_size = vm->mem_size;
+    h->spins = vj_process_spins();
+    const struct vj_host_vdso *host = vj_host_vdso();
+    h->vdso_segs = host ? (uint32_t)host->segs : 0;
+    for (uint32_t k = 0; k < h->vdso_segs; k++)
+        h->vdso[k].from = (int64_t)(host->seg[k].start - host->ehdr),
+        h->vdso[k].size = host->seg[k].end - host->seg[k].start,
+        h->vdso[k].to = VJ_LOW_VA + VJ_LOW_VDSO + (host->seg[k].start - host->lo);
     if (start_stub(vm, err) < 0)
         return -1;
     if (!vj_process_wait_stopped(vm, vm->first.ctx) ||
-        __atomic_load_n(&vm->first.ctx->kind, __ATOMIC_ACQUIRE) != VJ_STUB_START) {
-        int st = 0;
-        if (vm->stub > 0)
-            waitpid(vm->stub, &st, WNOHANG | __WALL);
-        return vj_error(err, VMJAIL_ERR_INTERNAL, 0,
-                        "process platform: the stub did not start (%#x)", st);
+        __atomic_load_n(&vm->first.ctx->kind, __ATOMIC_ACQUIRE) != VJ_STUB_KIND_START) {
+        return vj_error(err, VMJAIL_ERR_INTERNAL, 0, "process platform: the stub did not start");
     }
     vm->first.tid = (pid_t)vm->first.ctx->tid;
     vm->first.held = true;
+    /* Read before any payload code runs (it could write the header afterwards). */
+    vm->vdso_ehdr = __atomic_load_n(&h->vdso_moved, __ATOMIC_ACQUIRE) && host
+                        ? VJ_LOW_VA + VJ_LOW_VDSO + (host->ehdr - host->lo)
+                        : 0;
+    vm->vdso_size = vm->vdso_ehdr ? host->hi - host->lo : 0;
+    if (vm->low_mapped && map_low(vm) < 0)
+        return vj_error(err, VMJAIL_ERR_INTERNAL, 0, "process platform: the low window");
     return 0;
 }
 
@@ -277,7 +422,7 @@ int vj_process_vm_create(uint64_t mem_size, const char *cache_dir, struct vj_vm 
     struct vj_vm *vm = calloc(1, sizeof *vm);
     if (vm == NULL)
         return vj_error(err, VMJAIL_ERR_INTERNAL, ENOMEM, "allocate the VM");
-    vm->mem_fd = vm->ctl_fd = vm->fork_mem_fd = -1;
+    vm->mem_fd = vm->ctl_fd = vm->fork_mem_fd = vm->stub_fd = vm->watch_fd = vm->sock_fd = -1;
     pthread_mutex_init(&vm->req_lock, NULL);
     pthread_mutex_init(&vm->lock, NULL);
     vm->mem_size = mem_size;
@@ -294,10 +439,12 @@ int vj_process_vm_create(uint64_t mem_size, const char *cache_dir, struct vj_vm 
     vm->ctl_fd = memfd_create("vmjail-ctl", MFD_CLOEXEC);
     if (vm->mem_fd < 0 || vm->ctl_fd < 0 || ftruncate(vm->mem_fd, (off_t)mem_size) < 0 ||
         ftruncate(vm->ctl_fd, VJ_STUB_CTL_SIZE) < 0 ||
-        mmap(vm->mem, mem_size, PROT_NONE, MAP_SHARED | MAP_FIXED, vm->mem_fd, 0) == MAP_FAILED) {
+        mmap(vm->mem, mem_size, PROT_NONE, MAP_SHARED | MAP_FIXED, vm->mem_fd, 0) == MAP_FAILED ||
+        open_low(vm) < 0) {
         vj_error(err, VMJAIL_ERR_INTERNAL, errno, "process platform: guest memory");
         goto fail;
     }
+    vj_fast_code_install(vm->mem + VJ_LOW_VA + VJ_LOW_FAST_CODE);
     vm->mem_fd = own(vm, vm->mem_fd);
     vm->ctl_fd = own(vm, vm->ctl_fd);
     vm->ctl = mmap(NULL, VJ_STUB_CTL_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, vm->ctl_fd, 0);
@@ -319,10 +466,8 @@ void vj_process_vm_destroy(struct vj_vm *vm)
 {
     if (vm == NULL)
         return;
-    if (vm->stub > 0) {
-        kill(vm->stub, SIGKILL);
-        waitpid(vm->stub, NULL, __WALL);
-    }
+    end_stub(vm);
+    vj_process_shared_free(vm);
     if (vm->ctl)
         munmap(vm->ctl, VJ_STUB_CTL_SIZE);
     if (vm->reservation)
@@ -403,13 +548,17 @@ int vj_process_vm_rebuild_in_child(struct vj_vm *vm, const struct vj_vcpu_snapsh
     for (int i = 1; i < vm->nvcpus; i++)
         free(vm->vcpus[i]);
     vm->nvcpus = 0;
+    /* The parent's stub is the parent's: its pidfd and watch pipe go (the pipe's write end
+     * held here would keep the parent's stub alive after the parent ended). */
     vm->stub = -1;
+    end_stub(vm);
     int mem = vm->fork_mem_fd, ctl = memfd_create("vmjail-ctl", MFD_CLOEXEC);
     vj_process_vm_disown_fd(vm, mem);
     vm->fork_mem_fd = -1;
     int r = mem < 0 || ctl < 0 || ftruncate(ctl, VJ_STUB_CTL_SIZE) < 0 ? -EBADF : 0;
     if (r < 0 ||
         mmap(vm->mem, vm->mem_size, PROT_NONE, MAP_SHARED | MAP_FIXED, mem, 0) == MAP_FAILED ||
+        open_low(vm) < 0 ||
         mmap(vm->ctl, VJ_STUB_CTL_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, ctl, 0) ==
             MAP_FAILED) {
         if (r == 0)
@@ -428,6 +577,9 @@ int vj_process_vm_rebuild_in_child(struct vj_vm *vm, const struct vj_vcpu_snapsh
     vm->ctl_fd = own(vm, ctl);
     if (start_first(vm, err) < 0)
         return -1;
+    int e = vj_process_shared_rebuild(vm);
+    if (e < 0)
+        return vj_error(err, VMJAIL_ERR_INTERNAL, -e, "process platform: shared mappings");
     struct vj_stub_ctx *c = vm->first.ctx;
     const struct vj_user_regs *u = &s->regs;
     c->regs = (struct vj_stub_regs){.r8 = u->r8, .r9 = u->r9, .r10 = u->r10, .r11 = u->r11,
@@ -460,14 +612,14 @@ enum vj_host_kind vj_process_vm_host_kind(const struct vj_vm *vm)
 
 uint64_t vj_process_vm_vdso(const struct vj_vm *vm)
 {
-    (void)vm;
-    return 0;
+    return vm->vdso_ehdr;
 }
 
 bool vj_process_vm_vdso_range(const struct vj_vm *vm, uint64_t *data, uint64_t *end)
 {
-    (void)vm, (void)data, (void)end;
-    return false;
+    *data = VJ_LOW_VA + VJ_LOW_VDSO;
+    *end = *data + vm->vdso_size;
+    return vm->vdso_ehdr != 0;
 }
 
 bool vj_process_vm_fast_capable(const struct vj_vm *vm)
@@ -484,13 +636,13 @@ bool vj_process_vm_slot_in_gs(const struct vj_vm *vm)
 
 uint8_t *vj_process_vm_low(struct vj_vm *vm)
 {
-    (void)vm;
-    return NULL;
+    return vm->mem + VJ_LOW_VA;
 }
 
 void vj_process_vm_map_low(struct vj_vm *vm)
 {
-    (void)vm;
+    if (!vm->low_mapped && map_low(vm) == 0)
+        vm->low_mapped = true;
 }
 
 struct vj_vcpu *vj_process_vm_first_vcpu(struct vj_vm *vm)

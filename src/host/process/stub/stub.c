@@ -15,6 +15,7 @@
 #include <sys/syscall.h>
 
 #include "host/process/stub_abi.h"
+#include "vmjail_abi.h"
 
 #define SIGSYS_ 31
 #define SIGSEGV_ 11
@@ -26,9 +27,7 @@
 #define SA_ONSTACK_ 0x08000000
 #define SA_RESTORER_ 0x04000000
 #define ARCH_SET_FS_ 0x1002
-#define ARCH_GET_FS_ 0x1003
 #define ARCH_SET_GS_ 0x1001
-#define ARCH_GET_GS_ 0x1004
 #define USER_FLAGS 0x254dd5ULL /* CF PF AF ZF SF TF DF OF NT RF AC ID: what user code may set */
 
 #define ALT_SIZE 0x8000
@@ -46,6 +45,7 @@ static long sc6(long n, long a, long b, long c, long d, long e, long f)
 }
 #define sc3(n, a, b, c) sc6(n, (long)(a), (long)(b), (long)(c), 0, 0, 0)
 
+static void die(int code) __attribute__((noreturn));
 static void die(int code)
 {
     for (;;)
@@ -97,6 +97,12 @@ void vj_stub_restorer(void);
 __asm__(".text\n.globl vj_stub_restorer\nvj_stub_restorer:\n mov $15, %eax\n syscall\n hlt\n");
 
 static uint8_t altstacks[VJ_STUB_MAX_VCPUS][ALT_SIZE] __attribute__((aligned(64)));
+/* Each payload thread's FS and GS bases as last set: where the host lets user code set them
+ * (FSGSBASE) they are read at each stop instead, and otherwise only a system call changes
+ * them, and every one traps.  (Reading them with arch_prctl costs microseconds.) */
+static uint64_t fs_bases[VJ_STUB_MAX_VCPUS], gs_bases[VJ_STUB_MAX_VCPUS];
+static int fsgsbase;
+static uint32_t spin_budget;
 static uint8_t control_stack[CONTROL_STACK] __attribute__((aligned(16)));
 
 static struct vj_stub_ctx *ctx_of(unsigned i)
@@ -119,20 +125,32 @@ static void futex_wake(uint32_t *w)
     sc6(SYS_futex, (long)w, FUTEX_WAKE, 1, 0, 0, 0);
 }
 
-/* Hand the context to the monitor and wait for its answer. */
+static struct vj_stub_head *head(void)
+{
+    return (struct vj_stub_head *)VJ_STUB_CTL_VA;
+}
+
+/* Hand the context to the monitor (waking it only if it sleeps) and wait for its answer:
+ * spin first (the monitor answers most calls within microseconds), then sleep. */
 static void stop_and_wait(struct vj_stub_ctx *c)
 {
-    __atomic_store_n(&c->state, VJ_STUB_STOPPED, __ATOMIC_RELEASE);
-    futex_wake(&c->state);
-    for (unsigned spins = 0;; spins++) {
+    __atomic_store_n(&c->state, VJ_STUB_STOPPED, __ATOMIC_SEQ_CST);
+    if (__atomic_load_n(&c->mon_sleeps, __ATOMIC_SEQ_CST))
+        futex_wake(&c->state);
+    uint32_t budget = spin_budget;
+    for (uint32_t spins = 0;; spins++) {
         uint32_t s = __atomic_load_n(&c->state, __ATOMIC_ACQUIRE);
         if (s == VJ_STUB_RESUME)
             break;
-        if (spins < 200) {
+        if (spins < budget) {
             __builtin_ia32_pause();
             continue;
         }
-        sc6(SYS_futex, (long)&c->state, FUTEX_WAIT, (long)s, 0, 0, 0);
+        __atomic_store_n(&c->stub_sleeps, 1, __ATOMIC_SEQ_CST);
+        s = __atomic_load_n(&c->state, __ATOMIC_SEQ_CST);
+        if (s != VJ_STUB_RESUME)
+            sc6(SYS_futex, (long)&c->state, FUTEX_WAIT, (long)s, 0, 0, 0);
+        __atomic_store_n(&c->stub_sleeps, 0, __ATOMIC_RELAXED);
     }
 }
 
@@ -145,8 +163,8 @@ static void on_signal(int sig, struct ksiginfo *si, struct kucontext *uc, uint32
     struct sigcontext *m = &uc->mc;
     struct vj_stub_regs *r = &c->regs;
     if (kind == 0)
-        kind = sig == SIGSYS_ ? VJ_STUB_SYSCALL
-               : sig == VJ_STUB_SIG_INTERRUPT ? VJ_STUB_INTERRUPT : VJ_STUB_FAULT;
+        kind = sig == SIGSYS_ ? VJ_STUB_KIND_SYSCALL
+               : sig == VJ_STUB_SIG_INTERRUPT ? VJ_STUB_KIND_INTERRUPT : VJ_STUB_KIND_FAULT;
     c->kind = kind;
     c->signo = sig;
     c->code = si ? si->code : 0;
@@ -158,10 +176,14 @@ static void on_signal(int sig, struct ksiginfo *si, struct kucontext *uc, uint32
                                .rdi = m->rdi, .rsi = m->rsi, .rbp = m->rbp, .rbx = m->rbx,
                                .rdx = m->rdx, .rax = m->rax, .rcx = m->rcx, .rsp = m->rsp,
                                .rip = m->rip, .rflags = m->eflags};
-    if (kind == VJ_STUB_SYSCALL)
+    if (kind == VJ_STUB_KIND_SYSCALL)
         r->rax = (uint64_t)si->u.sys.syscall; /* the frame's RAX is -ENOSYS by now */
-    sc3(SYS_arch_prctl, ARCH_GET_FS_, &r->fs_base, 0);
-    sc3(SYS_arch_prctl, ARCH_GET_GS_, &r->gs_base, 0);
+    if (fsgsbase) {
+        __asm__ volatile("rdfsbase %0" : "=r"(fs_bases[i]));
+        __asm__ volatile("rdgsbase %0" : "=r"(gs_bases[i]));
+    }
+    r->fs_base = fs_bases[i];
+    r->gs_base = gs_bases[i];
     uint8_t *fpu = (uint8_t *)c + VJ_STUB_CTX_FPU;
     struct _fpx_sw_bytes *sw = m->fpstate ? (struct _fpx_sw_bytes *)((uint8_t *)m->fpstate + 464)
                                           : 0;
@@ -192,10 +214,10 @@ static void on_signal(int sig, struct ksiginfo *si, struct kucontext *uc, uint32
     m->eflags = (m->eflags & ~USER_FLAGS) | (a.rflags & USER_FLAGS);
     m->cs = 0x33;
     m->ss = 0x2b;
-    if (a.fs_base != fs)
-        sc3(SYS_arch_prctl, ARCH_SET_FS_, a.fs_base, 0);
-    if (a.gs_base != gs)
-        sc3(SYS_arch_prctl, ARCH_SET_GS_, a.gs_base, 0);
+    if (a.fs_base != fs && sc3(SYS_arch_prctl, ARCH_SET_FS_, a.fs_base, 0) == 0)
+        fs_bases[i] = a.fs_base;
+    if (a.gs_base != gs && sc3(SYS_arch_prctl, ARCH_SET_GS_, a.gs_base, 0) == 0)
+        gs_bases[i] = a.gs_base;
     if (c->fpu_load && m->fpstate)
         copy(m->fpstate, fpu, fpsize);
     __atomic_store_n(&c->state, VJ_STUB_RUNNING, __ATOMIC_RELEASE);
@@ -221,7 +243,7 @@ void vj_stub_enter(unsigned i)
     f->uc.mc.cs = 0x33;
     f->uc.mc.ss = 0x2b;
     f->uc.mc.eflags = 0x202;
-    on_signal(0, 0, &f->uc, VJ_STUB_START);
+    on_signal(0, 0, &f->uc, VJ_STUB_KIND_START);
     /* The handler's view of the frame is the kernel's: rt_sigreturn at sp = frame + 8. */
     __asm__ volatile("mov %0, %%rsp\n mov $15, %%eax\n syscall\n hlt"
                      :
@@ -238,31 +260,49 @@ static void handle(int sig)
         die(103);
 }
 
-/* The payload threads' filter: from the stub's code, only what its handler needs (and exit, for
- * a thread the monitor ends); everything else, from anywhere, traps. */
-static void confine_payload_thread(void)
+/* Confine the calling thread (and the threads it starts): the N calls NRS pass when made from
+ * the stub's own code; every other call, from anywhere, traps (SIGSYS). */
+static void confine(const uint32_t *nrs, unsigned n, int fail)
 {
     uint64_t lo = (uint64_t)__executable_start, hi = (uint64_t)_etext;
-    struct sock_filter f[] = {
-        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
-        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0),
-        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
-        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, instruction_pointer) + 4),
-        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)(lo >> 32), 0, 9),
-        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, instruction_pointer)),
-        BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, (uint32_t)lo, 0, 7),
-        BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, (uint32_t)hi, 6, 0),
-        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
-        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_futex, 3, 0),
-        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_rt_sigreturn, 2, 0),
-        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_exit, 1, 0),
-        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_arch_prctl, 0, 1),
-        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRAP),
-    };
-    struct sock_fprog prog = {sizeof f / sizeof f[0], f};
+    struct sock_filter f[24];
+    if (n > 12)
+        die(fail);
+    uint8_t trap = (uint8_t)(9 + n), allow = (uint8_t)(10 + n); /* their indexes */
+    unsigned k = 0;
+    f[k++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch));
+    f[k++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0);
+    f[k++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS);
+    f[k++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+                                          offsetof(struct seccomp_data, instruction_pointer) + 4);
+    f[k] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)(lo >> 32), 0,
+                                        (uint8_t)(trap - k - 1));
+    k++;
+    f[k++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+                                          offsetof(struct seccomp_data, instruction_pointer));
+    f[k] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, (uint32_t)lo, 0,
+                                        (uint8_t)(trap - k - 1));
+    k++;
+    f[k] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, (uint32_t)hi,
+                                        (uint8_t)(trap - k - 1), 0);
+    k++;
+    f[k++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr));
+    for (unsigned j = 0; j < n; j++, k++)
+        f[k] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, nrs[j],
+                                            (uint8_t)(allow - k - 1), 0);
+    f[k++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRAP);
+    f[k++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+    struct sock_fprog prog = {(unsigned short)k, f};
     if (sc3(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) != 0)
-        die(104);
+        die(fail);
+}
+
+/* The payload threads' filter: from the stub's code, only what its handler needs (and exit, for
+ * a thread the monitor ends). */
+static void confine_payload_thread(void)
+{
+    static const uint32_t nrs[] = {SYS_futex, SYS_rt_sigreturn, SYS_exit, SYS_arch_prctl};
+    confine(nrs, sizeof nrs / sizeof nrs[0], 104);
 }
 
 /* clone(2) for a thread of the stub: the child runs FN(ARG) on STACK, then exits. */
@@ -295,6 +335,7 @@ static void payload_thread(unsigned i)
     struct kstack ss = {altstacks[i], 0, ALT_SIZE};
     sc3(SYS_sigaltstack, &ss, 0, 0);
     ctx_of(i)->tid = (uint32_t)sc3(SYS_gettid, 0, 0, 0);
+    fs_bases[i] = gs_bases[i] = 0; /* a new thread's (the control thread's), whoever had I */
     confine_payload_thread();
     vj_stub_enter(i);
 }
@@ -304,32 +345,69 @@ static void payload_thread(unsigned i)
  * anything else traps, and a trap in the control thread ends the stub (index_of). */
 static void confine_control_thread(void)
 {
-    uint64_t lo = (uint64_t)__executable_start, hi = (uint64_t)_etext;
-    struct sock_filter f[] = {
-        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
-        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0),
-        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
-        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, instruction_pointer) + 4),
-        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)(lo >> 32), 0, 14),
-        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, instruction_pointer)),
-        BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, (uint32_t)lo, 0, 12),
-        BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, (uint32_t)hi, 11, 0),
-        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
-        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_futex, 8, 0),
-        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_mprotect, 7, 0),
-        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_clone, 6, 0),
-        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_exit, 5, 0),
-        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_sigaltstack, 4, 0),
-        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_seccomp, 3, 0),
-        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_gettid, 2, 0),
-        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_rt_sigreturn, 1, 0),
-        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_arch_prctl, 0, 1),
-        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRAP),
-    };
-    struct sock_fprog prog = {sizeof f / sizeof f[0], f};
-    if (sc3(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) != 0)
-        die(106);
+    static const uint32_t nrs[] = {SYS_futex,     SYS_mprotect, SYS_clone,        SYS_exit,
+                                   SYS_sigaltstack, SYS_seccomp, SYS_gettid, SYS_rt_sigreturn,
+                                   SYS_arch_prctl, SYS_recvmsg, SYS_mmap, SYS_close};
+    confine(nrs, sizeof nrs / sizeof nrs[0], 106);
+}
+
+/* The watchdog thread: the monitor holds the other end of descriptor VJ_STUB_WATCH_FD; when
+ * the monitor ends, however it ends, the read returns and the stub (the payload) ends too. */
+static uint8_t watchdog_stack[4096] __attribute__((aligned(16)));
+static void watchdog_main(unsigned unused) __attribute__((noreturn));
+static void watchdog_main(unsigned unused)
+{
+    (void)unused;
+    static const uint32_t nrs[] = {SYS_read, SYS_exit_group};
+    confine(nrs, sizeof nrs / sizeof nrs[0], 108);
+    char b;
+    while (sc3(SYS_read, VJ_STUB_WATCH_FD, &b, 1) == -4 /* EINTR */)
+        ;
+    die(109);
+}
+
+/* Map descriptor FD shared at guest address GPA, where guest memory is (never the stub's own
+ * pages or the low window: the monitor asks, but the check costs nothing). */
+static long map_fd(uint64_t gpa, uint64_t len, uint64_t prot, int fd, uint64_t offset)
+{
+    if (gpa < 0x200000 || len > VJ_STUB_VA || gpa > VJ_STUB_VA - len || (prot & ~7ULL))
+        return -22;
+    long r = sc6(SYS_mmap, (long)gpa, (long)len, (long)prot, 0x11 /* SHARED|FIXED */, fd,
+                 (long)offset);
+    return r == (long)gpa ? 0 : r < 0 ? r : -14;
+}
+
+/* The descriptor the monitor sent (one, in a control message), mapped, then closed. */
+static long map_received(uint64_t gpa, uint64_t len, uint64_t prot, uint64_t offset)
+{
+    char byte;
+    struct {
+        uint64_t len;
+        int level, type;
+        int fd;
+        int pad;
+    } cm = {0};
+    struct {
+        void *base;
+        uint64_t len;
+    } iov = {&byte, 1};
+    struct {
+        void *name;
+        uint32_t namelen;
+        void *iov;
+        uint64_t iovlen;
+        void *control;
+        uint64_t controllen;
+        int flags;
+    } msg = {0, 0, &iov, 1, &cm, sizeof cm, 0};
+    long n = sc3(SYS_recvmsg, VJ_STUB_SOCK_FD, &msg, 0x40000000 /* MSG_CMSG_CLOEXEC */);
+    if (n < 0)
+        return n;
+    if (cm.level != 1 /* SOL_SOCKET */ || cm.type != 1 /* SCM_RIGHTS */ || cm.len != 20)
+        return -71; /* EPROTO */
+    long r = map_fd(gpa, len, prot, cm.fd, offset);
+    sc3(SYS_close, cm.fd, 0, 0);
+    return r;
 }
 
 /* The control thread: carries out the monitor's requests (the header page), one at a time. */
@@ -338,7 +416,7 @@ static void control_main(unsigned unused)
 {
     (void)unused;
     confine_control_thread();
-    struct vj_stub_req *q = (struct vj_stub_req *)(VJ_STUB_CTL_VA + 64);
+    struct vj_stub_req *q = (struct vj_stub_req *)(VJ_STUB_CTL_VA + VJ_STUB_REQ_OFF);
     uint32_t done = 0;
     for (;;) {
         uint32_t seq = __atomic_load_n(&q->seq, __ATOMIC_ACQUIRE);
@@ -350,6 +428,10 @@ static void control_main(unsigned unused)
         long r = -22;
         if (q->op == VJ_STUB_REQ_PROTECT)
             r = sc3(SYS_mprotect, gpa, len, arg);
+        else if (q->op == VJ_STUB_REQ_MAP_FD)
+            r = map_received(gpa, len, arg, q->offset);
+        else if (q->op == VJ_STUB_REQ_MAP_MEM)
+            r = map_fd(gpa, len, arg, VJ_STUB_MEM_FD, gpa);
         else if (q->op == VJ_STUB_REQ_CLONE && arg < VJ_STUB_MAX_VCPUS && arg > 0)
             r = start_thread(altstacks[arg] + ALT_SIZE - 8192, payload_thread, (unsigned)arg);
         q->result = (int32_t)r;
@@ -359,18 +441,54 @@ static void control_main(unsigned unused)
     }
 }
 
-void vj_stub_main(void);
-void vj_stub_main(void)
+/* The low window (vmjail_abi.h): guest memory's pages there, without access until the
+ * monitor turns the fast path on (VJ_STUB_REQ_PROTECT); then the host's vDSO moved to its
+ * place in the window, as the monitor found the host lays it out (EHDR: this process's). */
+static void map_low(uint64_t ehdr)
+{
+    if (sc6(SYS_mmap, VJ_LOW_VA, VJ_LOW_FAST_CODE_SIZE + VJ_LOW_FAST_SLOTS_SIZE, 0, 0x11,
+            VJ_STUB_MEM_FD, VJ_LOW_VA) != VJ_LOW_VA)
+        die(107);
+    struct vj_stub_head *h = head();
+    uint32_t n = h->vdso_segs;
+    if (ehdr == 0 || n == 0 || n > VJ_STUB_VDSO_SEGS)
+        return;
+    for (uint32_t k = 0; k < n; k++) {
+        uint64_t to = h->vdso[k].to, size = h->vdso[k].size;
+        if (to < VJ_LOW_VA + VJ_LOW_VDSO || size > VJ_LOW_VDSO_SIZE ||
+            to + size > VJ_LOW_VA + VJ_LOW_VDSO + VJ_LOW_VDSO_SIZE ||
+            sc6(SYS_mremap, (long)(ehdr + (uint64_t)h->vdso[k].from), (long)size, (long)size,
+                3 /* MAYMOVE|FIXED */, (long)to, 0) != (long)to)
+            return;
+    }
+    h->vdso_moved = 1;
+}
+
+void vj_stub_main(uint64_t *sp);
+void vj_stub_main(uint64_t *sp)
 {
     sc3(SYS_prctl, 4 /* PR_SET_DUMPABLE */, 0, 0);
     if (sc6(SYS_mmap, VJ_STUB_CTL_VA, VJ_STUB_CTL_SIZE, 3, 0x11 /* SHARED|FIXED */, VJ_STUB_CTL_FD,
             0) != (long)VJ_STUB_CTL_VA)
         die(101);
-    uint64_t mem_size = *(volatile uint64_t *)VJ_STUB_CTL_VA;
+    struct vj_stub_head *h = head();
+    uint64_t mem_size = *(volatile uint64_t *)&h->mem_size;
     if (mem_size <= 0x200000 || mem_size > (256ULL << 30) ||
         sc6(SYS_mmap, 0x200000, (long)(mem_size - 0x200000), 0, 0x11, VJ_STUB_MEM_FD, 0x200000) !=
             0x200000)
         die(102);
+    /* The auxiliary vector, past argv and envp: the vDSO, and whether FSGSBASE is on. */
+    uint64_t *p = sp + 1 + sp[0] + 1, ehdr = 0;
+    while (*p)
+        p++;
+    for (p++; p[0] != 0; p += 2) {
+        if (p[0] == 33 /* AT_SYSINFO_EHDR */)
+            ehdr = p[1];
+        else if (p[0] == 26 /* AT_HWCAP2 */)
+            fsgsbase = (p[1] & 2 /* HWCAP2_FSGSBASE */) != 0;
+    }
+    map_low(ehdr);
+    spin_budget = h->spins;
     ctx_of(0)->tid = (uint32_t)sc3(SYS_gettid, 0, 0, 0);
     struct kstack ss = {altstacks[0], 0, ALT_SIZE};
     sc3(SYS_sigaltstack, &ss, 0, 0);
@@ -378,7 +496,8 @@ void vj_stub_main(void)
     for (unsigned k = 0; k < sizeof sigs / sizeof sigs[0]; k++)
         handle(sigs[k]);
     sc3(SYS_prctl, 38 /* PR_SET_NO_NEW_PRIVS */, 1, 0);
-    if (start_thread(control_stack + CONTROL_STACK, control_main, 0) < 0)
+    if (start_thread(control_stack + CONTROL_STACK, control_main, 0) < 0 ||
+        start_thread(watchdog_stack + sizeof watchdog_stack, watchdog_main, 0) < 0)
         die(105);
     confine_payload_thread();
     /* On to the thread's alternate stack, below where its first frame goes. */
@@ -389,4 +508,4 @@ void vj_stub_main(void)
     __builtin_unreachable();
 }
 
-__asm__(".text\n.globl _start\n_start:\n and $-16, %rsp\n call vj_stub_main\n hlt\n");
+__asm__(".text\n.globl _start\n_start:\n mov %rsp, %rdi\n and $-16, %rsp\n call vj_stub_main\n hlt\n");
