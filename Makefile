@@ -163,7 +163,7 @@ $(BUILD)/demo/hello: demo/hello.c
 	gcc -static -O2 -o $@ $<
 
 demo: deps all $(BUILD)/demo/hello
-	@$(WITH_KVM) ./scripts/demo $(BUILD)
+	@./scripts/demo $(BUILD)
 
 # The integration tests run every payload with the monitor under its seccomp filter
 # (VJ_SECCOMP=1, as in containers); the sanitizer pass runs them without it (LeakSanitizer

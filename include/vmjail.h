@@ -102,6 +102,8 @@ enum vmjail_platform {
     VMJAIL_PLATFORM_AUTO = 2,
 };
 VMJAIL_PUBLIC int vmjail_config_set_platform(vmjail_config *cfg, int platform, vmjail_error **err);
+/* Can this host run payloads on PLATFORM (KVM or PROCESS)?  0, or -1 and why in *ERR. */
+VMJAIL_PUBLIC int vmjail_platform_usable(int platform, vmjail_error **err);
 
 /* The caller exits as soon as vmjail_run returns (a command does): the VM and the guest's
  * memory are then freed by a helper process that shares the caller's memory and ends just

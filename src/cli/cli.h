@@ -33,6 +33,7 @@ int cmd_exec(int argc, char **argv);
 int cmd_ps(int argc, char **argv);
 int cmd_list(int argc, char **argv);
 int cmd_features(int argc, char **argv);
+int cmd_info(int argc, char **argv);
 int cmd_spec(int argc, char **argv);
 int cmd_pause(int argc, char **argv);
 int cmd_resume(int argc, char **argv);

@@ -21,6 +21,7 @@ const struct cli_command cli_commands[] = {
     {"pause", "freeze every process of a container", cmd_pause},
     {"resume", "thaw a paused container", cmd_resume},
     {"features", "print what this runtime supports (JSON)", cmd_features},
+    {"info", "say which platforms this host can run payloads on", cmd_info},
     {"spec", "write a default config.json", cmd_spec},
     {"checkpoint", "(not supported)", cmd_unsupported},
     {"restore", "(not supported)", cmd_unsupported},

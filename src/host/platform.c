@@ -33,6 +33,15 @@ int vj_vm_use_platform(int which, vmjail_error **err)
     return 0;
 }
 
+int vj_vm_platform_usable(int which, vmjail_error **err)
+{
+    if (which == VMJAIL_PLATFORM_KVM)
+        return vj_platform_kvm.usable(err);
+    if (which == VMJAIL_PLATFORM_PROCESS)
+        return vj_platform_process.usable(err);
+    return vj_error(err, VMJAIL_ERR_USAGE, EINVAL, "unknown platform %d", which);
+}
+
 int vj_vm_create(uint64_t mem_size, const char *cache_dir, struct vj_vm **out, vmjail_error **err)
 {
     return platform->vm_create(mem_size, cache_dir, out, err);

@@ -12,6 +12,8 @@
 
 struct vj_platform {
     const char *name;
+    /* Can this host run payloads on the platform?  0, or -1 and the reason in *ERR. */
+    int (*usable)(vmjail_error **err);
     int (*vm_create)(uint64_t mem_size, const char *cache_dir, struct vj_vm **out,
                      vmjail_error **err);
     int (*vm_fork_prepare)(struct vj_vm *vm, vmjail_error **err);

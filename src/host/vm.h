@@ -51,6 +51,8 @@ struct vj_stop {
 /* Choose the platform this process's VMs run on (enum vmjail_platform; AUTO: KVM where
  * /dev/kvm can be used, else the process platform).  Before the first VM. */
 int vj_vm_use_platform(int which, vmjail_error **err);
+/* Can this host run payloads on platform WHICH (KVM or PROCESS)?  0, or -1 with the reason. */
+int vj_vm_platform_usable(int which, vmjail_error **err);
 
 /* Create a VM with MEM_SIZE bytes of payload address space (a multiple of 2 MiB) and its
  * first vCPU, probe how this host completes a ring-3 syscall, and build the guest's system

@@ -5,6 +5,7 @@
 
 #include "lib/config.h"
 #include "lib/error.h"
+#include "host/vm.h"
 #include "vmjail_abi.h"
 
 #define DEFAULT_MEMORY (1ULL << 30)
@@ -189,6 +190,11 @@ int vmjail_config_set_syscall_path(vmjail_config *c, int path, vmjail_error **er
         return vj_error(err, VMJAIL_ERR_USAGE, EINVAL, "unknown syscall path %d", path);
     c->syscall_path = path;
     return 0;
+}
+
+int vmjail_platform_usable(int platform, vmjail_error **err)
+{
+    return vj_vm_platform_usable(platform, err);
 }
 
 int vmjail_config_set_platform(vmjail_config *c, int platform, vmjail_error **err)

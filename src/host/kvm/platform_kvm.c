@@ -4,6 +4,7 @@
 
 const struct vj_platform vj_platform_kvm = {
     .name = "kvm",
+    .usable = vj_kvm_usable,
     .vm_create = vj_kvm_vm_create,
     .vm_fork_prepare = vj_kvm_vm_fork_prepare,
     .vm_fork_parent = vj_kvm_vm_fork_parent,

@@ -85,6 +85,11 @@ int vmjail_open_kvm(vmjail_error **err)
     return fd;
 }
 
+int vj_kvm_usable(vmjail_error **err)
+{
+    return vmjail_open_kvm(err) < 0 ? -1 : 0;
+}
+
 static void disown_fd(struct vj_vm *vm, int fd)
 {
     if (fd >= 0 && fd < VJ_FD_BITMAP_BITS)

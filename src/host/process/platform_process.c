@@ -5,6 +5,7 @@
 
 const struct vj_platform vj_platform_process = {
     .name = "process",
+    .usable = vj_process_usable,
     .vm_create = vj_process_vm_create,
     .vm_fork_prepare = vj_process_vm_fork_prepare,
     .vm_fork_parent = vj_process_vm_fork_parent,

@@ -51,6 +51,7 @@ struct vj_vm {
 };
 
 /* vm.h's operations on the process platform (platform_process.c lists them). */
+int vj_process_usable(vmjail_error **err);
 int vj_process_vm_create(uint64_t mem_size, const char *cache_dir, struct vj_vm **out,
                       vmjail_error **err);
 int vj_process_vm_fork_prepare(struct vj_vm *vm, vmjail_error **err);

@@ -413,6 +413,19 @@ static int start_first(struct vj_vm *vm, vmjail_error **err)
     return 0;
 }
 
+/* The host lets a process trap its own system calls (seccomp's SECCOMP_RET_TRAP) and
+ * watch another's end (pidfd_open, Linux 5.3). */
+int vj_process_usable(vmjail_error **err)
+{
+    if (prctl(PR_GET_SECCOMP) < 0)
+        return vj_error(err, VMJAIL_ERR_INTERNAL, errno, "process platform: seccomp");
+    int fd = (int)syscall(SYS_pidfd_open, getpid(), 0);
+    if (fd < 0)
+        return vj_error(err, VMJAIL_ERR_INTERNAL, errno, "process platform: pidfd_open");
+    close(fd);
+    return 0;
+}
+
 /* ---- the VM ------------------------------------------------------------------------------- */
 
 int vj_process_vm_create(uint64_t mem_size, const char *cache_dir, struct vj_vm **out,
