@@ -169,8 +169,9 @@ demo: deps all $(BUILD)/demo/hello
 # (VJ_SECCOMP=1, as in containers); the sanitizer pass runs them without it (LeakSanitizer
 # needs ptrace, which the filter refuses), so both paths are tested.
 VJ_SECCOMP ?= 1
-# The plain pass takes the default syscall path (auto: the fast path where the host allows);
-# the sanitizer pass the exit path: both paths pass every test.
+# The plain pass takes the default syscall path (auto: the fast path where the host allows;
+# on the process platform, where auto means the exit path, poll: its fast path); the sanitizer
+# pass the exit path: both paths pass every test.
 VJ_SYSCALL_PATH ?=
 # Unit tests (pure logic) run here; the suites that run payloads run under KVM: the
 # integration tests, then the OCI runtime's (conformance, cgroup v2, podman, containerd).
@@ -179,7 +180,7 @@ check: deps all payloads $(UNIT_BINS) check-layout
 	@./tests/run-unit $(UNIT_BINS)
 	@$(MAKE) --no-print-directory check-fuzz-replay
 	@echo "== integration tests on the process platform, on this machine (it needs no KVM)"
-	@VJ_PLATFORM=process VJ_SECCOMP=$(VJ_SECCOMP) VJ_SYSCALL_PATH=$(VJ_SYSCALL_PATH) ./tests/integration/run $(BUILD)
+	@VJ_PLATFORM=process VJ_SECCOMP=$(VJ_SECCOMP) VJ_SYSCALL_PATH=$(or $(VJ_SYSCALL_PATH),poll) ./tests/integration/run $(BUILD)
 	@VJ_SECCOMP=$(VJ_SECCOMP) VJ_SYSCALL_PATH=$(VJ_SYSCALL_PATH) $(WITH_KVM) ./tests/run-kvm-suites $(BUILD) integration oci
 
 # The OCI runtime: conformance cases (tests/oci/conformance), podman and containerd end to end,
@@ -204,7 +205,7 @@ check-unit-integration: deps all payloads $(UNIT_BINS) check-layout
 	@./tests/run-unit $(UNIT_BINS)
 	@$(MAKE) --no-print-directory check-fuzz-replay
 	@echo "== integration tests on the process platform, on this machine (it needs no KVM)"
-	@VJ_PLATFORM=process VJ_SECCOMP=$(VJ_SECCOMP) VJ_SYSCALL_PATH=$(VJ_SYSCALL_PATH) ./tests/integration/run $(BUILD)
+	@VJ_PLATFORM=process VJ_SECCOMP=$(VJ_SECCOMP) VJ_SYSCALL_PATH=$(or $(VJ_SYSCALL_PATH),poll) ./tests/integration/run $(BUILD)
 	@VJ_SECCOMP=$(VJ_SECCOMP) VJ_SYSCALL_PATH=$(VJ_SYSCALL_PATH) $(WITH_KVM) ./tests/run-kvm-suites $(BUILD) integration
 
 # Unit tests, or unit and integration tests, under AddressSanitizer and UBSan, built with clang

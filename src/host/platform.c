@@ -191,6 +191,16 @@ int vj_vcpu_id(const struct vj_vcpu *c)
     return platform->vcpu_id(c);
 }
 
+int vj_vcpu_open_schedstat(struct vj_vcpu *c)
+{
+    return platform->vcpu_open_schedstat(c);
+}
+
+bool vj_vm_fast_by_default(const struct vj_vm *vm)
+{
+    return platform->vm_fast_by_default(vm);
+}
+
 void vj_vcpu_put(struct vj_vcpu *c)
 {
     platform->vcpu_put(c);

@@ -46,6 +46,8 @@ struct vj_platform {
     struct vj_vcpu *(*vm_first_vcpu)(struct vj_vm *vm);
     int (*vcpu_get)(struct vj_vm *vm, struct vj_vcpu **out, vmjail_error **err);
     int (*vcpu_id)(const struct vj_vcpu *c);
+    int (*vcpu_open_schedstat)(struct vj_vcpu *c);
+    bool (*vm_fast_by_default)(const struct vj_vm *vm);
     void (*vcpu_put)(struct vj_vcpu *c);
     int (*vcpu_start)(struct vj_vcpu *c, uint64_t entry, uint64_t sp, vmjail_error **err);
     int (*vcpu_start_clone)(struct vj_vcpu *child, struct vj_vcpu *parent, uint64_t sp,

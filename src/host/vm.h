@@ -148,6 +148,8 @@ bool vj_vm_fast_capable(const struct vj_vm *vm);
 bool vj_vm_slot_in_gs(const struct vj_vm *vm);
 /* Host address of the low window (VJ_LOW_SIZE bytes; private to this VM's process). */
 uint8_t *vj_vm_low(struct vj_vm *vm);
+/* Does the fast path pay off here when the payload asks for none in particular (auto)? */
+bool vj_vm_fast_by_default(const struct vj_vm *vm);
 /* Make the low window reachable by payload code. */
 void vj_vm_map_low(struct vj_vm *vm);
 
@@ -161,6 +163,10 @@ struct vj_vcpu *vj_vm_first_vcpu(struct vj_vm *vm);
 int vj_vcpu_get(struct vj_vm *vm, struct vj_vcpu **out, vmjail_error **err);
 /* The vCPU's index in its VM (its fast-call slot). */
 int vj_vcpu_id(const struct vj_vcpu *c);
+/* Open (read-only, close-on-exec) the schedstat of the host thread that runs C's payload code:
+ * the fast path's poller reads it to learn whether that thread waits for a CPU.  Called on the
+ * thread that drives C.  -1 (errno set) where there is none. */
+int vj_vcpu_open_schedstat(struct vj_vcpu *c);
 /* Give back the vCPU of an ended thread for reuse. */
 void vj_vcpu_put(struct vj_vcpu *c);
 

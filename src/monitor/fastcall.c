@@ -326,10 +326,11 @@ static struct vj_fast_thread *fast_thread(struct vj_thread *t)
     f->slot = slot_of(t);
     f->state = (uint32_t *)(void *)(f->slot + VJ_FS_STATE);
     __atomic_store_n(f->state, 0, __ATOMIC_RELEASE);
-    /* Called on the payload's thread: its own schedstat (where the kernel keeps one). */
+    /* Called on the payload's thread: the schedstat of the host thread that runs its code
+     * (where the kernel keeps one). */
     f->sched_fd = -1;
     if (t->proc->fast_adapt) {
-        int fd = open("/proc/thread-self/schedstat", O_RDONLY | O_CLOEXEC);
+        int fd = vj_vcpu_open_schedstat(t->vcpu);
         f->sched_fd = fd < 0 ? -1 : vj_vm_own_fd(t->proc->vm, fd);
     }
     /* The poller takes no signal but the kick (which interrupts its blocking host calls). */
@@ -422,7 +423,7 @@ bool vj_fast_init(struct vj_proc *p, int mode)
         return false; /* a platform without a low window has no fast path */
     /* auto: a poller needs a core of its own besides the payload's. */
     p->fast_ncpus = (int)sysconf(_SC_NPROCESSORS_ONLN);
-    if (mode == VMJAIL_SYSCALL_PATH_AUTO && p->fast_ncpus < 2)
+    if (mode == VMJAIL_SYSCALL_PATH_AUTO && (p->fast_ncpus < 2 || !vj_vm_fast_by_default(p->vm)))
         return false;
     p->fast_adapt = mode == VMJAIL_SYSCALL_PATH_AUTO;
     fill_bitmap(p);

@@ -91,6 +91,8 @@ int vj_kvm_fail(vmjail_error **err, const char *what);
 
 /* vm.h's operations on KVM (platform_kvm.c lists them for platform.c). */
 int vj_kvm_usable(vmjail_error **err);
+int vj_kvm_vcpu_open_schedstat(struct vj_vcpu *c);
+bool vj_kvm_vm_fast_by_default(const struct vj_vm *vm);
 int vj_kvm_vm_create(uint64_t mem_size, const char *cache_dir, struct vj_vm **out,
                      vmjail_error **err);
 int vj_kvm_vm_fork_prepare(struct vj_vm *vm, vmjail_error **err);

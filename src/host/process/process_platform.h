@@ -23,6 +23,7 @@ struct vj_vcpu {
     bool idle;               /* given back (its stub thread ended or is ending) */
     uint32_t stop_kind;      /* of the last stop, as read once */
     int interrupted;         /* atomic: vj_vcpu_interrupt asked for a stop */
+    bool spin_long;          /* the last stop came long after the resume: sleep at once */
 };
 
 struct vj_vm {
@@ -52,6 +53,8 @@ struct vj_vm {
 
 /* vm.h's operations on the process platform (platform_process.c lists them). */
 int vj_process_usable(vmjail_error **err);
+int vj_process_vcpu_open_schedstat(struct vj_vcpu *c);
+bool vj_process_vm_fast_by_default(const struct vj_vm *vm);
 int vj_process_vm_create(uint64_t mem_size, const char *cache_dir, struct vj_vm **out,
                       vmjail_error **err);
 int vj_process_vm_fork_prepare(struct vj_vm *vm, vmjail_error **err);
@@ -106,8 +109,11 @@ uint64_t vj_process_vcpu_gs_for_payload(const struct vj_vcpu *c, uint64_t real);
 int vj_process_vcpu_set_payload_gs(struct vj_vcpu *c, uint64_t base, bool exec, vmjail_error **err);
 int vj_process_vcpu_get_tls_base(struct vj_vcpu *c, bool gs, uint64_t *base, vmjail_error **err);
 
-/* Wait until context C is stopped (the stub thread handed it over); false if the stub died. */
-bool vj_process_wait_stopped(struct vj_vm *vm, struct vj_stub_ctx *c);
+/* Wait until context C is stopped (the stub thread handed it over), spinning at most BUDGET
+ * pauses before sleeping; false if the stub died, or its thread TID (0: not known yet). */
+bool vj_process_wait_stopped(struct vj_vm *vm, struct vj_stub_ctx *c, pid_t tid, uint32_t budget);
+/* A stop that comes later than this after the resume: the next wait sleeps at once. */
+#define VJ_PROCESS_SPIN_WINDOW_NS 100000
 /* Has the stub process ended (or was it never started)? */
 bool vj_process_stub_ended(struct vj_vm *vm);
 /* Pauses each side spins for the other before it sleeps (0 on a host with one CPU). */

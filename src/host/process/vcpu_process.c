@@ -3,12 +3,15 @@
  * a fault, or the monitor's interrupt.  The payload can write the context at any time: each
  * field is read once, and nothing read is trusted beyond the register values it gives. */
 #include <cpuid.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include <linux/futex.h>
 
@@ -27,9 +30,26 @@ uint32_t vj_process_spins(void)
     return spins;
 }
 
-bool vj_process_wait_stopped(struct vj_vm *vm, struct vj_stub_ctx *c)
+/* Has the stub's thread TID ended (a thread group's first thread stays as a zombie while others
+ * run)?  The payload can end one without the monitor: the stub's exit call, from its code. */
+static bool thread_gone(pid_t pid, pid_t tid)
 {
-    uint32_t budget = vj_process_spins();
+    if (syscall(SYS_tgkill, pid, tid, 0) < 0 && errno == ESRCH)
+        return true;
+    char path[64], buf[256];
+    snprintf(path, sizeof path, "/proc/%d/task/%d/stat", (int)pid, (int)tid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return errno == ENOENT;
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    buf[n > 0 ? n : 0] = '\0';
+    const char *end = strrchr(buf, ')'); /* the state follows the name, which may hold ')' */
+    return end && end[1] == ' ' && (end[2] == 'Z' || end[2] == 'X');
+}
+
+bool vj_process_wait_stopped(struct vj_vm *vm, struct vj_stub_ctx *c, pid_t tid, uint32_t budget)
+{
     for (uint32_t spins = 0;; spins++) {
         uint32_t s = __atomic_load_n(&c->state, __ATOMIC_ACQUIRE);
         if (s == VJ_STUB_STOPPED)
@@ -46,7 +66,9 @@ bool vj_process_wait_stopped(struct vj_vm *vm, struct vj_stub_ctx *c)
             syscall(SYS_futex, &c->state, FUTEX_WAIT, s, &tick, NULL, 0);
         }
         __atomic_store_n(&c->mon_sleeps, 0, __ATOMIC_RELAXED);
-        if (spins % 16 == 0 && vj_process_stub_ended(vm))
+        if (spins % 16 == 0 &&
+            (vj_process_stub_ended(vm) ||
+             (tid > 0 && thread_gone(vm->stub, tid))))
             return false;
     }
 }
@@ -76,13 +98,22 @@ int vj_process_vcpu_start(struct vj_vcpu *c, uint64_t entry, uint64_t sp, vmjail
 int vj_process_vcpu_run(struct vj_vcpu *c, struct vj_stop *stop, vmjail_error **err)
 {
     memset(stop, 0, sizeof *stop);
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
     if (c->held) {
         c->held = false;
         vj_process_resume(c->ctx);
     }
-    if (!vj_process_wait_stopped(c->vm, c->ctx))
-        return vj_error(err, VMJAIL_ERR_INTERNAL, 0, "process platform: the stub ended");
+    if (!vj_process_wait_stopped(c->vm, c->ctx, c->tid, c->spin_long ? 0 : vj_process_spins()))
+        return vj_error(err, VMJAIL_ERR_INTERNAL, 0,
+                        "process platform: the payload's stub process or thread ended by "
+                        "itself (killed from outside, or broken by the payload)");
     c->held = true;
+    /* Spin for the next stop only if this one came soon: a payload that runs long between
+     * stops (or a fast path that serves its calls) leaves the CPU to others. */
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    c->spin_long = (t1.tv_sec - t0.tv_sec) * 1000000000LL + (t1.tv_nsec - t0.tv_nsec) >
+                   VJ_PROCESS_SPIN_WINDOW_NS;
     struct vj_stub_ctx *x = c->ctx;
     uint32_t kind = __atomic_load_n(&x->kind, __ATOMIC_RELAXED);
     c->stop_kind = kind;
@@ -275,7 +306,7 @@ int vj_process_vcpu_get(struct vj_vm *vm, struct vj_vcpu **out, vmjail_error **e
     c->started = c->held = false;
     memset(c->ctx, 0, sizeof *c->ctx);
     long tid = vj_process_ask(vm, VJ_STUB_REQ_CLONE, 0, 0, (uint64_t)c->id);
-    if (tid <= 0 || !vj_process_wait_stopped(vm, c->ctx) ||
+    if (tid <= 0 || !vj_process_wait_stopped(vm, c->ctx, (pid_t)tid, vj_process_spins()) ||
         __atomic_load_n(&c->ctx->kind, __ATOMIC_ACQUIRE) != VJ_STUB_KIND_START) {
         c->idle = true;
         return vj_error(err, VMJAIL_ERR_INTERNAL, tid < 0 ? (int)-tid : 0,
@@ -290,6 +321,14 @@ int vj_process_vcpu_get(struct vj_vm *vm, struct vj_vcpu **out, vmjail_error **e
 int vj_process_vcpu_id(const struct vj_vcpu *c)
 {
     return c->id;
+}
+
+/* The payload's code runs on the stub's thread for C. */
+int vj_process_vcpu_open_schedstat(struct vj_vcpu *c)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/task/%d/schedstat", (int)c->vm->stub, (int)c->tid);
+    return open(path, O_RDONLY | O_CLOEXEC);
 }
 
 /* The thread ended: its stub thread ends too (asked to on resume). */

@@ -103,6 +103,9 @@ static uint8_t altstacks[VJ_STUB_MAX_VCPUS][ALT_SIZE] __attribute__((aligned(64)
 static uint64_t fs_bases[VJ_STUB_MAX_VCPUS], gs_bases[VJ_STUB_MAX_VCPUS];
 static int fsgsbase;
 static uint32_t spin_budget;
+/* Did the monitor take long to answer this thread's last stop?  (TSC cycles: about 100 us.) */
+#define SLOW_ANSWER_CYCLES 300000ULL
+static uint8_t slow_answer[VJ_STUB_MAX_VCPUS];
 static uint8_t control_stack[CONTROL_STACK] __attribute__((aligned(16)));
 
 static struct vj_stub_ctx *ctx_of(unsigned i)
@@ -131,13 +134,15 @@ static struct vj_stub_head *head(void)
 }
 
 /* Hand the context to the monitor (waking it only if it sleeps) and wait for its answer:
- * spin first (the monitor answers most calls within microseconds), then sleep. */
-static void stop_and_wait(struct vj_stub_ctx *c)
+ * spin first where the monitor answered the last stop soon (most calls take microseconds),
+ * else sleep at once (it is blocked in a call for the payload, or the CPUs are busy). */
+static void stop_and_wait(struct vj_stub_ctx *c, unsigned i)
 {
+    uint64_t t0 = __builtin_ia32_rdtsc();
     __atomic_store_n(&c->state, VJ_STUB_STOPPED, __ATOMIC_SEQ_CST);
     if (__atomic_load_n(&c->mon_sleeps, __ATOMIC_SEQ_CST))
         futex_wake(&c->state);
-    uint32_t budget = spin_budget;
+    uint32_t budget = slow_answer[i] ? 0 : spin_budget;
     for (uint32_t spins = 0;; spins++) {
         uint32_t s = __atomic_load_n(&c->state, __ATOMIC_ACQUIRE);
         if (s == VJ_STUB_RESUME)
@@ -152,6 +157,7 @@ static void stop_and_wait(struct vj_stub_ctx *c)
             sc6(SYS_futex, (long)&c->state, FUTEX_WAIT, (long)s, 0, 0, 0);
         __atomic_store_n(&c->stub_sleeps, 0, __ATOMIC_RELAXED);
     }
+    slow_answer[i] = __builtin_ia32_rdtsc() - t0 > SLOW_ANSWER_CYCLES;
 }
 
 /* Every signal the stub takes: a trapped system call (SIGSYS), a fault, the monitor's
@@ -176,8 +182,16 @@ static void on_signal(int sig, struct ksiginfo *si, struct kucontext *uc, uint32
                                .rdi = m->rdi, .rsi = m->rsi, .rbp = m->rbp, .rbx = m->rbx,
                                .rdx = m->rdx, .rax = m->rax, .rcx = m->rcx, .rsp = m->rsp,
                                .rip = m->rip, .rflags = m->eflags};
-    if (kind == VJ_STUB_KIND_SYSCALL)
+    if (kind == VJ_STUB_KIND_SYSCALL && si->u.sys.arch != AUDIT_ARCH_X86_64) {
+        /* A 32-bit call: the general-protection fault a VM's int $0x80 gives. */
+        c->kind = kind = VJ_STUB_KIND_FAULT;
+        c->signo = SIGSEGV_;
+        c->code = 0x80; /* SI_KERNEL */
+        c->addr = 0;
+        c->trapno = 13;
+    } else if (kind == VJ_STUB_KIND_SYSCALL) {
         r->rax = (uint64_t)si->u.sys.syscall; /* the frame's RAX is -ENOSYS by now */
+    }
     if (fsgsbase) {
         __asm__ volatile("rdfsbase %0" : "=r"(fs_bases[i]));
         __asm__ volatile("rdgsbase %0" : "=r"(gs_bases[i]));
@@ -196,7 +210,7 @@ static void on_signal(int sig, struct ksiginfo *si, struct kucontext *uc, uint32
     c->fpu_load = 0;
     uint64_t fs = r->fs_base, gs = r->gs_base;
 
-    stop_and_wait(c);
+    stop_and_wait(c, i);
     if (__atomic_load_n(&c->quit, __ATOMIC_ACQUIRE)) {
         /* The thread ends: nothing of its stack is used after GONE. */
         __asm__ volatile("movl %1, (%0)\n mov $60, %%eax\n xor %%edi, %%edi\n syscall\n hlt"
@@ -271,8 +285,11 @@ static void confine(const uint32_t *nrs, unsigned n, int fail)
     uint8_t trap = (uint8_t)(9 + n), allow = (uint8_t)(10 + n); /* their indexes */
     unsigned k = 0;
     f[k++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch));
-    f[k++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0);
-    f[k++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS);
+    /* Another ABI's call (int $0x80, sysenter): trapped too; the handler reports it as the
+     * fault a VM gives it. */
+    f[k] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0);
+    k++;
+    f[k++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRAP);
     f[k++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
                                           offsetof(struct seccomp_data, instruction_pointer) + 4);
     f[k] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)(lo >> 32), 0,
@@ -301,7 +318,8 @@ static void confine(const uint32_t *nrs, unsigned n, int fail)
  * a thread the monitor ends). */
 static void confine_payload_thread(void)
 {
-    static const uint32_t nrs[] = {SYS_futex, SYS_rt_sigreturn, SYS_exit, SYS_arch_prctl};
+    static const uint32_t nrs[] = {SYS_futex, SYS_rt_sigreturn, SYS_exit, SYS_arch_prctl,
+                                   SYS_exit_group /* die() */};
     confine(nrs, sizeof nrs / sizeof nrs[0], 104);
 }
 
@@ -336,6 +354,7 @@ static void payload_thread(unsigned i)
     sc3(SYS_sigaltstack, &ss, 0, 0);
     ctx_of(i)->tid = (uint32_t)sc3(SYS_gettid, 0, 0, 0);
     fs_bases[i] = gs_bases[i] = 0; /* a new thread's (the control thread's), whoever had I */
+    slow_answer[i] = 0;
     confine_payload_thread();
     vj_stub_enter(i);
 }
