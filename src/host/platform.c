@@ -93,6 +93,11 @@ int vj_vm_mem_advise(struct vj_vm *vm, uint64_t gpa, uint64_t len, int advice)
     return platform->vm_mem_advise(vm, gpa, len, advice);
 }
 
+int vj_vm_mem_prepare_write(struct vj_vm *vm, uint64_t gpa, uint64_t len, int prot)
+{
+    return platform->vm_mem_prepare_write(vm, gpa, len, prot);
+}
+
 void vj_vm_destroy(struct vj_vm *vm)
 {
     platform->vm_destroy(vm);

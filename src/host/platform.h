@@ -27,6 +27,7 @@ struct vj_platform {
     int (*vm_mem_protect)(struct vj_vm *vm, uint64_t gpa, uint64_t len, int prot);
     int (*vm_mem_move)(struct vj_vm *vm, uint64_t from, uint64_t to, uint64_t len);
     int (*vm_mem_advise)(struct vj_vm *vm, uint64_t gpa, uint64_t len, int advice);
+    int (*vm_mem_prepare_write)(struct vj_vm *vm, uint64_t gpa, uint64_t len, int prot);
     void (*vm_destroy)(struct vj_vm *vm);
     void (*vm_forget)(struct vj_vm *vm);
     uint8_t *(*vm_mem)(const struct vj_vm *vm);

@@ -100,6 +100,10 @@ int vj_vm_mem_protect(struct vj_vm *vm, uint64_t gpa, uint64_t len, int prot);
 int vj_vm_mem_move(struct vj_vm *vm, uint64_t from, uint64_t to, uint64_t len);
 /* madvise(2) ADVICE on mapped guest memory. */
 int vj_vm_mem_advise(struct vj_vm *vm, uint64_t gpa, uint64_t len, int advice);
+/* The monitor is about to write [gpa, gpa + len) (pages of protection PROT) through its view
+ * of guest memory, whatever their protection (code patching): make sure what it writes is what
+ * the payload sees.  0 or a negative errno. */
+int vj_vm_mem_prepare_write(struct vj_vm *vm, uint64_t gpa, uint64_t len, int prot);
 
 /* The monitor's host protection of guest memory the payload maps with PROT: what the payload
  * may write, the monitor may write; what it may read or execute, read. */

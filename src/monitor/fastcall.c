@@ -359,6 +359,8 @@ static bool write_code(struct vj_proc *p, const struct vj_vma *vma, uint64_t gva
     if (page < vma->start || page + span > vma->end)
         return false;
     int prot = vj_host_prot(vma->prot);
+    if (vj_vm_mem_prepare_write(p->vm, page, span, vma->prot) < 0)
+        return false;
     if (!(prot & PROT_WRITE) && mprotect(p->mem + page, span, PROT_READ | PROT_WRITE) < 0)
         return false;
     memcpy(p->mem + gva, src, len);

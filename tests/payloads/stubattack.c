@@ -1,7 +1,8 @@
 /* stubattack.c: a payload that goes after the process platform's stub (tests/integration/run
  * runs it there; the cases are written against src/host/process/stub_abi.h's layout, and on
- * native Linux or KVM most of them just fault): `stubattack CASE`.  Each prints what it did;
- * the runner checks the exit status, that the monitor ended in order, and that no stub is left.
+ * native Linux or KVM most of them just fault): `stubattack CASE`.  Each prints what it did,
+ * and first, on stderr, the stub's process id (its first thread's, from its context); the
+ * runner checks the exit status, that the monitor ended in order, and that the stub is gone.
  * Without a case it prints its cases (the plain native comparison). */
 #include <errno.h>
 #include <pthread.h>
@@ -255,8 +256,11 @@ int main(int argc, char **argv)
                  {"forge-stop", forge_stop},   {"scribble", scribble_ctl},
                  {"block-all", block_all}};
     for (unsigned i = 0; argc > 1 && i < sizeof cases / sizeof cases[0]; i++)
-        if (strcmp(argv[1], cases[i].name) == 0)
+        if (strcmp(argv[1], cases[i].name) == 0) {
+            /* The context's tid field (stub_abi.h): after the registers and the XSAVE sizes. */
+            fprintf(stderr, "stub %u\n", *(volatile uint32_t *)((uintptr_t)ctx_of(0) + 40 + 20 * 8 + 8));
             return cases[i].fn();
+        }
     printf("stubattack CASE: the process platform's stub attacked; cases:");
     for (unsigned i = 0; i < sizeof cases / sizeof cases[0]; i++)
         printf(" %s", cases[i].name);

@@ -106,6 +106,7 @@ int vj_kvm_vm_mem_file(struct vj_vm *vm, uint64_t gpa, uint64_t len, int prot, b
 int vj_kvm_vm_mem_protect(struct vj_vm *vm, uint64_t gpa, uint64_t len, int prot);
 int vj_kvm_vm_mem_move(struct vj_vm *vm, uint64_t from, uint64_t to, uint64_t len);
 int vj_kvm_vm_mem_advise(struct vj_vm *vm, uint64_t gpa, uint64_t len, int advice);
+int vj_kvm_vm_mem_prepare_write(struct vj_vm *vm, uint64_t gpa, uint64_t len, int prot);
 void vj_kvm_vm_destroy(struct vj_vm *vm);
 void vj_kvm_vm_forget(struct vj_vm *vm);
 uint8_t *vj_kvm_vm_mem(const struct vj_vm *vm);

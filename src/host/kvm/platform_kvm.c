@@ -15,6 +15,7 @@ const struct vj_platform vj_platform_kvm = {
     .vm_mem_protect = vj_kvm_vm_mem_protect,
     .vm_mem_move = vj_kvm_vm_mem_move,
     .vm_mem_advise = vj_kvm_vm_mem_advise,
+    .vm_mem_prepare_write = vj_kvm_vm_mem_prepare_write,
     .vm_destroy = vj_kvm_vm_destroy,
     .vm_forget = vj_kvm_vm_forget,
     .vm_mem = vj_kvm_vm_mem,

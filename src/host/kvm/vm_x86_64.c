@@ -256,6 +256,13 @@ int vj_kvm_vm_mem_move(struct vj_vm *vm, uint64_t from, uint64_t to, uint64_t le
     return r < 0 ? r : vj_private_mem_move(vm->mem, from, to, len);
 }
 
+/* The monitor's view is the guest's memory itself: nothing to do. */
+int vj_kvm_vm_mem_prepare_write(struct vj_vm *vm, uint64_t gpa, uint64_t len, int prot)
+{
+    (void)vm, (void)gpa, (void)len, (void)prot;
+    return 0;
+}
+
 int vj_kvm_vm_mem_advise(struct vj_vm *vm, uint64_t gpa, uint64_t len, int advice)
 {
     return vj_private_mem_advise(vm->mem, gpa, len, advice);

@@ -16,6 +16,7 @@ const struct vj_platform vj_platform_process = {
     .vm_mem_protect = vj_process_vm_mem_protect,
     .vm_mem_move = vj_process_vm_mem_move,
     .vm_mem_advise = vj_process_vm_mem_advise,
+    .vm_mem_prepare_write = vj_process_vm_mem_prepare_write,
     .vm_destroy = vj_process_vm_destroy,
     .vm_forget = vj_process_vm_forget,
     .vm_mem = vj_process_vm_mem,

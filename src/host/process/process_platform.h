@@ -54,6 +54,7 @@ struct vj_vm {
 /* vm.h's operations on the process platform (platform_process.c lists them). */
 int vj_process_usable(vmjail_error **err);
 int vj_process_vcpu_open_schedstat(struct vj_vcpu *c);
+int vj_process_vm_mem_prepare_write(struct vj_vm *vm, uint64_t gpa, uint64_t len, int prot);
 bool vj_process_vm_fast_by_default(const struct vj_vm *vm);
 int vj_process_vm_create(uint64_t mem_size, const char *cache_dir, struct vj_vm **out,
                       vmjail_error **err);
@@ -127,16 +128,22 @@ int vj_process_ask(struct vj_vm *vm, uint32_t op, uint64_t gpa, uint64_t len, ui
 int vj_process_ask_fd(struct vj_vm *vm, uint32_t op, uint64_t gpa, uint64_t len, uint64_t arg,
                       uint64_t offset, int fd);
 
-/* Shared mappings (shared_process.c): guest ranges backed by a file or a shared memfd, in
- * both the monitor's view and the stub's, instead of guest memory's own pages. */
+/* Mappings of descriptors (shared_process.c): guest ranges backed by a file or a shared memfd,
+ * in both the monitor's view and the stub's, instead of guest memory's own pages: shared ones,
+ * and private file mappings while they are not writable (then both views read the same page
+ * cache pages, and nothing is copied). */
 struct vj_shared_map {
     uint64_t start, end; /* guest range */
     int fd;              /* owned */
     uint64_t offset;     /* of start, in fd */
+    bool private;        /* MAP_PRIVATE, never writable while it is here */
 };
-/* Map FD (dup'd here) shared at [gpa, gpa + len) with PROT, in both views. */
+/* Map FD (dup'd here) at [gpa, gpa + len) with PROT, shared (or PRIVATE), in both views. */
 int vj_process_shared_map(struct vj_vm *vm, uint64_t gpa, uint64_t len, int prot, int fd,
-                          uint64_t offset);
+                          uint64_t offset, bool private);
+/* Where private file mappings meet [gpa, gpa + len): their contents copied into guest memory's
+ * own pages, which take their place without access (the caller protects them). */
+int vj_process_private_to_copy(struct vj_vm *vm, uint64_t gpa, uint64_t len);
 /* Give [gpa, gpa + len) back to guest memory's own pages (without access) where shared
  * mappings were; 0 if none were. */
 int vj_process_shared_clear(struct vj_vm *vm, uint64_t gpa, uint64_t len);

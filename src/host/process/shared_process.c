@@ -1,12 +1,16 @@
-/* shared_process.c: shared mappings on the process platform: a guest range backed by a file
- * (MAP_SHARED) or by a memfd of its own (shared anonymous memory), mapped in the monitor's view
- * of guest memory and, through the stub's control thread, in the stub, in place of guest
- * memory's own pages; kept with their descriptors so that a fork's child maps them again.
- * The generic monitor calls these under its address-space lock (mm_lock). */
+/* shared_process.c: mappings of descriptors on the process platform: a guest range backed by a
+ * file (MAP_SHARED, or MAP_PRIVATE while it is not writable) or by a memfd of its own (shared
+ * anonymous memory), mapped in the monitor's view of guest memory and, through the stub's
+ * control thread, in the stub, in place of guest memory's own pages; kept with their
+ * descriptors so that a fork's child maps them again.  A private mapping that becomes
+ * writable is copied into guest memory's own pages first (the two views must see the same
+ * bytes, and a private page written in one process is not the other's).  The generic monitor
+ * calls these under its address-space lock (mm_lock). */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "host/process/process_platform.h"
@@ -61,7 +65,7 @@ int vj_process_shared_clear(struct vj_vm *vm, uint64_t gpa, uint64_t len)
         if (a > m->start && b < m->end) {
             /* The middle goes: the tail becomes an entry of its own. */
             int fd = fcntl(m->fd, F_DUPFD_CLOEXEC, 0);
-            struct vj_shared_map tail = {b, m->end, fd, m->offset + (b - m->start)};
+            struct vj_shared_map tail = {b, m->end, fd, m->offset + (b - m->start), m->private};
             m->end = a;
             if (fd < 0)
                 return -errno;
@@ -90,8 +94,14 @@ bool vj_process_shared_meets(const struct vj_vm *vm, uint64_t gpa, uint64_t len)
     return false;
 }
 
+/* The stub's request argument: the protection, and MAP_PRIVATE's flag. */
+static uint64_t map_arg(int prot, bool private)
+{
+    return (uint64_t)prot | (private ? VJ_STUB_MAP_PRIVATE : 0);
+}
+
 int vj_process_shared_map(struct vj_vm *vm, uint64_t gpa, uint64_t len, int prot, int fd,
-                          uint64_t offset)
+                          uint64_t offset, bool private)
 {
     int r = vj_process_shared_clear(vm, gpa, len);
     if (r < 0)
@@ -100,12 +110,13 @@ int vj_process_shared_map(struct vj_vm *vm, uint64_t gpa, uint64_t len, int prot
     if (own < 0)
         return -errno;
     own = vj_process_vm_own_fd(vm, own);
-    struct vj_shared_map m = {gpa, gpa + len, own, offset};
-    if (mmap(vm->mem + gpa, len, vj_host_prot(prot), MAP_SHARED | MAP_FIXED, own,
-             (off_t)offset) == MAP_FAILED)
+    struct vj_shared_map m = {gpa, gpa + len, own, offset, private};
+    if (mmap(vm->mem + gpa, len, vj_host_prot(prot), (private ? MAP_PRIVATE : MAP_SHARED) | MAP_FIXED,
+             own, (off_t)offset) == MAP_FAILED)
         r = -errno;
     else
-        r = vj_process_ask_fd(vm, VJ_STUB_REQ_MAP_FD, gpa, len, (uint64_t)prot, offset, own);
+        r = vj_process_ask_fd(vm, VJ_STUB_REQ_MAP_FD, gpa, len, map_arg(prot, private), offset,
+                              own);
     if (r == 0)
         r = add(vm, m);
     if (r < 0) {
@@ -116,15 +127,85 @@ int vj_process_shared_map(struct vj_vm *vm, uint64_t gpa, uint64_t len, int prot
     return r;
 }
 
+/* Copy the file's bytes of private mapping M's [a, b) into guest memory's own pages (which
+ * read as zeros: they were given back when the mapping was made): from the file, not from the
+ * monitor's view, which may not be readable; none past the file's end. */
+static int copy_out(struct vj_vm *vm, const struct vj_shared_map *m, uint64_t a, uint64_t b)
+{
+    struct stat st;
+    if (fstat(m->fd, &st) < 0)
+        return -errno;
+    uint64_t from = m->offset + (a - m->start), size = (uint64_t)st.st_size;
+    if (from >= size)
+        return 0;
+    uint64_t len = b - a < size - from ? b - a : size - from;
+    /* Through a buffer: copy_file_range refuses to cross from most filesystems into a memfd. */
+    enum { BUF = 1 << 16 };
+    uint8_t *buf = malloc(BUF);
+    if (buf == NULL)
+        return -ENOMEM;
+    int r = 0;
+    for (uint64_t done = 0; done < len && r == 0;) {
+        size_t want = len - done < BUF ? (size_t)(len - done) : BUF;
+        ssize_t n = pread(m->fd, buf, want, (off_t)(from + done));
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            r = n < 0 ? -errno : 0; /* the file shrank: the rest reads as zeros */
+            break;
+        }
+        for (ssize_t w = 0; w < n && r == 0;) {
+            ssize_t k = pwrite(vm->mem_fd, buf + w, (size_t)(n - w),
+                               (off_t)(a + done + (uint64_t)w));
+            if (k < 0 && errno == EINTR)
+                continue;
+            if (k <= 0)
+                r = k < 0 ? -errno : -EIO;
+            else
+                w += k;
+        }
+        done += (uint64_t)n;
+    }
+    free(buf);
+    return r;
+}
+
+int vj_process_private_to_copy(struct vj_vm *vm, uint64_t gpa, uint64_t len)
+{
+    uint64_t end = gpa + len;
+    for (int i = 0; i < vm->nshared; i++) {
+        struct vj_shared_map *m = &vm->shared[i];
+        if (!m->private || m->end <= gpa || m->start >= end)
+            continue;
+        uint64_t a = m->start > gpa ? m->start : gpa, b = m->end < end ? m->end : end;
+        int r = copy_out(vm, m, a, b);
+        if (r < 0)
+            return r;
+    }
+    /* Then the ranges are guest memory's own again (the entries trimmed or gone). */
+    for (int i = 0; i < vm->nshared; i++) {
+        struct vj_shared_map *m = &vm->shared[i];
+        if (!m->private || m->end <= gpa || m->start >= end)
+            continue;
+        uint64_t a = m->start > gpa ? m->start : gpa, b = m->end < end ? m->end : end;
+        int r = vj_process_shared_clear(vm, a, b - a);
+        if (r < 0)
+            return r;
+        i = -1; /* the list changed: look again from the start */
+    }
+    return 0;
+}
+
 int vj_process_shared_rebuild(struct vj_vm *vm)
 {
     for (int i = 0; i < vm->nshared; i++) {
         struct vj_shared_map *m = &vm->shared[i];
-        if (mmap(vm->mem + m->start, m->end - m->start, PROT_NONE, MAP_SHARED | MAP_FIXED, m->fd,
+        if (mmap(vm->mem + m->start, m->end - m->start, PROT_NONE,
+                 (m->private ? MAP_PRIVATE : MAP_SHARED) | MAP_FIXED, m->fd,
                  (off_t)m->offset) == MAP_FAILED)
             return -errno;
         int r = vj_process_ask_fd(vm, VJ_STUB_REQ_MAP_FD, m->start, m->end - m->start,
-                                  PROT_NONE, m->offset, m->fd);
+                                  map_arg(PROT_NONE, m->private), m->offset, m->fd);
         if (r < 0)
             return r;
     }

@@ -79,8 +79,9 @@ struct vj_stub_head {
 /* The control thread's requests (the header page): mappings of guest memory in the stub. */
 #define VJ_STUB_REQ_PROTECT 1 /* mprotect(gpa, len, prot) */
 #define VJ_STUB_REQ_CLONE 2   /* a new stub thread for context arg, stopped at its START */
-#define VJ_STUB_REQ_MAP_FD 3  /* map the descriptor sent on VJ_STUB_SOCK_FD shared at gpa
-                               * (len, prot arg, file offset) */
+#define VJ_STUB_REQ_MAP_FD 3  /* map the descriptor sent on VJ_STUB_SOCK_FD at gpa (len, file
+                               * offset; arg: prot, and VJ_STUB_MAP_PRIVATE or shared) */
+#define VJ_STUB_MAP_PRIVATE 0x100
 #define VJ_STUB_REQ_MAP_MEM 4 /* map guest memory's own pages at gpa again (len, prot arg) */
 struct vj_stub_req {
     uint32_t seq;  /* a futex: the monitor bumps it to post a request */

@@ -123,6 +123,8 @@ static int start_stub(struct vj_vm *vm, vmjail_error **err)
         /* A session of its own: the terminal's signals (^C, a hangup) and those sent to the
          * caller's process group are the monitor's to give the payload, not the stub's. */
         setsid();
+        if (chdir("/") < 0) /* nor a directory of the caller's */
+            _exit(127);
         /* Its descriptors 3 to 6 (stub_abi.h), and the image at 7: each moved out of the
          * way first, then to its place; nothing else stays open. */
         int want[] = {vm->mem_fd, vm->ctl_fd, watch[0], sock[1], image}, n = 5;
@@ -290,7 +292,7 @@ int vj_process_vm_mem_anon(struct vj_vm *vm, uint64_t gpa, uint64_t len, int pro
         int fd = memfd_create("vmjail-shared", MFD_CLOEXEC);
         int r = fd < 0 ? -errno : ftruncate(fd, (off_t)len) < 0 ? -errno : punch(vm, gpa, len);
         if (r == 0)
-            r = vj_process_shared_map(vm, gpa, len, prot, fd, 0);
+            r = vj_process_shared_map(vm, gpa, len, prot, fd, 0, false);
         if (fd >= 0)
             close(fd);
         return r;
@@ -304,8 +306,9 @@ int vj_process_vm_mem_file(struct vj_vm *vm, uint64_t gpa, uint64_t len, int pro
                            int fd, uint64_t offset)
 {
     int r = punch(vm, gpa, len);
-    if (r == 0 && shared)
-        return vj_process_shared_map(vm, gpa, len, prot, fd, offset);
+    /* Shared, or not writable: the file's own pages, in both views (nothing copied). */
+    if (r == 0 && (shared || !(prot & PROT_WRITE)))
+        return vj_process_shared_map(vm, gpa, len, prot, fd, offset, !shared);
     if (r == 0)
         r = vj_process_shared_clear(vm, gpa, len);
     if (r < 0)
@@ -330,7 +333,18 @@ int vj_process_vm_mem_file(struct vj_vm *vm, uint64_t gpa, uint64_t len, int pro
 
 int vj_process_vm_mem_protect(struct vj_vm *vm, uint64_t gpa, uint64_t len, int prot)
 {
-    return both_protect(vm, gpa, len, prot);
+    int r = prot & PROT_WRITE ? vj_process_private_to_copy(vm, gpa, len) : 0;
+    return r < 0 ? r : both_protect(vm, gpa, len, prot);
+}
+
+/* The monitor writes there through its view (code patching): where a private file mapping is,
+ * guest memory's own pages first, so that the stub sees the bytes written. */
+int vj_process_vm_mem_prepare_write(struct vj_vm *vm, uint64_t gpa, uint64_t len, int prot)
+{
+    if (!vj_process_shared_meets(vm, gpa, len))
+        return 0;
+    int r = vj_process_private_to_copy(vm, gpa, len);
+    return r < 0 ? r : both_protect(vm, gpa, len, prot);
 }
 
 int vj_process_vm_mem_move(struct vj_vm *vm, uint64_t from, uint64_t to, uint64_t len)

@@ -385,14 +385,15 @@ static void watchdog_main(unsigned unused)
     die(109);
 }
 
-/* Map descriptor FD shared at guest address GPA, where guest memory is (never the stub's own
+/* Map descriptor FD at guest address GPA (shared, or private: ARG's VJ_STUB_MAP_PRIVATE), where guest memory is (never the stub's own
  * pages or the low window: the monitor asks, but the check costs nothing). */
-static long map_fd(uint64_t gpa, uint64_t len, uint64_t prot, int fd, uint64_t offset)
+static long map_fd(uint64_t gpa, uint64_t len, uint64_t arg, int fd, uint64_t offset)
 {
+    uint64_t prot = arg & ~(uint64_t)VJ_STUB_MAP_PRIVATE;
     if (gpa < 0x200000 || len > VJ_STUB_VA || gpa > VJ_STUB_VA - len || (prot & ~7ULL))
         return -22;
-    long r = sc6(SYS_mmap, (long)gpa, (long)len, (long)prot, 0x11 /* SHARED|FIXED */, fd,
-                 (long)offset);
+    long flags = arg & VJ_STUB_MAP_PRIVATE ? 0x12 /* PRIVATE|FIXED */ : 0x11 /* SHARED|FIXED */;
+    long r = sc6(SYS_mmap, (long)gpa, (long)len, (long)prot, flags, fd, (long)offset);
     return r == (long)gpa ? 0 : r < 0 ? r : -14;
 }
 
