@@ -20,7 +20,8 @@ static const char *const monitor_calls[] = {
     "futex", "sched_yield", "getrandom", "timer_create", "timer_settime", "timer_delete",
     "clock_nanosleep", "nanosleep", "wait4", "waitid", "process_mrelease", "getrusage",
     "clone", "pidfd_open", "pidfd_send_signal", "poll", "sched_setscheduler",
-    "seccomp", /* the process platform's stub confines itself further */ NULL,
+    "seccomp", /* the process platform's stub confines itself further */
+    "unshare", /* and starts in namespaces of its own */ NULL,
 };
 
 int vj_seccomp_install(vmjail_error **err)

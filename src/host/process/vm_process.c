@@ -3,6 +3,7 @@
  * built into vmjail, the control thread's requests, and the monitor's own descriptors. */
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <linux/falloc.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -115,6 +116,13 @@ static int start_stub(struct vj_vm *vm, vmjail_error **err)
         sigset_t none;
         sigemptyset(&none);
         sigprocmask(SIG_SETMASK, &none, NULL);
+        /* Namespaces of the stub's own: a user namespace in which it has no identity of the
+         * caller's (no uid is mapped: it holds no capability outside it, even where the
+         * monitor is root), and with it network, IPC and UTS namespaces it never uses.  The
+         * stub needs none of the caller's: every call it makes for the payload is the
+         * monitor's.  Where the host refuses (user namespaces disabled), it runs without. */
+        if (unshare(CLONE_NEWUSER | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS) < 0)
+            (void)unshare(CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS);
         pid_t pid = fork();
         if (pid != 0) {
             h->stub_pid = pid;
