@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -106,9 +107,42 @@ static void threads(int total)
     printf("threads created and joined: %d\n", joined);
 }
 
+/* `hostile exhaust`: map and touch memory 1 MiB at a time until the address space refuses
+ * (run only inside vmjail with a small --memory: natively it would take the host's), then give
+ * it back and map again: the refusal is an error the payload sees, and it recovers. */
+static int exhaust(void)
+{
+    enum { MIB = 1 << 20, MAX = 1 << 16 };
+    static void *chunks[MAX];
+    int n = 0, e = 0;
+    for (; n < MAX; n++) {
+        void *p = mmap(NULL, MIB, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (p == MAP_FAILED) {
+            e = errno;
+            break;
+        }
+        memset(p, n & 0xff, MIB);
+        chunks[n] = p;
+    }
+    printf("mmap refused after %d MiB: %s\n", n, strerror(e));
+    int bad = 0;
+    for (int i = 0; i < n; i++)
+        bad += ((unsigned char *)chunks[i])[MIB - 1] != (i & 0xff);
+    printf("every chunk kept its bytes: %s\n", bad ? "no" : "yes");
+    for (int i = 0; i < n; i++)
+        munmap(chunks[i], MIB);
+    void *again = mmap(NULL, 16 * MIB, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (again != MAP_FAILED)
+        memset(again, 1, 16 * MIB);
+    printf("after giving it back, 16 MiB again: %s\n", again == MAP_FAILED ? strerror(errno) : "ok");
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     setvbuf(stdout, NULL, _IONBF, 0);
+    if (argc > 1 && strcmp(argv[1], "exhaust") == 0)
+        return exhaust();
     descriptors();
     no_return();
     threads(argc > 1 ? atoi(argv[1]) : 10000);

@@ -158,6 +158,32 @@ static int int80(void)
     return 0;
 }
 
+/* sysenter: invalid in 64-bit mode on AMD (SIGILL); on Intel a 32-bit call (SIGSEGV, as
+ * int $0x80). */
+static int sysenter(void)
+{
+    printf("sysenter\n");
+    fflush(stdout);
+    __asm__ volatile("mov $20, %%eax\n sysenter" : : : "rax", "rcx", "rdx", "memory");
+    printf("sysenter returned\n");
+    return 0;
+}
+
+/* The legacy vsyscall page's gettimeofday: where the host emulates it, the call it makes is
+ * trapped and served like any other; where it has none, SIGSEGV. */
+static int vsyscall(void)
+{
+    printf("vsyscall gettimeofday\n");
+    fflush(stdout);
+    struct {
+        long s, us;
+    } tv = {0, 0};
+    long (*gtod)(void *, void *) = (long (*)(void *, void *))0xffffffffff600000UL;
+    long r = gtod(&tv, NULL);
+    printf("vsyscall gettimeofday returned %ld, a time: %s\n", r, tv.s > 1700000000 ? "yes" : "no");
+    return 0;
+}
+
 /* Map over, unmap and unprotect the stub and the control region: each refused. */
 static int map_over(void)
 {
@@ -252,7 +278,8 @@ int main(int argc, char **argv)
         int (*fn)(void);
     } cases[] = {{"jump-futex", jump_futex},   {"jump-sigreturn", jump_sigreturn},
                  {"jump-exit", jump_exit},
-                 {"int80", int80},             {"map-over", map_over},
+                 {"int80", int80},             {"sysenter", sysenter},
+                 {"vsyscall", vsyscall},       {"map-over", map_over},
                  {"forge-stop", forge_stop},   {"scribble", scribble_ctl},
                  {"block-all", block_all}};
     for (unsigned i = 0; argc > 1 && i < sizeof cases / sizeof cases[0]; i++)
