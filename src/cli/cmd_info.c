@@ -8,7 +8,12 @@
 
 int cmd_info(int argc, char **argv)
 {
-    (void)argv;
+    if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+        printf("usage: vmjail info\n\nSays, for each platform (kvm, process), whether this host "
+               "can run payloads on it and, if not, why; then which one --platform auto (the "
+               "default of vmjail run) takes.\nExit status: 0, or 1 if none can be used.\n");
+        return 0;
+    }
     if (argc > 1) {
         fprintf(stderr, "vmjail: info takes no arguments\n");
         return 125;
