@@ -111,8 +111,9 @@ int vj_process_vcpu_set_payload_gs(struct vj_vcpu *c, uint64_t base, bool exec, 
 int vj_process_vcpu_get_tls_base(struct vj_vcpu *c, bool gs, uint64_t *base, vmjail_error **err);
 
 /* Wait until context C is stopped (the stub thread handed it over), spinning at most BUDGET
- * pauses before sleeping; false if the stub died, or its thread TID (0: not known yet). */
-bool vj_process_wait_stopped(struct vj_vm *vm, struct vj_stub_ctx *c, pid_t tid, uint32_t budget);
+ * pauses before sleeping; false if the stub died, or (once STARTED) the context's thread. */
+bool vj_process_wait_stopped(struct vj_vm *vm, struct vj_stub_ctx *c, bool started,
+                             uint32_t budget);
 /* A stop that comes later than this after the resume: the next wait sleeps at once. */
 #define VJ_PROCESS_SPIN_WINDOW_NS 100000
 /* Has the stub process ended (or was it never started)? */

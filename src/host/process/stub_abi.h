@@ -59,6 +59,9 @@ struct vj_stub_ctx {
     /* Each side, before it sleeps on state (a futex), says so here: the other wakes it only
      * then (a wake is a system call, and costly across CPUs). */
     uint32_t stub_sleeps, mon_sleeps;
+    /* The thread's id while it lives: the kernel clears it when the thread ends (its clear-tid
+     * address), however it ends; the monitor looks at it while it waits. */
+    uint32_t alive;
 };
 
 /* The header: what the monitor tells the stub before it starts. */

@@ -30,25 +30,8 @@ uint32_t vj_process_spins(void)
     return spins;
 }
 
-/* Has the stub's thread TID ended (a thread group's first thread stays as a zombie while others
- * run)?  The payload can end one without the monitor: the stub's exit call, from its code. */
-static bool thread_gone(pid_t pid, pid_t tid)
-{
-    if (syscall(SYS_tgkill, pid, tid, 0) < 0 && errno == ESRCH)
-        return true;
-    char path[64], buf[256];
-    snprintf(path, sizeof path, "/proc/%d/task/%d/stat", (int)pid, (int)tid);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return errno == ENOENT;
-    ssize_t n = read(fd, buf, sizeof buf - 1);
-    close(fd);
-    buf[n > 0 ? n : 0] = '\0';
-    const char *end = strrchr(buf, ')'); /* the state follows the name, which may hold ')' */
-    return end && end[1] == ' ' && (end[2] == 'Z' || end[2] == 'X');
-}
-
-bool vj_process_wait_stopped(struct vj_vm *vm, struct vj_stub_ctx *c, pid_t tid, uint32_t budget)
+bool vj_process_wait_stopped(struct vj_vm *vm, struct vj_stub_ctx *c, bool started,
+                             uint32_t budget)
 {
     for (uint32_t spins = 0;; spins++) {
         uint32_t s = __atomic_load_n(&c->state, __ATOMIC_ACQUIRE);
@@ -66,9 +49,10 @@ bool vj_process_wait_stopped(struct vj_vm *vm, struct vj_stub_ctx *c, pid_t tid,
             syscall(SYS_futex, &c->state, FUTEX_WAIT, s, &tick, NULL, 0);
         }
         __atomic_store_n(&c->mon_sleeps, 0, __ATOMIC_RELAXED);
-        if (spins % 16 == 0 &&
-            (vj_process_stub_ended(vm) ||
-             (tid > 0 && thread_gone(vm->stub, tid))))
+        /* A thread the payload ended behind the monitor's back (the stub's exit call, from
+         * its code): the kernel cleared its word. */
+        if ((started && __atomic_load_n(&c->alive, __ATOMIC_ACQUIRE) == 0) ||
+            (spins % 16 == 0 && vj_process_stub_ended(vm)))
             return false;
     }
 }
@@ -104,7 +88,7 @@ int vj_process_vcpu_run(struct vj_vcpu *c, struct vj_stop *stop, vmjail_error **
         c->held = false;
         vj_process_resume(c->ctx);
     }
-    if (!vj_process_wait_stopped(c->vm, c->ctx, c->tid, c->spin_long ? 0 : vj_process_spins()))
+    if (!vj_process_wait_stopped(c->vm, c->ctx, true, c->spin_long ? 0 : vj_process_spins()))
         return vj_error(err, VMJAIL_ERR_INTERNAL, 0,
                         "process platform: the payload's stub process or thread ended by "
                         "itself (killed from outside, or broken by the payload)");
@@ -287,8 +271,11 @@ int vj_process_vcpu_get(struct vj_vm *vm, struct vj_vcpu **out, vmjail_error **e
     pthread_mutex_lock(&vm->lock);
     struct vj_vcpu *c = NULL;
     for (int i = 1; i < vm->nvcpus && !c; i++)
+        /* Its old thread said GONE, and has ended: the kernel cleared its word (after GONE;
+         * a new thread on the context before that would see its own word cleared). */
         if (vm->vcpus[i]->idle &&
-            __atomic_load_n(&vm->vcpus[i]->ctx->state, __ATOMIC_ACQUIRE) == VJ_STUB_GONE)
+            __atomic_load_n(&vm->vcpus[i]->ctx->state, __ATOMIC_ACQUIRE) == VJ_STUB_GONE &&
+            __atomic_load_n(&vm->vcpus[i]->ctx->alive, __ATOMIC_ACQUIRE) == 0)
             c = vm->vcpus[i];
     if (c == NULL) {
         if (vm->nvcpus == VJ_STUB_MAX_VCPUS || (c = calloc(1, sizeof *c)) == NULL) {
@@ -306,7 +293,7 @@ int vj_process_vcpu_get(struct vj_vm *vm, struct vj_vcpu **out, vmjail_error **e
     c->started = c->held = false;
     memset(c->ctx, 0, sizeof *c->ctx);
     long tid = vj_process_ask(vm, VJ_STUB_REQ_CLONE, 0, 0, (uint64_t)c->id);
-    if (tid <= 0 || !vj_process_wait_stopped(vm, c->ctx, (pid_t)tid, vj_process_spins()) ||
+    if (tid <= 0 || !vj_process_wait_stopped(vm, c->ctx, false, vj_process_spins()) ||
         __atomic_load_n(&c->ctx->kind, __ATOMIC_ACQUIRE) != VJ_STUB_KIND_START) {
         c->idle = true;
         return vj_error(err, VMJAIL_ERR_INTERNAL, tid < 0 ? (int)-tid : 0,

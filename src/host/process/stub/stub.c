@@ -323,13 +323,17 @@ static void confine_payload_thread(void)
     confine(nrs, sizeof nrs / sizeof nrs[0], 104);
 }
 
-/* clone(2) for a thread of the stub: the child runs FN(ARG) on STACK, then exits. */
-static long start_thread(void *stack, void (*fn)(unsigned), unsigned arg)
+/* clone(2) for a thread of the stub: the child runs FN(ARG) on STACK, then exits; the kernel
+ * clears *CLEAR (if not NULL) when it ends. */
+static long start_thread(void *stack, void (*fn)(unsigned), unsigned arg, uint32_t *clear)
 {
     long r;
     unsigned long flags = 0x00000100 | 0x00000200 | 0x00000400 | 0x00000800 | 0x00010000 |
                           0x00040000; /* VM FS FILES SIGHAND THREAD SYSVSEM */
+    if (clear)
+        flags |= 0x00200000; /* CHILD_CLEARTID */
     register void *child_stack __asm__("rsi") = stack;
+    register uint32_t *child_tid __asm__("r10") = clear;
     register unsigned long child_arg __asm__("r12") = arg;
     register void (*child_fn)(unsigned) __asm__("r13") = fn;
     __asm__ volatile("syscall\n"
@@ -342,8 +346,9 @@ static long start_thread(void *stack, void (*fn)(unsigned), unsigned arg)
                      "syscall\n"
                      "1:"
                      : "=a"(r)
-                     : "a"(SYS_clone), "D"(flags), "S"(child_stack), "r"(child_arg), "r"(child_fn)
-                     : "rcx", "r11", "rdx", "r10", "r8", "r9", "memory");
+                     : "a"(SYS_clone), "D"(flags), "S"(child_stack), "r"(child_arg), "r"(child_fn),
+                       "r"(child_tid)
+                     : "rcx", "r11", "rdx", "r8", "r9", "memory");
     return r;
 }
 
@@ -353,6 +358,7 @@ static void payload_thread(unsigned i)
     struct kstack ss = {altstacks[i], 0, ALT_SIZE};
     sc3(SYS_sigaltstack, &ss, 0, 0);
     ctx_of(i)->tid = (uint32_t)sc3(SYS_gettid, 0, 0, 0);
+    __atomic_store_n(&ctx_of(i)->alive, ctx_of(i)->tid, __ATOMIC_RELEASE);
     fs_bases[i] = gs_bases[i] = 0; /* a new thread's (the control thread's), whoever had I */
     slow_answer[i] = 0;
     confine_payload_thread();
@@ -453,7 +459,8 @@ static void control_main(unsigned unused)
         else if (q->op == VJ_STUB_REQ_MAP_MEM)
             r = map_fd(gpa, len, arg, VJ_STUB_MEM_FD, gpa);
         else if (q->op == VJ_STUB_REQ_CLONE && arg < VJ_STUB_MAX_VCPUS && arg > 0)
-            r = start_thread(altstacks[arg] + ALT_SIZE - 8192, payload_thread, (unsigned)arg);
+            r = start_thread(altstacks[arg] + ALT_SIZE - 8192, payload_thread, (unsigned)arg,
+                             &ctx_of((unsigned)arg)->alive);
         q->result = (int32_t)r;
         done = seq;
         __atomic_store_n(&q->done, seq, __ATOMIC_RELEASE);
@@ -510,14 +517,16 @@ void vj_stub_main(uint64_t *sp)
     map_low(ehdr);
     spin_budget = h->spins;
     ctx_of(0)->tid = (uint32_t)sc3(SYS_gettid, 0, 0, 0);
+    __atomic_store_n(&ctx_of(0)->alive, ctx_of(0)->tid, __ATOMIC_RELEASE);
+    sc3(SYS_set_tid_address, &ctx_of(0)->alive, 0, 0);
     struct kstack ss = {altstacks[0], 0, ALT_SIZE};
     sc3(SYS_sigaltstack, &ss, 0, 0);
     int sigs[] = {SIGSYS_, SIGSEGV_, SIGBUS_, SIGILL_, SIGFPE_, SIGTRAP_, VJ_STUB_SIG_INTERRUPT};
     for (unsigned k = 0; k < sizeof sigs / sizeof sigs[0]; k++)
         handle(sigs[k]);
     sc3(SYS_prctl, 38 /* PR_SET_NO_NEW_PRIVS */, 1, 0);
-    if (start_thread(control_stack + CONTROL_STACK, control_main, 0) < 0 ||
-        start_thread(watchdog_stack + sizeof watchdog_stack, watchdog_main, 0) < 0)
+    if (start_thread(control_stack + CONTROL_STACK, control_main, 0, 0) < 0 ||
+        start_thread(watchdog_stack + sizeof watchdog_stack, watchdog_main, 0, 0) < 0)
         die(105);
     confine_payload_thread();
     /* On to the thread's alternate stack, below where its first frame goes. */
