@@ -116,6 +116,11 @@ bool vj_process_wait_stopped(struct vj_vm *vm, struct vj_stub_ctx *c, bool start
                              uint32_t budget);
 /* A stop that comes later than this after the resume: the next wait sleeps at once. */
 #define VJ_PROCESS_SPIN_WINDOW_NS 100000
+/* Start VM's stub (guest memory, the control region, a watch pipe and a socket as its
+ * descriptors, stub_abi.h); its first thread then stops at its START. */
+int vj_process_stub_start(struct vj_vm *vm, vmjail_error **err);
+/* End the stub (and with it the payload), wait until it is gone, close what watched it. */
+void vj_process_stub_end(struct vj_vm *vm);
 /* Has the stub process ended (or was it never started)? */
 bool vj_process_stub_ended(struct vj_vm *vm);
 /* Pauses each side spins for the other before it sleeps (0 on a host with one CPU). */
