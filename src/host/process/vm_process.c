@@ -324,8 +324,15 @@ void vj_process_vm_destroy(struct vj_vm *vm)
     free(vm);
 }
 
+/* The records only: guest memory, the descriptors (the stub's, the shared mappings') stay
+ * for the helper; the stub ends when this process does (its watch pipe). */
 void vj_process_vm_forget(struct vj_vm *vm)
 {
+    for (int i = 1; i < vm->nvcpus; i++)
+        free(vm->vcpus[i]);
+    free(vm->shared);
+    pthread_mutex_destroy(&vm->req_lock);
+    pthread_mutex_destroy(&vm->lock);
     free(vm);
 }
 
