@@ -258,6 +258,29 @@ static int scribble_ctl(void)
     return 0;
 }
 
+/* Another thread jams this one's context state with a value that is neither "stopped" nor
+ * "resume" while this one makes system calls: this thread's stub and the monitor can end up each
+ * waiting for the other.  The payload never ends by itself; SIGTERM from outside must still end
+ * it, in order, within the monitor's grace for an unanswered interrupt. */
+static void *jam(void *arg)
+{
+    (void)arg;
+    for (;;)
+        __atomic_store_n(&ctx_of(0)->state, 0x4a414d21, __ATOMIC_RELAXED);
+    return NULL;
+}
+
+static int jam_state(void)
+{
+    printf("another thread jams this one's context state\n");
+    fflush(stdout);
+    pthread_t t;
+    pthread_create(&t, NULL, jam, NULL);
+    for (;;)
+        syscall(SYS_getppid);
+    return 0;
+}
+
 /* Every signal blocked, then a loop that never ends: only SIGKILL ends it. */
 static int block_all(void)
 {
@@ -281,7 +304,7 @@ int main(int argc, char **argv)
                  {"int80", int80},             {"sysenter", sysenter},
                  {"vsyscall", vsyscall},       {"map-over", map_over},
                  {"forge-stop", forge_stop},   {"scribble", scribble_ctl},
-                 {"block-all", block_all}};
+                 {"jam-state", jam_state},     {"block-all", block_all}};
     for (unsigned i = 0; argc > 1 && i < sizeof cases / sizeof cases[0]; i++)
         if (strcmp(argv[1], cases[i].name) == 0) {
             /* The context's tid field (stub_abi.h): after the registers and the XSAVE sizes. */

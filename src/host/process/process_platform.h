@@ -111,9 +111,15 @@ int vj_process_vcpu_set_payload_gs(struct vj_vcpu *c, uint64_t base, bool exec, 
 int vj_process_vcpu_get_tls_base(struct vj_vcpu *c, bool gs, uint64_t *base, vmjail_error **err);
 
 /* Wait until context C is stopped (the stub thread handed it over), spinning at most BUDGET
- * pauses before sleeping; false if the stub died, or (once STARTED) the context's thread. */
+ * pauses before sleeping; false if the stub died, (once STARTED) the context's thread, or
+ * the thread has not answered an interrupt (INTERRUPTED, when not NULL, set) within the grace
+ * below: its context was scribbled over by the payload, which must not make the monitor
+ * deaf to the signals that end it. */
 bool vj_process_wait_stopped(struct vj_vm *vm, struct vj_stub_ctx *c, bool started,
-                             uint32_t budget);
+                             uint32_t budget, const int *interrupted);
+/* How long a stub thread running payload code may take to stop for the monitor's interrupt
+ * (a signal it cannot block) before the monitor counts it as broken. */
+#define VJ_PROCESS_INTERRUPT_GRACE_NS (3 * 1000000000LL)
 /* A stop that comes later than this after the resume: the next wait sleeps at once. */
 #define VJ_PROCESS_SPIN_WINDOW_NS 100000
 /* Start VM's stub (guest memory, the control region, a watch pipe and a socket as its

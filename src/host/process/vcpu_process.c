@@ -30,9 +30,17 @@ uint32_t vj_process_spins(void)
     return spins;
 }
 
-bool vj_process_wait_stopped(struct vj_vm *vm, struct vj_stub_ctx *c, bool started,
-                             uint32_t budget)
+static int64_t now_ns(void)
 {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return t.tv_sec * 1000000000LL + t.tv_nsec;
+}
+
+bool vj_process_wait_stopped(struct vj_vm *vm, struct vj_stub_ctx *c, bool started,
+                             uint32_t budget, const int *interrupted)
+{
+    int64_t asked = 0; /* when the sleeping wait first saw the interrupt */
     for (uint32_t spins = 0;; spins++) {
         uint32_t s = __atomic_load_n(&c->state, __ATOMIC_ACQUIRE);
         if (s == VJ_STUB_STOPPED)
@@ -54,6 +62,12 @@ bool vj_process_wait_stopped(struct vj_vm *vm, struct vj_stub_ctx *c, bool start
         if ((started && __atomic_load_n(&c->alive, __ATOMIC_ACQUIRE) == 0) ||
             (spins % 16 == 0 && vj_process_stub_ended(vm)))
             return false;
+        if (interrupted && __atomic_load_n(interrupted, __ATOMIC_RELAXED)) {
+            if (asked == 0)
+                asked = now_ns();
+            else if (now_ns() - asked > VJ_PROCESS_INTERRUPT_GRACE_NS)
+                return false;
+        }
     }
 }
 
@@ -88,10 +102,12 @@ int vj_process_vcpu_run(struct vj_vcpu *c, struct vj_stop *stop, vmjail_error **
         c->held = false;
         vj_process_resume(c->ctx);
     }
-    if (!vj_process_wait_stopped(c->vm, c->ctx, true, c->spin_long ? 0 : vj_process_spins()))
+    if (!vj_process_wait_stopped(c->vm, c->ctx, true, c->spin_long ? 0 : vj_process_spins(),
+                                 &c->interrupted))
         return vj_error(err, VMJAIL_ERR_INTERNAL, 0,
                         "process platform: the payload's stub process or thread ended by "
-                        "itself (killed from outside, or broken by the payload)");
+                        "itself or stopped answering (killed from outside, or broken by the "
+                        "payload)");
     c->held = true;
     /* Spin for the next stop only if this one came soon: a payload that runs long between
      * stops (or a fast path that serves its calls) leaves the CPU to others. */
@@ -293,7 +309,7 @@ int vj_process_vcpu_get(struct vj_vm *vm, struct vj_vcpu **out, vmjail_error **e
     c->started = c->held = false;
     memset(c->ctx, 0, sizeof *c->ctx);
     long tid = vj_process_ask(vm, VJ_STUB_REQ_CLONE, 0, 0, (uint64_t)c->id);
-    if (tid <= 0 || !vj_process_wait_stopped(vm, c->ctx, false, vj_process_spins()) ||
+    if (tid <= 0 || !vj_process_wait_stopped(vm, c->ctx, false, vj_process_spins(), NULL) ||
         __atomic_load_n(&c->ctx->kind, __ATOMIC_ACQUIRE) != VJ_STUB_KIND_START) {
         c->idle = true;
         return vj_error(err, VMJAIL_ERR_INTERNAL, tid < 0 ? (int)-tid : 0,

@@ -225,7 +225,7 @@ static int start_first(struct vj_vm *vm, vmjail_error **err)
         h->vdso[k].to = VJ_LOW_VA + VJ_LOW_VDSO + (host->seg[k].start - host->lo);
     if (vj_process_stub_start(vm, err) < 0)
         return -1;
-    if (!vj_process_wait_stopped(vm, vm->first.ctx, false, vj_process_spins()) ||
+    if (!vj_process_wait_stopped(vm, vm->first.ctx, false, vj_process_spins(), NULL) ||
         __atomic_load_n(&vm->first.ctx->kind, __ATOMIC_ACQUIRE) != VJ_STUB_KIND_START) {
         return vj_error(err, VMJAIL_ERR_INTERNAL, 0, "process platform: the stub did not start");
     }
