@@ -102,6 +102,8 @@ enum vmjail_platform {
     VMJAIL_PLATFORM_AUTO = 2,
 };
 VMJAIL_PUBLIC int vmjail_config_set_platform(vmjail_config *cfg, int platform, vmjail_error **err);
+/* The platform named NAME ("kvm", "process" or "auto"), or -1 if there is none of that name. */
+VMJAIL_PUBLIC int vmjail_platform_by_name(const char *name);
 /* Can this host run payloads on PLATFORM (KVM or PROCESS)?  0, or -1 and why in *ERR. */
 VMJAIL_PUBLIC int vmjail_platform_usable(int platform, vmjail_error **err);
 

@@ -23,6 +23,8 @@ static const char features[] =
     "  },\n"
     "  \"annotations\": {\n"
     "    \"run.vmjail.memory\": \"guest memory of the container's VM, e.g. 512M (default 1G)\",\n"
+    "    \"run.vmjail.platform\": \"kvm, process or auto (default): what runs the container's "
+    "programs\",\n"
     "    \"run.vmjail.monitor.seccomp\": \"always on: the monitor runs under its own filter\"\n"
     "  }\n"
     "}\n";

@@ -166,10 +166,7 @@ int cmd_run(int argc, char **argv)
             break;
         }
         case 'P': {
-            static const char *const names[] = {[VMJAIL_PLATFORM_KVM] = "kvm",
-                                                [VMJAIL_PLATFORM_PROCESS] = "process",
-                                                [VMJAIL_PLATFORM_AUTO] = "auto"};
-            int which = name_index(optarg, names, 3);
+            int which = vmjail_platform_by_name(optarg);
             if (which < 0) {
                 cli_error("--platform: '%s' is not kvm, process or auto", optarg);
                 goto out;

@@ -197,6 +197,17 @@ int vmjail_platform_usable(int platform, vmjail_error **err)
     return vj_vm_platform_usable(platform, err);
 }
 
+int vmjail_platform_by_name(const char *name)
+{
+    static const char *const names[] = {[VMJAIL_PLATFORM_KVM] = "kvm",
+                                        [VMJAIL_PLATFORM_PROCESS] = "process",
+                                        [VMJAIL_PLATFORM_AUTO] = "auto"};
+    for (int i = 0; name && i < (int)(sizeof names / sizeof names[0]); i++)
+        if (strcmp(name, names[i]) == 0)
+            return i;
+    return -1;
+}
+
 int vmjail_config_set_platform(vmjail_config *c, int platform, vmjail_error **err)
 {
     if (c == NULL)

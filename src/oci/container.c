@@ -31,7 +31,7 @@ static void waiting_signal(int sig)
 /* The container process: everything after the namespaces, up to the payload. */
 static _Noreturn void container_main(int sync_fd, const struct oci_spec *spec,
                                      const struct oci_create_opts *opts, int fifo_fd,
-                                     int console_fd, bool in_userns)
+                                     int console_fd, bool in_userns, int platform)
 {
     vmjail_error *err = NULL;
     struct oci_sync_msg m;
@@ -87,11 +87,9 @@ static _Noreturn void container_main(int sync_fd, const struct oci_spec *spec,
     free(state_json);
     /* start waits for this close before it runs the poststart hooks. */
     close(fifo_fd);
-    const char *memory = NULL;
-    for (size_t i = 0; i < spec->n_annotations; i++)
-        if (strcmp(spec->annotations[i].key, "run.vmjail.memory") == 0)
-            memory = spec->annotations[i].value;
-    oci_run_payload(&spec->process, memory);
+    oci_run_payload(&spec->process,
+                    oci_annotation(spec->annotations, spec->n_annotations, OCI_ANNOTATION_MEMORY),
+                    platform);
 }
 
 /* Namespaces to join (opened now, in the runtime's mount namespace) and to make. */
@@ -192,7 +190,7 @@ int oci_container_create(const struct oci_create_opts *opts, int *status, vmjail
     st.annotations = spec->annotations; /* borrowed: given back before oci_state_close */
     st.n_annotations = spec->n_annotations;
 
-    int r = -1, sync[2] = {-1, -1}, fifo_fd = -1, console_fd = -1;
+    int r = -1, sync[2] = {-1, -1}, fifo_fd = -1, console_fd = -1, kvm_fd = -1;
     pid_t first = -1, container = -1;
     bool cgroup_made = false;
     char fifo[PATH_MAX];
@@ -208,8 +206,10 @@ int oci_container_create(const struct oci_create_opts *opts, int *status, vmjail
         vj_error(err, VMJAIL_ERR_INTERNAL, errno, "open %s", fifo);
         goto fail;
     }
-    if (vmjail_open_kvm(err) < 0)
+    int platform = oci_platform_of(spec->annotations, spec->n_annotations, err);
+    if (platform < 0 || (platform = oci_platform_resolve(platform, &kvm_fd, err)) < 0)
         goto fail;
+    st.platform = platform;
     if (opts->console_socket && (console_fd = oci_console_connect(opts->console_socket, err)) < 0)
         goto fail;
     if (plan_namespaces(spec, &plan, err) < 0)
@@ -238,12 +238,12 @@ int oci_container_create(const struct oci_create_opts *opts, int *status, vmjail
             _exit(125);
         oci_enter_namespaces(sync[1], plan.fds, plan.flags, plan.n, plan.new_flags);
         /* The container process: keep stdio, the preserved descriptors and our own. */
-        int keep[] = {sync[1], fifo_fd, console_fd, vmjail_open_kvm(NULL)};
+        int keep[] = {sync[1], fifo_fd, console_fd, kvm_fd};
         oci_close_fds_from(3 + opts->preserve_fds, keep, sizeof keep / sizeof keep[0]);
         bool in_userns = plan.new_flags & CLONE_NEWUSER;
         for (size_t i = 0; i < plan.n; i++)
             in_userns |= plan.flags[i] == CLONE_NEWUSER;
-        container_main(sync[1], spec, opts, fifo_fd, console_fd, in_userns);
+        container_main(sync[1], spec, opts, fifo_fd, console_fd, in_userns, platform);
     }
     close(sync[1]);
     sync[1] = -1;

@@ -172,15 +172,16 @@ int oci_container_exec(const struct oci_exec_opts *o, int *status, vmjail_error 
     }
     if (o->tty)
         proc.terminal = true;
-    int r = -1, sync[2] = {-1, -1}, console_fd = -1, fds[8], flags[8];
+    int r = -1, sync[2] = {-1, -1}, console_fd = -1, kvm_fd = -1, fds[8], flags[8];
     size_t n = 0;
     pid_t first = -1, child = -1;
     if (proc.terminal && o->console_socket == NULL) {
         vj_error(err, VMJAIL_ERR_USAGE, 0, "exec: a terminal needs --console-socket");
         goto out;
     }
-    if (vmjail_open_kvm(err) < 0 ||
-        open_container_namespaces(st.pid, fds, flags, &n, err) < 0)
+    /* The container's platform: where it runs on KVM, so does this process. */
+    int platform = oci_platform_resolve(st.platform, &kvm_fd, err);
+    if (platform < 0 || open_container_namespaces(st.pid, fds, flags, &n, err) < 0)
         goto out;
     if (o->console_socket && (console_fd = oci_console_connect(o->console_socket, err)) < 0)
         goto out;
@@ -207,7 +208,7 @@ int oci_container_exec(const struct oci_exec_opts *o, int *status, vmjail_error 
         if (oci_sync_expect(sync[1], OCI_SYNC_GO, &m, &cerr) < 0)
             _exit(125);
         oci_enter_namespaces(sync[1], fds, flags, n, 0);
-        int keep[] = {sync[1], console_fd, vmjail_open_kvm(NULL)};
+        int keep[] = {sync[1], console_fd, kvm_fd};
         oci_close_fds_from(3 + o->preserve_fds, keep, sizeof keep / sizeof keep[0]);
         if (vmjail_confine_monitor(&cerr) < 0)
             oci_sync_fail(sync[1], cerr);
@@ -217,7 +218,7 @@ int oci_container_exec(const struct oci_exec_opts *o, int *status, vmjail_error 
             oci_sync_fail(sync[1], cerr);
         oci_sync_send(sync[1], OCI_SYNC_READY, 0, NULL);
         close(sync[1]);
-        oci_run_payload(&proc, NULL);
+        oci_run_payload(&proc, NULL, platform);
     }
     close(sync[1]);
     sync[1] = -1;

@@ -172,6 +172,7 @@ struct oci_state {
     char created[64];              /* RFC 3339 */
     struct oci_kv *annotations;
     size_t n_annotations;
+    int platform; /* what its VMs run on, resolved at create (vmjail.h) */
     int lock_fd;
 };
 
@@ -289,10 +290,24 @@ int oci_container_exec(const struct oci_exec_opts *opts, int *status, vmjail_err
 /* Pass the signals this process gets on to PID (run and exec in the foreground). */
 void oci_forward_signals(pid_t pid);
 
-/* Run the payload PROC (resolved in the current root) in a VM in this process, and end this
- * process as the payload ended; if it cannot run, print why and exit 127 (not found), 126
- * (cannot be executed) or 125. */
-_Noreturn void oci_run_payload(const struct oci_process *proc, const char *memory_hint);
+/* Run the payload PROC (resolved in the current root) in a VM of PLATFORM (vmjail.h) in this
+ * process, and end this process as the payload ended; if it cannot run, print why and exit 127
+ * (not found), 126 (cannot be executed) or 125. */
+_Noreturn void oci_run_payload(const struct oci_process *proc, const char *memory_hint,
+                               int platform);
+
+/* ---- the platform of a container's VMs (platform.c) ----------------------------------- */
+
+#define OCI_ANNOTATION_PLATFORM "run.vmjail.platform"
+#define OCI_ANNOTATION_MEMORY "run.vmjail.memory"
+/* The value of annotation KEY among the N of ANN, or NULL. */
+const char *oci_annotation(const struct oci_kv *ann, size_t n, const char *key);
+/* The platform the annotations ask for (VMJAIL_PLATFORM_AUTO without one), or -1 and why. */
+int oci_platform_of(const struct oci_kv *ann, size_t n, vmjail_error **err);
+/* PLATFORM made concrete on this host, in the runtime's mount namespace: KVM (its device
+ * opened, *KVM_FD, for the container process to keep) or PROCESS; -1 and why if the platform
+ * asked for cannot be used. */
+int oci_platform_resolve(int platform, int *kvm_fd, vmjail_error **err);
 /* Wait for PID (a child, or an orphan of ours as subreaper) and give its exit status as a
  * shell reports it (128+N for signal N; 125 if it cannot be waited for). */
 int oci_wait_status(pid_t pid);

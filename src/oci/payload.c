@@ -36,7 +36,8 @@ static _Noreturn void payload_failed(vmjail_error *err)
     _exit(code);
 }
 
-_Noreturn void oci_run_payload(const struct oci_process *proc, const char *memory_hint)
+_Noreturn void oci_run_payload(const struct oci_process *proc, const char *memory_hint,
+                               int platform)
 {
     vmjail_error *err = NULL;
     vmjail_config *cfg = vmjail_config_new(&err);
@@ -45,7 +46,8 @@ _Noreturn void oci_run_payload(const struct oci_process *proc, const char *memor
     int argc = 0;
     while (proc->args[argc])
         argc++;
-    if (vmjail_config_set_env(cfg, proc->env, &err) < 0 ||
+    if (vmjail_config_set_platform(cfg, platform, &err) < 0 ||
+        vmjail_config_set_env(cfg, proc->env, &err) < 0 ||
         vmjail_config_set_proctitle(cfg, 1, &err) < 0 ||
         vmjail_config_set_program(cfg, proc->args[0], argc, proc->args, &err) < 0 ||
         (memory_hint && vmjail_config_set_memory(cfg, parse_memory(memory_hint), &err) < 0))

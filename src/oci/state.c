@@ -59,6 +59,7 @@ static int set_paths(const char *root, const char *id, struct oci_state *st, vmj
 {
     memset(st, 0, sizeof *st);
     st->lock_fd = -1;
+    st->platform = VMJAIL_PLATFORM_AUTO;
     if (oci_id_check(id, err) < 0)
         return -1;
     snprintf(st->id, sizeof st->id, "%s", id);
@@ -133,6 +134,10 @@ int oci_state_open(const char *root, const char *id, struct oci_state *st, vmjai
     snprintf(st->bundle, sizeof st->bundle, "%s", str_of(doc, "bundle"));
     snprintf(st->cgroup, sizeof st->cgroup, "%s", str_of(doc, "vmjail_cgroup"));
     snprintf(st->created, sizeof st->created, "%s", str_of(doc, "created"));
+    /* A state written before the platform was kept: what auto chooses. */
+    st->platform = vmjail_platform_by_name(str_of(doc, "vmjail_platform"));
+    if (st->platform < 0)
+        st->platform = VMJAIL_PLATFORM_AUTO;
     json_object *ann;
     if (json_object_object_get_ex(doc, "annotations", &ann) &&
         json_object_is_type(ann, json_type_object)) {
@@ -173,6 +178,10 @@ static json_object *state_object(const struct oci_state *st, bool internal)
     if (internal) {
         json_object_object_add(doc, "vmjail_start_time", json_object_new_uint64(st->start_time));
         json_object_object_add(doc, "vmjail_cgroup", json_object_new_string(st->cgroup));
+        const char *platform = st->platform == VMJAIL_PLATFORM_KVM       ? "kvm"
+                               : st->platform == VMJAIL_PLATFORM_PROCESS ? "process"
+                                                                         : "auto";
+        json_object_object_add(doc, "vmjail_platform", json_object_new_string(platform));
     }
     return doc;
 }

@@ -209,6 +209,42 @@ static void test_word_in(void)
     ok(!oci_word_in("io", ""), "an empty word");
 }
 
+/* run.vmjail.platform: each name, none (auto), and a wrong one refused with one message. */
+static void test_platform_annotation(void)
+{
+    static const struct {
+        const char *value;
+        int want;
+    } cases[] = {{"kvm", VMJAIL_PLATFORM_KVM},
+                 {"process", VMJAIL_PLATFORM_PROCESS},
+                 {"auto", VMJAIL_PLATFORM_AUTO}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct oci_kv kv[2] = {{(char *)"run.vmjail.memory", (char *)"64M"},
+                               {(char *)OCI_ANNOTATION_PLATFORM, (char *)cases[i].value}};
+        vmjail_error *err = NULL;
+        is_int(oci_platform_of(kv, 2, &err), cases[i].want, "platform annotation %s",
+               cases[i].value);
+        vmjail_error_free(err);
+    }
+    struct oci_kv other = {(char *)"org.example", (char *)"process"};
+    is_int(oci_platform_of(&other, 1, NULL), VMJAIL_PLATFORM_AUTO, "no platform annotation: auto");
+    is_int(oci_platform_of(NULL, 0, NULL), VMJAIL_PLATFORM_AUTO, "no annotations: auto");
+    const char *bad[] = {"KVM", "", "process ", "qemu"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        struct oci_kv kv = {(char *)OCI_ANNOTATION_PLATFORM, (char *)bad[i]};
+        vmjail_error *err = NULL;
+        int r = oci_platform_of(&kv, 1, &err);
+        ok(r < 0 && err && strstr(vmjail_error_message(err), "run.vmjail.platform") &&
+               strstr(vmjail_error_message(err), "is not kvm, process or auto"),
+           "platform annotation '%s' refused (%s)", bad[i], err ? vmjail_error_message(err) : "taken");
+        vmjail_error_free(err);
+    }
+    struct oci_kv kv = {(char *)OCI_ANNOTATION_MEMORY, (char *)"512M"};
+    ok(oci_annotation(&kv, 1, OCI_ANNOTATION_MEMORY) == kv.value &&
+           oci_annotation(&kv, 1, OCI_ANNOTATION_PLATFORM) == NULL,
+       "oci_annotation finds a key, and not another");
+}
+
 int main(void)
 {
     test_word_in();
@@ -217,5 +253,6 @@ int main(void)
     test_refused();
     test_mount_options();
     test_ids();
+    test_platform_annotation();
     return done_testing();
 }
