@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <stdint.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -22,6 +23,7 @@ __attribute__((no_sanitize("address", "undefined"))) static int helper_main(void
 {
     struct sched_param none = {0};
     syscall(SYS_sched_setscheduler, 0, SCHED_IDLE, &none);
+    syscall(SYS_prctl, PR_SET_NAME, VJ_VM_TEARDOWN_NAME, 0, 0, 0);
     struct pollfd pfd = {.fd = (int)(intptr_t)p, .events = POLLIN};
     while (syscall(SYS_poll, &pfd, 1, -1) != 1)
         ;

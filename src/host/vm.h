@@ -247,4 +247,14 @@ uint64_t vj_vcpu_gs_for_payload(const struct vj_vcpu *c, uint64_t real);
 int vj_vcpu_set_payload_gs(struct vj_vcpu *c, uint64_t base, bool exec, vmjail_error **err);
 int vj_vcpu_get_tls_base(struct vj_vcpu *c, bool gs, uint64_t *base, vmjail_error **err);
 
+/* The processes vmjail runs beside a payload process, by name (argv[0] where it has one, and
+ * comm): the process platform's stub (in the payload's pid namespace: the payload's listing of
+ * /proc leaves it out, monitor/procfs_list.c) and its keeper, and the teardown helper.  Where
+ * orphans come to a payload process (a pid namespace's first, a subreaper), those that
+ * payload processes left when they ended are vmjail's: its waits leave them out
+ * (monitor/process.c). */
+#define VJ_VM_HELPER_NAME "vmjail-stub"
+#define VJ_VM_KEEPER_NAME "vmjail-keeper"
+#define VJ_VM_TEARDOWN_NAME "vmjail-teardown"
+
 #endif

@@ -1,21 +1,29 @@
 /* process.c: new payload processes: fork, vfork and clone without CLONE_VM.  The monitor
  * forks itself; the child gets a copy-on-write copy of guest memory for free, builds a new VM
- * over it, and continues the calling thread on a fresh vCPU with the parent's registers. */
+ * over it, and continues the calling thread on a fresh vCPU with the parent's registers; and
+ * the waits for those children. */
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/sched.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "lib/error.h"
 #include "monitor/fastcall.h"
 #include "monitor/proc_life.h"
 #include "monitor/process.h"
+#include "monitor/procfs.h"
 #include "monitor/signal.h"
 #include "monitor/sys.h"
+#include "monitor/syscall.h"
 
 /* Flags a new process may ask for (others are refused): the exit signal in the low byte,
  * vfork (served as a fork: the parent does not wait), the tid words. */
@@ -137,6 +145,101 @@ int64_t vj_sys_vfork(struct vj_proc *p, const uint64_t a[6])
 {
     (void)a;
     return vj_proc_fork(p, CLONE_VFORK | SIGCHLD, 0, 0, 0, 0);
+}
+
+/* Are all this process's children vmjail's helpers (or has it none)?  Each thread's children
+ * are listed apart. */
+static bool only_helpers(void)
+{
+    DIR *tasks = opendir("/proc/self/task");
+    if (tasks == NULL)
+        return false;
+    bool only = true;
+    struct dirent *t;
+    while (only && (t = readdir(tasks)) != NULL) {
+        if (t->d_name[0] == '.')
+            continue;
+        char path[64];
+        snprintf(path, sizeof path, "/proc/self/task/%.20s/children", t->d_name);
+        FILE *f = fopen(path, "re");
+        if (f == NULL)
+            continue;
+        int pid;
+        while (only && fscanf(f, "%d", &pid) == 1)
+            only = vj_procfs_is_helper(AT_FDCWD, pid);
+        fclose(f);
+    }
+    closedir(tasks);
+    return only;
+}
+
+/* Does this process take orphans (a pid namespace's first process, a subreaper)? */
+static bool reaps_orphans(void)
+{
+    int sub = 0;
+    return getpid() == 1 || (prctl(PR_GET_CHILD_SUBREAPER, &sub, 0, 0, 0) == 0 && sub);
+}
+
+/* wait4 and waitid: the host's, for the payload's children only.  Each is a host process the
+ * monitor forked (exit signal SIGCHLD, whatever the payload asked for).  The monitor's own
+ * helpers are clone children with no exit signal (the process platform's stub keeper, the
+ * teardown helper): what __WALL and __WCLONE would add, so __WALL is dropped (it adds nothing
+ * of the payload's) and __WCLONE alone finds no child.  Where this process takes orphans, the
+ * helpers that ended payload processes left come here with the exit signal SIGCHLD: a wait
+ * for any child looks first (WNOWAIT), reaps theirs itself, and waits for the payload's child
+ * it found by its id.  (Some may still run: a wait with WNOHANG then says 0, not ECHILD.) */
+static int64_t wait_children(struct vj_proc *p, uint64_t nr, const uint64_t a[6], int opt)
+{
+    uint64_t b[6];
+    memcpy(b, a, sizeof b);
+    if ((b[opt] & __WCLONE) && !(b[opt] & __WALL))
+        return -ECHILD;
+    b[opt] &= ~(uint64_t)(__WALL | __WCLONE);
+    const struct vj_syscall_desc *d = vj_syscall_lookup(nr);
+    idtype_t type = P_PID;
+    id_t id = 0;
+    int options = (int)b[opt];
+    if (nr == SYS_wait4) {
+        pid_t pid = (pid_t)b[0];
+        type = pid == -1 ? P_ALL : pid <= 0 ? P_PGID : P_PID;
+        id = (id_t)(pid < -1 ? -pid : pid == 0 ? getpgid(0) : pid);
+        options = WEXITED | (options & (WNOHANG | WCONTINUED)) |
+                  (options & WUNTRACED ? WSTOPPED : 0);
+    } else {
+        type = (idtype_t)b[0];
+        id = (id_t)b[1];
+    }
+    if (type == P_PID || type == P_PIDFD || !reaps_orphans())
+        return vj_syscall_pass(p, nr, d, b);
+    for (;;) {
+        siginfo_t si;
+        memset(&si, 0, sizeof si);
+        if (waitid(type, id, &si, options | WNOWAIT) < 0)
+            return -errno;
+        if (si.si_pid == 0) /* WNOHANG, and nothing yet: is there a child of the payload's? */
+            return only_helpers() ? -ECHILD : vj_syscall_pass(p, nr, d, b);
+        if (!vj_procfs_is_helper(AT_FDCWD, si.si_pid)) {
+            if (nr == SYS_wait4) {
+                b[0] = (uint64_t)si.si_pid;
+            } else {
+                b[0] = P_PID;
+                b[1] = (uint64_t)si.si_pid;
+            }
+            return vj_syscall_pass(p, nr, d, b);
+        }
+        /* A helper's: reaped (or its stop or continue taken), and on to the next child. */
+        waitid(P_PID, (id_t)si.si_pid, &si, (options & ~WNOHANG) | WNOHANG);
+    }
+}
+
+int64_t vj_sys_wait4(struct vj_proc *p, const uint64_t a[6])
+{
+    return wait_children(p, SYS_wait4, a, 2);
+}
+
+int64_t vj_sys_waitid(struct vj_proc *p, const uint64_t a[6])
+{
+    return wait_children(p, SYS_waitid, a, 3);
 }
 
 void vj_proc_exit_host(struct vj_proc *p)

@@ -84,7 +84,7 @@ const struct vj_syscall_desc vj_syscalls[VJ_NR_SYSCALLS] = {
     PASS(fallocate, 4, A(FD), A(INT), A(LONG), A(LONG)),
     PASS(fadvise64, 4, A(FD), A(LONG), A(LONG), A(INT)),
     PASS(readahead, 3, A(FD), A(LONG), A(ULONG)),
-    PASS(getdents64, 3, A(FD), B(OUT, 2, 1), A(ULONG)),
+    EMUL(getdents64, vj_sys_getdents64, 3, A(FD), B(OUT, 2, 1), A(ULONG)),
     PASS(getcwd, 2, B(OUT, 1, 1), A(ULONG)),
     PASS(chdir, 1, A(PATH)),
     PASS(fchdir, 1, A(FD)),
@@ -211,8 +211,8 @@ const struct vj_syscall_desc vj_syscalls[VJ_NR_SYSCALLS] = {
     PASS(sched_setaffinity, 3, A(INT), A(ULONG), B(IN, 1, 1)),
     PASS(getcpu, 3, M(OUT, 4), M(OUT, 4), A(HEX)),
     PASS(sysinfo, 1, M(OUT, SYSINFO)),
-    PASS(wait4, 4, A(INT), M(OUT, 4), A(HEX), M(OUT, RUSAGE)),
-    PASS(waitid, 5, A(INT), A(INT), M(OUT, SIGINFO), A(HEX), M(OUT, RUSAGE)),
+    EMUL(wait4, vj_sys_wait4, 4, A(INT), M(OUT, 4), A(HEX), M(OUT, RUSAGE)),
+    EMUL(waitid, vj_sys_waitid, 5, A(INT), A(INT), M(OUT, SIGINFO), A(HEX), M(OUT, RUSAGE)),
 
     /* time */
     PASS(clock_gettime, 2, A(INT), M(OUT, TIMESPEC)),

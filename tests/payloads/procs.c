@@ -1,7 +1,7 @@
 /* procs.c: processes: fork with a pipe to the parent, exit statuses and termination signals
  * seen by wait, exec of itself through /proc/self/exe, exec of a script, SIGKILL of a child,
  * a child whose thread ends before it, job control (stop, continue), a failed exec (ENOENT),
- * getppid in the child, waitid. */
+ * getppid in the child, waitid, __WALL and __WCLONE. */
 #include <errno.h>
 #include <pthread.h>
 #include <fcntl.h>
@@ -142,5 +142,19 @@ int main(int argc, char **argv)
     /* waitid with WNOHANG and no children */
     siginfo_t si;
     printf("waitid no children: %s\n", waitid(P_ALL, 0, &si, WEXITED | WNOHANG) < 0 && errno == ECHILD ? "ECHILD" : "?");
+    /* __WALL and __WCLONE see the payload's children and nothing of vmjail's (on the process
+     * platform its stub is the monitor's child): without children, each fails at once. */
+    printf("wait4 __WALL no children: %s\n", wait4(-1, &st, __WALL, NULL) < 0 && errno == ECHILD ? "ECHILD" : "?");
+    printf("wait4 __WCLONE no children: %s\n", wait4(-1, &st, __WCLONE, NULL) < 0 && errno == ECHILD ? "ECHILD" : "?");
+    printf("waitid __WALL no children: %s\n", waitid(P_ALL, 0, &si, WEXITED | __WALL) < 0 && errno == ECHILD ? "ECHILD" : "?");
+    if ((pid = fork()) == 0)
+        _exit(9);
+    printf("wait4 __WALL returns the child: %d\n", wait4(-1, &st, __WALL, NULL) == pid);
+    show("__WALL child", st);
+    if ((pid = fork()) == 0)
+        _exit(10);
+    printf("wait4 __WCLONE for a forked child: %s\n", wait4(pid, &st, __WCLONE, NULL) < 0 && errno == ECHILD ? "ECHILD" : "?");
+    waitpid(pid, &st, 0);
+    show("child after __WCLONE", st);
     return 0;
 }

@@ -35,9 +35,11 @@ struct vj_vm {
     int ctl_fd;            /* the control region */
     int fork_mem_fd;       /* a fork's copy of guest memory, for the child, or -1 */
     uint8_t *ctl;
-    pid_t stub;            /* the stub process (not the monitor's child) */
+    pid_t stub;            /* the stub process (its keeper's child, not the monitor's) */
     int stub_fd;           /* its pidfd */
-    int watch_fd;          /* the write end of its watch pipe: the stub ends when it closes */
+    int keeper_fd;         /* the keeper's pidfd (stub_process.c) */
+    uint8_t *keeper_stack; /* and its stack, VJ_KEEPER_STACK bytes */
+    int watch_fd;          /* the write end of the keeper's watch pipe: the stub ends when it closes */
     int sock_fd;           /* the monitor's end of the stub's socket (shared mappings) */
     pthread_mutex_t req_lock; /* one request to the control thread at a time */
     pthread_mutex_t lock;     /* the vCPU list */
@@ -50,6 +52,8 @@ struct vj_vm {
     struct vj_shared_map *shared;  /* shared mappings, unordered (shared_process.c) */
     int nshared, shared_cap;
 };
+
+#define VJ_KEEPER_STACK (64 * 1024)
 
 /* vm.h's operations on the process platform (platform_process.c lists them). */
 int vj_process_usable(vmjail_error **err);
@@ -122,8 +126,9 @@ bool vj_process_wait_stopped(struct vj_vm *vm, struct vj_stub_ctx *c, bool start
 #define VJ_PROCESS_INTERRUPT_GRACE_NS (3 * 1000000000LL)
 /* A stop that comes later than this after the resume: the next wait sleeps at once. */
 #define VJ_PROCESS_SPIN_WINDOW_NS 100000
-/* Start VM's stub (guest memory, the control region, a watch pipe and a socket as its
- * descriptors, stub_abi.h); its first thread then stops at its START. */
+/* Start VM's stub through its keeper (guest memory, the control region and a socket as its
+ * descriptors, stub_abi.h; the keeper watches a pipe the monitor holds); its first thread then
+ * stops at its START. */
 int vj_process_stub_start(struct vj_vm *vm, vmjail_error **err);
 /* End the stub (and with it the payload), wait until it is gone, close what watched it. */
 void vj_process_stub_end(struct vj_vm *vm);

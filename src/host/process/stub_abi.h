@@ -11,10 +11,11 @@
 #define VJ_STUB_VA 0x7ff000000000ULL      /* the stub's code and data (linked there) */
 #define VJ_STUB_CTL_VA 0x7ff010000000ULL  /* the control region (memfd, descriptor 4), above the
                                            * stub's data */
+/* The stub's name (its argv[0] and comm): host/vm.h's VJ_VM_HELPER_NAME. */
+#define VJ_STUB_NAME "vmjail-stub"
 #define VJ_STUB_MEM_FD 3                  /* guest memory: a memfd, offset = guest address */
 #define VJ_STUB_CTL_FD 4
-#define VJ_STUB_WATCH_FD 5                /* a pipe's read end: the monitor holds the write end */
-#define VJ_STUB_SOCK_FD 6                 /* a socket: the descriptors of shared mappings come in */
+#define VJ_STUB_SOCK_FD 5                 /* a socket: the descriptors of shared mappings come in */
 #define VJ_STUB_MAX_VCPUS 1024
 
 /* The control region: the header page (struct vj_stub_head, then the control thread's request

@@ -263,7 +263,8 @@ int vj_process_vm_create(uint64_t mem_size, const char *cache_dir, struct vj_vm 
     struct vj_vm *vm = calloc(1, sizeof *vm);
     if (vm == NULL)
         return vj_error(err, VMJAIL_ERR_INTERNAL, ENOMEM, "allocate the VM");
-    vm->mem_fd = vm->ctl_fd = vm->fork_mem_fd = vm->stub_fd = vm->watch_fd = vm->sock_fd = -1;
+    vm->mem_fd = vm->ctl_fd = vm->fork_mem_fd = vm->stub_fd = vm->keeper_fd = vm->watch_fd =
+        vm->sock_fd = -1;
     pthread_mutex_init(&vm->req_lock, NULL);
     pthread_mutex_init(&vm->lock, NULL);
     vm->mem_size = mem_size;

@@ -376,21 +376,6 @@ static void confine_control_thread(void)
     confine(nrs, sizeof nrs / sizeof nrs[0], 106);
 }
 
-/* The watchdog thread: the monitor holds the other end of descriptor VJ_STUB_WATCH_FD; when
- * the monitor ends, however it ends, the read returns and the stub (the payload) ends too. */
-static uint8_t watchdog_stack[4096] __attribute__((aligned(16)));
-static void watchdog_main(unsigned unused) __attribute__((noreturn));
-static void watchdog_main(unsigned unused)
-{
-    (void)unused;
-    static const uint32_t nrs[] = {SYS_read, SYS_exit_group};
-    confine(nrs, sizeof nrs / sizeof nrs[0], 108);
-    char b;
-    while (sc3(SYS_read, VJ_STUB_WATCH_FD, &b, 1) == -4 /* EINTR */)
-        ;
-    die(109);
-}
-
 /* Map descriptor FD at guest address GPA (shared, or private: ARG's VJ_STUB_MAP_PRIVATE), where guest memory is (never the stub's own
  * pages or the low window: the monitor asks, but the check costs nothing). */
 static long map_fd(uint64_t gpa, uint64_t len, uint64_t arg, int fd, uint64_t offset)
@@ -495,6 +480,7 @@ void vj_stub_main(uint64_t *sp);
 void vj_stub_main(uint64_t *sp)
 {
     sc3(SYS_prctl, 4 /* PR_SET_DUMPABLE */, 0, 0);
+    sc3(SYS_prctl, 15 /* PR_SET_NAME */, (long)VJ_STUB_NAME, 0);
     if (sc6(SYS_mmap, VJ_STUB_CTL_VA, VJ_STUB_CTL_SIZE, 3, 0x11 /* SHARED|FIXED */, VJ_STUB_CTL_FD,
             0) != (long)VJ_STUB_CTL_VA)
         die(101);
@@ -525,8 +511,7 @@ void vj_stub_main(uint64_t *sp)
     for (unsigned k = 0; k < sizeof sigs / sizeof sigs[0]; k++)
         handle(sigs[k]);
     sc3(SYS_prctl, 38 /* PR_SET_NO_NEW_PRIVS */, 1, 0);
-    if (start_thread(control_stack + CONTROL_STACK, control_main, 0, 0) < 0 ||
-        start_thread(watchdog_stack + sizeof watchdog_stack, watchdog_main, 0, 0) < 0)
+    if (start_thread(control_stack + CONTROL_STACK, control_main, 0, 0) < 0)
         die(105);
     confine_payload_thread();
     /* On to the thread's alternate stack, below where its first frame goes. */
