@@ -173,14 +173,17 @@ VJ_SECCOMP ?= 1
 # on the process platform, where auto means the exit path, poll: its fast path); the sanitizer
 # pass the exit path: both paths pass every test.
 VJ_SYSCALL_PATH ?=
-# Unit tests (pure logic) run here; the suites that run payloads run under KVM: the
-# integration tests, then the OCI runtime's (conformance, cgroup v2, podman, containerd).
+# Unit tests (pure logic) run here; the integration tests here on the process platform, and
+# the OCI runtime's (conformance, cgroup v2, podman, containerd) here on the platform auto
+# takes; then both suites under KVM (here or in the emulated KVM test host).
 check: deps all payloads $(UNIT_BINS) check-layout
 	@echo "== unit tests, on this machine ($$(uname -r)): they need no KVM"
 	@./tests/run-unit $(UNIT_BINS)
 	@$(MAKE) --no-print-directory check-fuzz-replay
 	@echo "== integration tests on the process platform, on this machine (it needs no KVM)"
 	@VJ_PLATFORM=process VJ_SECCOMP=$(VJ_SECCOMP) VJ_SYSCALL_PATH=$(or $(VJ_SYSCALL_PATH),poll) ./tests/integration/run $(BUILD)
+	@echo "== OCI runtime tests on this machine, on the platform run.vmjail.platform=auto takes here: $$($(BUILD)/vmjail info | sed -n 's/^platform auto.*takes: //p')"
+	@./tests/oci/run-all $(BUILD)
 	@VJ_SECCOMP=$(VJ_SECCOMP) VJ_SYSCALL_PATH=$(VJ_SYSCALL_PATH) $(WITH_KVM) ./tests/run-kvm-suites $(BUILD) integration oci
 
 # The OCI runtime: conformance cases (tests/oci/conformance), podman and containerd end to end,
