@@ -208,10 +208,17 @@ static int map_over(void)
 
 /* Another thread forges the main thread's stop: exit_group(42) in its context, marked stopped,
  * while the main thread spins without a system call. */
+/* Set by the main thread just before it spins: from then on it makes no call, so its context,
+ * once "running", stays so (a stop forged while the monitor serves a real call of its would
+ * be overwritten by the answer). */
+static volatile int spinning;
+
 static void *forge(void *arg)
 {
     (void)arg;
     struct ctx *c = ctx_of(0);
+    while (!spinning || __atomic_load_n(&c->state, __ATOMIC_ACQUIRE) != 0 /* RUNNING */)
+        __asm__ volatile("pause");
     c->rax = SYS_exit_group;
     c->rdi = 42;
     c->kind = 2; /* VJ_STUB_KIND_SYSCALL */
@@ -225,6 +232,7 @@ static int forge_stop(void)
     fflush(stdout);
     pthread_t t;
     pthread_create(&t, NULL, forge, NULL);
+    spinning = 1;
     while (spin_forever)
         __asm__ volatile("pause");
     return 0;
