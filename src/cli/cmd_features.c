@@ -25,6 +25,10 @@ static const char features[] =
     "    \"run.vmjail.memory\": \"guest memory of the container's VM, e.g. 512M (default 1G)\",\n"
     "    \"run.vmjail.platform\": \"kvm, process or auto (default): what runs the container's "
     "programs\",\n"
+    "    \"run.vmjail.syscall-path\": \"auto (default), exit or poll: how system calls reach the "
+    "monitor\",\n"
+    "    \"run.vmjail.trace\": \"stderr: every system call of the container's first process "
+    "traced to its stderr\",\n"
     "    \"run.vmjail.monitor.seccomp\": \"always on: the monitor runs under its own filter\"\n"
     "  }\n"
     "}\n";

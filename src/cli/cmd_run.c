@@ -8,13 +8,16 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/run_sandbox.h"
 
 extern char **environ;
 
 static const char usage[] =
     "usage: vmjail run [--memory SIZE] [--cwd DIR] [--env NAME=VALUE]... [--trace] [--seccomp]\n"
-    "                  [--syscall-path auto|exit|poll] [--platform kvm|process|auto] [--]\n"
-    "                  PROGRAM [ARG...]\n"
+    "                  [--syscall-path auto|exit|poll] [--platform kvm|process|auto]\n"
+    "                  [--root DIR [--volume HOST:GUEST[:ro]]... [--tmpfs PATH]... [--read-only]\n"
+    "                   [--network none|host] [--user UID[:GID]] [--hostname NAME]\n"
+    "                   [--pids N] [--cpus N]] [--] PROGRAM [ARG...]\n"
     "\n"
     "Runs PROGRAM (a path, or a name looked up in PATH), an x86-64 Linux executable (static or\n"
     "dynamically linked), inside its own KVM virtual machine.\n"
@@ -31,6 +34,15 @@ static const char usage[] =
     "  --platform P      what runs the program: kvm (a KVM virtual machine), process (a host\n"
     "                    process whose every system call traps to the monitor, for hosts\n"
     "                    without KVM), auto (kvm where /dev/kvm works, else process; default)\n"
+    "\n"
+    "Confined (--root DIR: run as a container, DIR as /; docs/cli.md):\n"
+    "  --volume H:G[:ro] the host path H at G inside (read-only with :ro); repeatable\n"
+    "  --tmpfs PATH      a fresh tmpfs at PATH inside; repeatable (/tmp always is one)\n"
+    "  --read-only       the root read-only\n"
+    "  --network MODE    none (default: loopback only) or host\n"
+    "  --user UID[:GID]  the identity inside (default 0:0)\n"
+    "  --hostname NAME   the host name inside (default vmjail)\n"
+    "  --pids N          at most N host tasks; --cpus N: at most N CPUs' time\n"
     "\n"
     "Exit status: the program's, or 128+N if it was ended by signal N; 125 if vmjail\n"
     "failed, 126 if the program cannot be executed, 127 if it was not found.\n";
@@ -91,6 +103,15 @@ int cmd_run(int argc, char **argv)
         {"seccomp", no_argument, NULL, 's'},
         {"syscall-path", required_argument, NULL, 'p'},
         {"platform", required_argument, NULL, 'P'},
+        {"root", required_argument, NULL, 'R'},
+        {"volume", required_argument, NULL, 'V'},
+        {"tmpfs", required_argument, NULL, 'T'},
+        {"read-only", no_argument, NULL, 'O'},
+        {"network", required_argument, NULL, 'N'},
+        {"user", required_argument, NULL, 'U'},
+        {"hostname", required_argument, NULL, 'H'},
+        {"pids", required_argument, NULL, 'I'},
+        {"cpus", required_argument, NULL, 'C'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -99,6 +120,8 @@ int cmd_run(int argc, char **argv)
     if (cfg == NULL)
         return cli_fail(err);
     int rc = EXIT_VMJAIL_ERROR;
+    struct cli_sandbox sb; /* the confinement options (run_sandbox.h) */
+    memset(&sb, 0, sizeof sb);
     if (vmjail_config_set_env(cfg, environ, &err) < 0 ||
         vmjail_config_set_proctitle(cfg, 1, &err) < 0 ||
         vmjail_config_set_exit_after_run(cfg, 1, &err) < 0 ||
@@ -109,6 +132,10 @@ int cmd_run(int argc, char **argv)
     int c;
     while ((c = getopt_long(argc, argv, "+m:c:e:tsp:P:h", opts, NULL)) != -1) {
         switch (c) {
+        case 'R': case 'V': case 'T': case 'O': case 'N': case 'U': case 'H': case 'I': case 'C':
+            if (cli_sandbox_option(&sb, c, optarg) < 0)
+                goto out;
+            break;
         case 'm': {
             uint64_t size = cli_parse_size(optarg);
             if (size == 0) {
@@ -117,9 +144,11 @@ int cmd_run(int argc, char **argv)
             }
             if (vmjail_config_set_memory(cfg, size, &err) < 0)
                 goto fail;
+            sb.o.memory = optarg;
             break;
         }
         case 'c':
+            sb.o.cwd = optarg;
             if (vmjail_config_set_cwd(cfg, optarg, &err) < 0)
                 goto fail;
             break;
@@ -139,12 +168,14 @@ int cmd_run(int argc, char **argv)
                 free(nv);
                 if (r < 0)
                     goto fail;
-            } else if (vmjail_config_add_env(cfg, optarg, &err) < 0) {
+            } else if (vmjail_config_add_env(cfg, optarg, &err) < 0 ||
+                       cli_sandbox_env(&sb, optarg) < 0) {
                 goto fail;
             }
             break;
         }
         case 't':
+            sb.o.trace = true;
             if (vmjail_config_set_trace_fd(cfg, STDERR_FILENO, &err) < 0)
                 goto fail;
             break;
@@ -161,6 +192,7 @@ int cmd_run(int argc, char **argv)
                 cli_error("--syscall-path: '%s' is not auto, exit or poll", optarg);
                 goto out;
             }
+            sb.o.syscall_path = optarg;
             if (vmjail_config_set_syscall_path(cfg, path, &err) < 0)
                 goto fail;
             break;
@@ -171,6 +203,7 @@ int cmd_run(int argc, char **argv)
                 cli_error("--platform: '%s' is not kvm, process or auto", optarg);
                 goto out;
             }
+            sb.o.platform = optarg;
             if (vmjail_config_set_platform(cfg, which, &err) < 0)
                 goto fail;
             break;
@@ -191,6 +224,10 @@ int cmd_run(int argc, char **argv)
         cli_error("run: no program given (see 'vmjail run --help')");
         goto out;
     }
+    if (cli_sandbox_wanted(&sb)) {
+        rc = cli_sandbox_run(&sb, argv + optind);
+        goto out;
+    }
     if (vmjail_config_set_program(cfg, argv[optind], argc - optind, argv + optind, &err) < 0)
         goto fail;
     struct vmjail_result res;
@@ -201,6 +238,7 @@ int cmd_run(int argc, char **argv)
 fail:
     rc = cli_fail(err);
 out:
+    cli_sandbox_free(&sb);
     vmjail_config_free(cfg);
     return rc;
 }

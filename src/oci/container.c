@@ -29,10 +29,17 @@ static void waiting_signal(int sig)
 }
 
 /* The container process: everything after the namespaces, up to the payload. */
-static _Noreturn void container_main(int sync_fd, const struct oci_spec *spec,
-                                     const struct oci_create_opts *opts, int fifo_fd,
-                                     int console_fd, bool in_userns, int platform)
+/* The container process's descriptors from the runtime: the sync socket, the exec FIFO, the
+ * console socket's connection, and the watch pipe's read end (or -1). */
+struct container_fds {
+    int sync, fifo, console, watch;
+};
+
+static _Noreturn void container_main(const struct container_fds *fds, const struct oci_spec *spec,
+                                     const struct oci_create_opts *opts, bool in_userns,
+                                     int platform)
 {
+    int sync_fd = fds->sync, fifo_fd = fds->fifo, console_fd = fds->console;
     vmjail_error *err = NULL;
     struct oci_sync_msg m;
     if (oci_spec_namespace(spec, CLONE_NEWNS) == NULL)
@@ -87,9 +94,8 @@ static _Noreturn void container_main(int sync_fd, const struct oci_spec *spec,
     free(state_json);
     /* start waits for this close before it runs the poststart hooks. */
     close(fifo_fd);
-    oci_run_payload(&spec->process,
-                    oci_annotation(spec->annotations, spec->n_annotations, OCI_ANNOTATION_MEMORY),
-                    platform);
+    oci_run_payload(&spec->process, spec->annotations, spec->n_annotations, platform,
+                    fds->watch);
 }
 
 /* Namespaces to join (opened now, in the runtime's mount namespace) and to make. */
@@ -162,6 +168,12 @@ int oci_container_create(const struct oci_create_opts *opts, int *status, vmjail
     struct oci_spec *spec = NULL;
     if (oci_spec_load(opts->bundle, &spec, err) < 0)
         return -1;
+    return oci_container_create_spec(opts, spec, status, err);
+}
+
+int oci_container_create_spec(const struct oci_create_opts *opts, struct oci_spec *spec,
+                              int *status, vmjail_error **err)
+{
     struct stat rst;
     if (stat(spec->root_path, &rst) < 0 || !S_ISDIR(rst.st_mode)) {
         vj_error(err, VMJAIL_ERR_USAGE, errno ? errno : ENOTDIR, "root.path %s", spec->root_path);
@@ -191,6 +203,7 @@ int oci_container_create(const struct oci_create_opts *opts, int *status, vmjail
     st.n_annotations = spec->n_annotations;
 
     int r = -1, sync[2] = {-1, -1}, fifo_fd = -1, console_fd = -1, kvm_fd = -1;
+    int watch[2] = {-1, -1}; /* die_with_caller: the container ends when this end closes */
     pid_t first = -1, container = -1;
     bool cgroup_made = false;
     char fifo[PATH_MAX];
@@ -221,6 +234,10 @@ int oci_container_create(const struct oci_create_opts *opts, int *status, vmjail
         vj_error(err, VMJAIL_ERR_INTERNAL, errno, "socketpair");
         goto fail;
     }
+    if (opts->die_with_caller && pipe2(watch, O_CLOEXEC) < 0) {
+        vj_error(err, VMJAIL_ERR_INTERNAL, errno, "pipe");
+        goto fail;
+    }
     if (opts->foreground)
         prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
     fflush(NULL);
@@ -238,13 +255,17 @@ int oci_container_create(const struct oci_create_opts *opts, int *status, vmjail
             _exit(125);
         oci_enter_namespaces(sync[1], plan.fds, plan.flags, plan.n, plan.new_flags);
         /* The container process: keep stdio, the preserved descriptors and our own. */
-        int keep[] = {sync[1], fifo_fd, console_fd, kvm_fd};
+        int keep[] = {sync[1], fifo_fd, console_fd, kvm_fd, watch[0]};
         oci_close_fds_from(3 + opts->preserve_fds, keep, sizeof keep / sizeof keep[0]);
         bool in_userns = plan.new_flags & CLONE_NEWUSER;
         for (size_t i = 0; i < plan.n; i++)
             in_userns |= plan.flags[i] == CLONE_NEWUSER;
-        container_main(sync[1], spec, opts, fifo_fd, console_fd, in_userns, platform);
+        struct container_fds fds = {sync[1], fifo_fd, console_fd, watch[0]};
+        container_main(&fds, spec, opts, in_userns, platform);
     }
+    if (watch[0] >= 0)
+        close(watch[0]);
+    watch[0] = -1;
     close(sync[1]);
     sync[1] = -1;
     for (size_t k = 0; k < plan.n; k++)
@@ -308,12 +329,16 @@ int oci_container_create(const struct oci_create_opts *opts, int *status, vmjail
             oci_container_delete(opts->root, opts->id, true, NULL);
             oci_spec_free(spec);
             close(sync[0]);
+            if (watch[1] >= 0)
+                close(watch[1]);
             return -1;
         }
         oci_forward_signals(container);
         *status = oci_wait_status(container);
         oci_container_delete(opts->root, opts->id, true, NULL);
         close(sync[0]);
+        if (watch[1] >= 0)
+            close(watch[1]);
         oci_spec_free(spec);
         return 0;
     }
@@ -342,6 +367,9 @@ out:
         close(sync[0]);
     if (sync[1] >= 0)
         close(sync[1]);
+    for (int k = 0; k < 2; k++)
+        if (watch[k] >= 0)
+            close(watch[k]);
     if (fifo_fd >= 0)
         close(fifo_fd);
     st.annotations = NULL;

@@ -218,7 +218,7 @@ int oci_container_exec(const struct oci_exec_opts *o, int *status, vmjail_error 
             oci_sync_fail(sync[1], cerr);
         oci_sync_send(sync[1], OCI_SYNC_READY, 0, NULL);
         close(sync[1]);
-        oci_run_payload(&proc, NULL, platform);
+        oci_run_payload(&proc, NULL, 0, platform, -1);
     }
     close(sync[1]);
     sync[1] = -1;

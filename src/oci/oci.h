@@ -135,6 +135,9 @@ struct oci_spec {
     char *rootfs_propagation;
 };
 
+/* runc's default config.json (spec_default.c). */
+extern const char oci_default_spec[];
+
 /* Parse the config.json in BUNDLE (a directory); relative root.path becomes absolute. */
 int oci_spec_load(const char *bundle, struct oci_spec **out, vmjail_error **err);
 /* Parse a config document from TEXT (BUNDLE resolves a relative root.path). */
@@ -265,11 +268,16 @@ struct oci_create_opts {
     const char *root, *id, *bundle, *pid_file, *console_socket;
     bool no_pivot;
     bool foreground; /* `run` without --detach: wait, and exit as the payload */
+    bool die_with_caller; /* the container ends when this process does (the sandbox) */
     int preserve_fds;
 };
 
 /* create (and, for run, start and wait).  Returns the exit status in *STATUS for run. */
 int oci_container_create(const struct oci_create_opts *opts, int *status, vmjail_error **err);
+/* The same for SPEC, already parsed (taken: freed here); OPTS->bundle names the directory the
+ * state records as the bundle. */
+int oci_container_create_spec(const struct oci_create_opts *opts, struct oci_spec *spec,
+                              int *status, vmjail_error **err);
 int oci_container_start(const char *root, const char *id, vmjail_error **err);
 int oci_container_kill(const char *root, const char *id, int sig, bool all,
                        vmjail_error **err);
@@ -287,19 +295,55 @@ struct oci_exec_opts {
 };
 int oci_container_exec(const struct oci_exec_opts *opts, int *status, vmjail_error **err);
 
+/* ---- the sandbox: `vmjail run --root DIR ...` as a container (sandbox.c) --------------- */
+
+enum oci_sandbox_network {
+    OCI_SANDBOX_NET_NONE, /* a network namespace of its own: loopback only */
+    OCI_SANDBOX_NET_HOST, /* the host's */
+};
+struct oci_sandbox_volume {
+    const char *host, *guest;
+    bool read_only;
+};
+struct oci_sandbox_opts {
+    const char *root;     /* the host directory the payload sees as / */
+    char **args, **env;   /* NULL-terminated */
+    const char *cwd;      /* inside; NULL: / */
+    const char *hostname; /* NULL: "vmjail" */
+    bool read_only;       /* the root read-only (volumes and tmpfs as they say) */
+    const struct oci_sandbox_volume *volumes;
+    size_t n_volumes;
+    const char *const *tmpfs; /* more tmpfs mounts (/tmp always is one) */
+    size_t n_tmpfs;
+    enum oci_sandbox_network network;
+    uint32_t uid, gid;        /* the identity inside */
+    int64_t pids;             /* 0: no limit */
+    double cpus;              /* 0: no limit */
+    const char *memory;       /* guest memory (run.vmjail.memory), or NULL */
+    const char *platform;     /* kvm, process or auto */
+    const char *syscall_path; /* or NULL */
+    bool trace;
+};
+/* Run O's program confined, in the foreground, and give its exit status in *STATUS. */
+int oci_sandbox_run(const struct oci_sandbox_opts *o, int *status, vmjail_error **err);
+
 /* Pass the signals this process gets on to PID (run and exec in the foreground). */
 void oci_forward_signals(pid_t pid);
 
 /* Run the payload PROC (resolved in the current root) in a VM of PLATFORM (vmjail.h) in this
- * process, and end this process as the payload ended; if it cannot run, print why and exit 127
- * (not found), 126 (cannot be executed) or 125. */
-_Noreturn void oci_run_payload(const struct oci_process *proc, const char *memory_hint,
-                               int platform);
+ * process, with the run options of the N_ANN annotations ANN, and end this process as the
+ * payload ended; if it cannot run, print why and exit 127 (not found), 126 (cannot be
+ * executed) or 125.  WATCH_FD (or -1): when it reads end of file, the process exits at once
+ * (status 137), and with it, as the first process of its pid namespace, the container. */
+_Noreturn void oci_run_payload(const struct oci_process *proc, const struct oci_kv *ann,
+                               size_t n_ann, int platform, int watch_fd);
 
 /* ---- the platform of a container's VMs (platform.c) ----------------------------------- */
 
 #define OCI_ANNOTATION_PLATFORM "run.vmjail.platform"
 #define OCI_ANNOTATION_MEMORY "run.vmjail.memory"
+#define OCI_ANNOTATION_TRACE "run.vmjail.trace"
+#define OCI_ANNOTATION_SYSCALL_PATH "run.vmjail.syscall-path"
 /* The value of annotation KEY among the N of ANN, or NULL. */
 const char *oci_annotation(const struct oci_kv *ann, size_t n, const char *key);
 /* The platform the annotations ask for (VMJAIL_PLATFORM_AUTO without one), or -1 and why. */

@@ -2,7 +2,9 @@
  * and end as the program ended (by the same signal where the kernel lets us).  The monitor's
  * seccomp filter is already on (installed before the process dropped its privileges). */
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,10 +38,50 @@ static _Noreturn void payload_failed(vmjail_error *err)
     _exit(code);
 }
 
-_Noreturn void oci_run_payload(const struct oci_process *proc, const char *memory_hint,
-                               int platform)
+/* The run options the annotations give (cli.md lists them). */
+static int apply_annotations(vmjail_config *cfg, const struct oci_kv *ann, size_t n,
+                             vmjail_error **err)
+{
+    const char *memory = oci_annotation(ann, n, OCI_ANNOTATION_MEMORY);
+    if (memory && vmjail_config_set_memory(cfg, parse_memory(memory), err) < 0)
+        return -1;
+    const char *trace = oci_annotation(ann, n, OCI_ANNOTATION_TRACE);
+    if (trace && strcmp(trace, "stderr") != 0)
+        return vj_error(err, VMJAIL_ERR_USAGE, 0, "annotation %s: '%s' is not stderr",
+                        OCI_ANNOTATION_TRACE, trace);
+    if (trace && vmjail_config_set_trace_fd(cfg, STDERR_FILENO, err) < 0)
+        return -1;
+    const char *path = oci_annotation(ann, n, OCI_ANNOTATION_SYSCALL_PATH);
+    static const char *const paths[] = {[VMJAIL_SYSCALL_PATH_AUTO] = "auto",
+                                        [VMJAIL_SYSCALL_PATH_EXIT] = "exit",
+                                        [VMJAIL_SYSCALL_PATH_POLL] = "poll"};
+    for (int i = 0; path && i < 3; i++)
+        if (strcmp(path, paths[i]) == 0)
+            return vmjail_config_set_syscall_path(cfg, i, err);
+    if (path)
+        return vj_error(err, VMJAIL_ERR_USAGE, 0, "annotation %s: '%s' is not auto, exit or poll",
+                        OCI_ANNOTATION_SYSCALL_PATH, path);
+    return 0;
+}
+
+/* The watch: the caller that holds the pipe's other end has ended. */
+static void *watch_caller(void *arg)
+{
+    char b;
+    while (read((int)(intptr_t)arg, &b, 1) < 0 && errno == EINTR)
+        ;
+    _exit(128 + SIGKILL);
+    return NULL;
+}
+
+_Noreturn void oci_run_payload(const struct oci_process *proc, const struct oci_kv *ann,
+                               size_t n_ann, int platform, int watch_fd)
 {
     vmjail_error *err = NULL;
+    pthread_t watcher;
+    if (watch_fd >= 0 &&
+        (errno = pthread_create(&watcher, NULL, watch_caller, (void *)(intptr_t)watch_fd)) != 0)
+        payload_failed((vj_error(&err, VMJAIL_ERR_INTERNAL, errno, "watch the caller"), err));
     vmjail_config *cfg = vmjail_config_new(&err);
     if (cfg == NULL)
         payload_failed(err);
@@ -50,7 +92,7 @@ _Noreturn void oci_run_payload(const struct oci_process *proc, const char *memor
         vmjail_config_set_env(cfg, proc->env, &err) < 0 ||
         vmjail_config_set_proctitle(cfg, 1, &err) < 0 ||
         vmjail_config_set_program(cfg, proc->args[0], argc, proc->args, &err) < 0 ||
-        (memory_hint && vmjail_config_set_memory(cfg, parse_memory(memory_hint), &err) < 0))
+        apply_annotations(cfg, ann, n_ann, &err) < 0)
         payload_failed(err);
     struct vmjail_result res;
     int r = vmjail_run(cfg, &res, &err);

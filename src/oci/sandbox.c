@@ -1,0 +1,208 @@
+/* sandbox.c: `vmjail run --root DIR ...`: the confined run, made a container: a config.json
+ * built from the sandbox's options on runc's defaults, created, started and waited for in the
+ * foreground through the OCI runtime's own code (one confinement path for both), with a state
+ * directory of its own that is removed when it ends. */
+#include <dirent.h>
+#include <errno.h>
+#include <signal.h>
+#include <json-c/json.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "lib/error.h"
+#include "oci/oci.h"
+
+static json_object *strings(char *const *v)
+{
+    json_object *a = json_object_new_array();
+    for (size_t i = 0; v && v[i]; i++)
+        json_object_array_add(a, json_object_new_string(v[i]));
+    return a;
+}
+
+static void add_mount(json_object *mounts, const char *dest, const char *type, const char *source,
+                      const char *const *options)
+{
+    json_object *m = json_object_new_object();
+    json_object_object_add(m, "destination", json_object_new_string(dest));
+    json_object_object_add(m, "type", json_object_new_string(type));
+    json_object_object_add(m, "source", json_object_new_string(source));
+    json_object_object_add(m, "options", strings((char *const *)options));
+    json_object_array_add(mounts, m);
+}
+
+/* A guest path the sandbox can mount on: absolute, and not the root itself. */
+static int check_guest_path(const char *what, const char *path, vmjail_error **err)
+{
+    if (path[0] != '/' || path[1] == '\0')
+        return vj_error(err, VMJAIL_ERR_USAGE, 0, "%s: '%s' is not an absolute path inside",
+                        what, path);
+    return 0;
+}
+
+/* Drop the namespace of TYPE from the spec's list. */
+static void drop_namespace(json_object *linux_, const char *type)
+{
+    json_object *ns;
+    if (!json_object_object_get_ex(linux_, "namespaces", &ns))
+        return;
+    for (size_t i = 0; i < json_object_array_length(ns); i++) {
+        json_object *t;
+        if (json_object_object_get_ex(json_object_array_get_idx(ns, i), "type", &t) &&
+            strcmp(json_object_get_string(t), type) == 0) {
+            json_object_array_del_idx(ns, i, 1);
+            return;
+        }
+    }
+}
+
+/* The config document for O: runc's defaults, then each option. */
+static json_object *sandbox_spec(const struct oci_sandbox_opts *o, const char *root,
+                                 vmjail_error **err)
+{
+    json_object *doc = json_tokener_parse(oci_default_spec), *process, *linux_, *mounts, *r;
+    if (doc == NULL || !json_object_object_get_ex(doc, "process", &process) ||
+        !json_object_object_get_ex(doc, "linux", &linux_) ||
+        !json_object_object_get_ex(doc, "mounts", &mounts) ||
+        !json_object_object_get_ex(doc, "root", &r)) {
+        json_object_put(doc);
+        vj_error(err, VMJAIL_ERR_INTERNAL, 0, "the default container configuration");
+        return NULL;
+    }
+    json_object_object_add(process, "terminal", json_object_new_boolean(0));
+    json_object_object_add(process, "args", strings(o->args));
+    json_object_object_add(process, "env", strings(o->env));
+    json_object_object_add(process, "cwd", json_object_new_string(o->cwd ? o->cwd : "/"));
+    json_object *user = json_object_new_object();
+    json_object_object_add(user, "uid", json_object_new_int64(o->uid));
+    json_object_object_add(user, "gid", json_object_new_int64(o->gid));
+    json_object_object_add(process, "user", user);
+    json_object_object_add(r, "path", json_object_new_string(root));
+    json_object_object_add(r, "readonly", json_object_new_boolean(o->read_only));
+    json_object_object_add(doc, "hostname", json_object_new_string(o->hostname ? o->hostname
+                                                                               : "vmjail"));
+    static const char *const tmp_options[] = {"nosuid", "nodev", "mode=1777", NULL};
+    add_mount(mounts, "/tmp", "tmpfs", "tmpfs", tmp_options);
+    for (size_t i = 0; i < o->n_tmpfs; i++) {
+        if (check_guest_path("--tmpfs", o->tmpfs[i], err) < 0) {
+            json_object_put(doc);
+            return NULL;
+        }
+        static const char *const options[] = {"nosuid", "nodev", "mode=1777", NULL};
+        add_mount(mounts, o->tmpfs[i], "tmpfs", "tmpfs", options);
+    }
+    for (size_t i = 0; i < o->n_volumes; i++) {
+        const struct oci_sandbox_volume *v = &o->volumes[i];
+        char host[PATH_MAX];
+        if (check_guest_path("--volume", v->guest, err) < 0) {
+            json_object_put(doc);
+            return NULL;
+        }
+        if (realpath(v->host, host) == NULL) {
+            vj_error(err, VMJAIL_ERR_USAGE, errno, "--volume %s", v->host);
+            json_object_put(doc);
+            return NULL;
+        }
+        const char *rw[] = {"rbind", "rprivate", NULL}, *ro[] = {"rbind", "rprivate", "ro", NULL};
+        add_mount(mounts, v->guest, "bind", host, v->read_only ? ro : rw);
+    }
+    if (o->network == OCI_SANDBOX_NET_HOST)
+        drop_namespace(linux_, "network");
+    json_object *res;
+    if (json_object_object_get_ex(linux_, "resources", &res)) {
+        if (o->pids > 0) {
+            json_object *pids = json_object_new_object();
+            json_object_object_add(pids, "limit", json_object_new_int64(o->pids));
+            json_object_object_add(res, "pids", pids);
+        }
+        if (o->cpus > 0) {
+            json_object *cpu = json_object_new_object();
+            json_object_object_add(cpu, "period", json_object_new_int64(100000));
+            json_object_object_add(cpu, "quota", json_object_new_int64((int64_t)(o->cpus * 100000)));
+            json_object_object_add(res, "cpu", cpu);
+        }
+    }
+    json_object *ann = json_object_new_object();
+    json_object_object_add(ann, OCI_ANNOTATION_PLATFORM, json_object_new_string(o->platform));
+    if (o->memory)
+        json_object_object_add(ann, OCI_ANNOTATION_MEMORY, json_object_new_string(o->memory));
+    if (o->syscall_path)
+        json_object_object_add(ann, OCI_ANNOTATION_SYSCALL_PATH,
+                               json_object_new_string(o->syscall_path));
+    if (o->trace)
+        json_object_object_add(ann, OCI_ANNOTATION_TRACE, json_object_new_string("stderr"));
+    json_object_object_add(doc, "annotations", ann);
+    return doc;
+}
+
+/* Where sandboxes keep their state while they run: /run/vmjail/sandbox for root,
+ * $XDG_RUNTIME_DIR/vmjail/sandbox for others. */
+static int state_root(char *out, size_t size, vmjail_error **err)
+{
+    const char *xdg = getenv("XDG_RUNTIME_DIR");
+    int n = geteuid() == 0 ? snprintf(out, size, "/run/vmjail/sandbox")
+            : xdg && xdg[0] == '/' ? snprintf(out, size, "%s/vmjail/sandbox", xdg)
+                                    : -1;
+    if (n < 0 || (size_t)n >= size)
+        return vj_error(err, VMJAIL_ERR_USAGE, 0,
+                        "--root: no place for the sandbox's state (XDG_RUNTIME_DIR unset)");
+    return 0;
+}
+
+/* Sandboxes whose vmjail was killed leave their state (their payload ended with them): each
+ * run-PID whose PID is gone is deleted. */
+static void sweep_stale(const char *dir)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    while (d && (e = readdir(d)) != NULL) {
+        int pid;
+        char tail;
+        if (sscanf(e->d_name, "run-%d%c", &pid, &tail) == 1 && pid > 0 &&
+            kill(pid, 0) < 0 && errno == ESRCH)
+            oci_container_delete(dir, e->d_name, true, NULL);
+    }
+    if (d)
+        closedir(d);
+}
+
+int oci_sandbox_run(const struct oci_sandbox_opts *o, int *status, vmjail_error **err)
+{
+    if (geteuid() != 0)
+        return vj_error(err, VMJAIL_ERR_USAGE, EPERM,
+                        "--root: a sandbox needs root for now (rootless: not yet, issue 15)");
+    char root[PATH_MAX];
+    struct stat st;
+    if (realpath(o->root, root) == NULL)
+        return vj_error(err, VMJAIL_ERR_USAGE, errno, "--root %s", o->root);
+    if (stat(root, &st) < 0 || !S_ISDIR(st.st_mode))
+        return vj_error(err, VMJAIL_ERR_USAGE, ENOTDIR, "--root %s", o->root);
+    if (vmjail_platform_by_name(o->platform) < 0)
+        return vj_error(err, VMJAIL_ERR_USAGE, 0, "--platform: '%s' is not kvm, process or auto",
+                        o->platform);
+    json_object *doc = sandbox_spec(o, root, err);
+    if (doc == NULL)
+        return -1;
+    struct oci_spec *spec = NULL;
+    int r = oci_spec_parse(json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PLAIN), root,
+                           &spec, err);
+    json_object_put(doc);
+    if (r < 0)
+        return -1;
+    char dir[PATH_MAX - 64], id[64];
+    if (state_root(dir, sizeof dir, err) < 0) {
+        oci_spec_free(spec);
+        return -1;
+    }
+    snprintf(id, sizeof id, "run-%d", (int)getpid());
+    /* Sandboxes left by killed vmjails, this id's among them (a reused pid), go. */
+    sweep_stale(dir);
+    oci_container_delete(dir, id, true, NULL);
+    struct oci_create_opts c = {.root = dir, .id = id, .bundle = root, .foreground = true,
+                                .die_with_caller = true};
+    return oci_container_create_spec(&c, spec, status, err);
+}
