@@ -307,6 +307,8 @@ static int apply_v2(const char *dir, const struct oci_resources *r, vmjail_error
 
 int oci_cgroup_create(const char *path, const struct oci_resources *res, vmjail_error **err)
 {
+    if (path[0] == '\0') /* a container without a cgroup (a rootless sandbox) */
+        return 0;
     char dir[4200];
     if (is_v2()) {
         dir_of(NULL, path, dir, sizeof dir);
@@ -329,6 +331,8 @@ int oci_cgroup_create(const char *path, const struct oci_resources *res, vmjail_
 
 int oci_cgroup_enter(const char *path, pid_t pid, vmjail_error **err)
 {
+    if (path[0] == '\0')
+        return 0;
     char dir[4200], v[32];
     snprintf(v, sizeof v, "%d", (int)pid);
     if (is_v2()) {
@@ -347,6 +351,8 @@ int oci_cgroup_enter(const char *path, pid_t pid, vmjail_error **err)
 
 int oci_cgroup_pids(const char *path, pid_t **pids, vmjail_error **err)
 {
+    if (path[0] == '\0') /* never the root cgroup's: every process of the host */
+        return 0;
     char dir[4200], file[4300];
     dir_of(is_v2() ? NULL : "pids", path, dir, sizeof dir);
     if (!is_v2() && !v1_has("pids"))
@@ -423,6 +429,8 @@ static int v2_move_kernel_threads_out(const char *dir, int depth)
 
 int oci_cgroup_freeze(const char *path, bool freeze, vmjail_error **err)
 {
+    if (path[0] == '\0')
+        return vj_error(err, VMJAIL_ERR_USAGE, 0, "the container has no cgroup to freeze");
     char dir[4200];
     bool v2 = is_v2();
     if (v2) {
@@ -467,6 +475,8 @@ int oci_cgroup_freeze(const char *path, bool freeze, vmjail_error **err)
 
 int oci_cgroup_frozen(const char *path)
 {
+    if (path[0] == '\0')
+        return 0;
     char dir[4200], file[4300];
     bool v2 = is_v2();
     dir_of(v2 ? NULL : "freezer", path, dir, sizeof dir);
@@ -481,6 +491,8 @@ int oci_cgroup_frozen(const char *path)
 
 int oci_cgroup_destroy(const char *path, vmjail_error **err)
 {
+    if (path[0] == '\0')
+        return 0;
     char dir[4200];
     int r = 0;
     if (is_v2()) {

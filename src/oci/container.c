@@ -195,7 +195,9 @@ int oci_container_create_spec(const struct oci_create_opts *opts, struct oci_spe
     if (realpath(opts->bundle, bundle) == NULL)
         snprintf(bundle, sizeof bundle, "%s", opts->bundle);
     snprintf(st.bundle, sizeof st.bundle, "%s", bundle);
-    if (spec->cgroups_path && spec->cgroups_path[0])
+    if (opts->no_cgroup)
+        st.cgroup[0] = '\0'; /* every cgroup operation is then none (cgroup.c) */
+    else if (spec->cgroups_path && spec->cgroups_path[0])
         snprintf(st.cgroup, sizeof st.cgroup, "%s", spec->cgroups_path);
     else
         oci_cgroup_default_path(opts->id, st.cgroup, sizeof st.cgroup);

@@ -167,6 +167,20 @@ static int write_map(pid_t pid, const char *file, const struct oci_idmap *m, siz
 
 int oci_write_id_maps(pid_t pid, const struct oci_spec *spec, vmjail_error **err)
 {
+    /* Without CAP_SETGID over the new namespace (a rootless runtime), the kernel takes a
+     * gid_map only once setgroups is denied in it. */
+    if (geteuid() != 0) {
+        char path[64];
+        snprintf(path, sizeof path, "/proc/%d/setgroups", (int)pid);
+        int fd = open(path, O_WRONLY | O_CLOEXEC);
+        if (fd < 0 || write(fd, "deny", 4) != 4) {
+            int e = errno;
+            if (fd >= 0)
+                close(fd);
+            return vj_error(err, VMJAIL_ERR_INTERNAL, e, "write %s", path);
+        }
+        close(fd);
+    }
     if (write_map(pid, "uid_map", spec->uid_mappings, spec->n_uid_mappings, err) < 0 ||
         write_map(pid, "gid_map", spec->gid_mappings, spec->n_gid_mappings, err) < 0)
         return -1;

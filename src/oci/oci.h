@@ -269,6 +269,7 @@ struct oci_create_opts {
     bool no_pivot;
     bool foreground; /* `run` without --detach: wait, and exit as the payload */
     bool die_with_caller; /* the container ends when this process does (the sandbox) */
+    bool no_cgroup;       /* no cgroup of its own (a rootless sandbox without limits) */
     int preserve_fds;
 };
 

@@ -60,6 +60,49 @@ static void drop_namespace(json_object *linux_, const char *type)
     }
 }
 
+/* Without root: a user namespace in which the caller is root (one uid and gid mapped, as
+ * `unshare -r` does); /sys bound from the host instead of a sysfs of its own, no cgroup
+ * mount, devpts without the tty group (none is mapped). */
+static void rootless(json_object *linux_, json_object *mounts)
+{
+    json_object *ns;
+    if (json_object_object_get_ex(linux_, "namespaces", &ns)) {
+        json_object *user = json_object_new_object();
+        json_object_object_add(user, "type", json_object_new_string("user"));
+        json_object_array_add(ns, user);
+    }
+    const char *maps[][2] = {{"uidMappings", NULL}, {"gidMappings", NULL}};
+    for (int k = 0; k < 2; k++) {
+        json_object *m = json_object_new_object(), *a = json_object_new_array();
+        json_object_object_add(m, "containerID", json_object_new_int64(0));
+        json_object_object_add(m, "hostID", json_object_new_int64(k ? getegid() : geteuid()));
+        json_object_object_add(m, "size", json_object_new_int64(1));
+        json_object_array_add(a, m);
+        json_object_object_add(linux_, maps[k][0], a);
+    }
+    for (size_t i = json_object_array_length(mounts); i-- > 0;) {
+        json_object *m = json_object_array_get_idx(mounts, i), *d, *opts;
+        if (!json_object_object_get_ex(m, "destination", &d))
+            continue;
+        const char *dest = json_object_get_string(d);
+        if (strcmp(dest, "/sys/fs/cgroup") == 0) {
+            json_object_array_del_idx(mounts, i, 1);
+        } else if (strcmp(dest, "/sys") == 0) {
+            static const char *const options[] = {"rbind", "nosuid", "noexec", "nodev", "ro",
+                                                  NULL};
+            json_object_object_add(m, "type", json_object_new_string("bind"));
+            json_object_object_add(m, "source", json_object_new_string("/sys"));
+            json_object_object_add(m, "options", strings((char *const *)options));
+        } else if (strcmp(dest, "/dev/pts") == 0 &&
+                   json_object_object_get_ex(m, "options", &opts)) {
+            for (size_t k = json_object_array_length(opts); k-- > 0;)
+                if (strcmp(json_object_get_string(json_object_array_get_idx(opts, k)),
+                           "gid=5") == 0)
+                    json_object_array_del_idx(opts, k, 1);
+        }
+    }
+}
+
 /* The config document for O: runc's defaults, then each option. */
 static json_object *sandbox_spec(const struct oci_sandbox_opts *o, const char *root,
                                  vmjail_error **err)
@@ -112,6 +155,8 @@ static json_object *sandbox_spec(const struct oci_sandbox_opts *o, const char *r
     }
     if (o->network == OCI_SANDBOX_NET_HOST)
         drop_namespace(linux_, "network");
+    if (geteuid() != 0)
+        rootless(linux_, mounts);
     json_object *res;
     if (json_object_object_get_ex(linux_, "resources", &res)) {
         if (o->pids > 0) {
@@ -172,9 +217,12 @@ static void sweep_stale(const char *dir)
 
 int oci_sandbox_run(const struct oci_sandbox_opts *o, int *status, vmjail_error **err)
 {
-    if (geteuid() != 0)
-        return vj_error(err, VMJAIL_ERR_USAGE, EPERM,
-                        "--root: a sandbox needs root for now (rootless: not yet, issue 15)");
+    if (geteuid() != 0 && (o->pids || o->cpus))
+        return vj_error(err, VMJAIL_ERR_USAGE, 0, "%s: a limit needs root for now (a "
+                        "delegated cgroup: not yet, issue 15)", o->pids ? "--pids" : "--cpus");
+    if (geteuid() != 0 && (o->uid || o->gid))
+        return vj_error(err, VMJAIL_ERR_USAGE, 0,
+                        "--user: without root only 0:0 inside (the caller's uid is root there)");
     char root[PATH_MAX];
     struct stat st;
     if (realpath(o->root, root) == NULL)
@@ -202,7 +250,9 @@ int oci_sandbox_run(const struct oci_sandbox_opts *o, int *status, vmjail_error 
     /* Sandboxes left by killed vmjails, this id's among them (a reused pid), go. */
     sweep_stale(dir);
     oci_container_delete(dir, id, true, NULL);
-    struct oci_create_opts c = {.root = dir, .id = id, .bundle = root, .foreground = true,
-                                .die_with_caller = true};
+    /* The state's bundle is the state directory: nothing there is the payload's (a bundle's
+     * config.json, whose hooks delete would run, never comes from the root). */
+    struct oci_create_opts c = {.root = dir, .id = id, .bundle = dir, .foreground = true,
+                                .die_with_caller = true, .no_cgroup = geteuid() != 0};
     return oci_container_create_spec(&c, spec, status, err);
 }
