@@ -71,14 +71,14 @@ static void rootless(json_object *linux_, json_object *mounts)
         json_object_object_add(user, "type", json_object_new_string("user"));
         json_object_array_add(ns, user);
     }
-    const char *maps[][2] = {{"uidMappings", NULL}, {"gidMappings", NULL}};
+    static const char *const maps[] = {"uidMappings", "gidMappings"};
     for (int k = 0; k < 2; k++) {
         json_object *m = json_object_new_object(), *a = json_object_new_array();
         json_object_object_add(m, "containerID", json_object_new_int64(0));
         json_object_object_add(m, "hostID", json_object_new_int64(k ? getegid() : geteuid()));
         json_object_object_add(m, "size", json_object_new_int64(1));
         json_object_array_add(a, m);
-        json_object_object_add(linux_, maps[k][0], a);
+        json_object_object_add(linux_, maps[k], a);
     }
     for (size_t i = json_object_array_length(mounts); i-- > 0;) {
         json_object *m = json_object_array_get_idx(mounts, i), *d, *opts;
@@ -128,15 +128,14 @@ static json_object *sandbox_spec(const struct oci_sandbox_opts *o, const char *r
     json_object_object_add(r, "readonly", json_object_new_boolean(o->read_only));
     json_object_object_add(doc, "hostname", json_object_new_string(o->hostname ? o->hostname
                                                                                : "vmjail"));
-    static const char *const tmp_options[] = {"nosuid", "nodev", "mode=1777", NULL};
-    add_mount(mounts, "/tmp", "tmpfs", "tmpfs", tmp_options);
+    static const char *const tmpfs_options[] = {"nosuid", "nodev", "mode=1777", NULL};
+    add_mount(mounts, "/tmp", "tmpfs", "tmpfs", tmpfs_options);
     for (size_t i = 0; i < o->n_tmpfs; i++) {
         if (check_guest_path("--tmpfs", o->tmpfs[i], err) < 0) {
             json_object_put(doc);
             return NULL;
         }
-        static const char *const options[] = {"nosuid", "nodev", "mode=1777", NULL};
-        add_mount(mounts, o->tmpfs[i], "tmpfs", "tmpfs", options);
+        add_mount(mounts, o->tmpfs[i], "tmpfs", "tmpfs", tmpfs_options);
     }
     for (size_t i = 0; i < o->n_volumes; i++) {
         const struct oci_sandbox_volume *v = &o->volumes[i];
@@ -232,6 +231,9 @@ int oci_sandbox_run(const struct oci_sandbox_opts *o, int *status, vmjail_error 
     if (vmjail_platform_by_name(o->platform) < 0)
         return vj_error(err, VMJAIL_ERR_USAGE, 0, "--platform: '%s' is not kvm, process or auto",
                         o->platform);
+    if (o->cwd && o->cwd[0] != '/')
+        return vj_error(err, VMJAIL_ERR_USAGE, 0, "--cwd: '%s' is not an absolute path inside",
+                        o->cwd);
     json_object *doc = sandbox_spec(o, root, err);
     if (doc == NULL)
         return -1;
