@@ -2,12 +2,14 @@
  * and end as the program ended (by the same signal where the kernel lets us).  The monitor's
  * seccomp filter is already on (installed before the process dropped its privileges). */
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "lib/error.h"
@@ -64,9 +66,14 @@ static int apply_annotations(vmjail_config *cfg, const struct oci_kv *ann, size_
     return 0;
 }
 
-/* The watch: the caller that holds the pipe's other end has ended. */
+/* The watch: the caller that holds the pipe's other end has ended.  Every signal blocked (the
+ * monitor's kicks never interrupt the read), so that once it blocks nothing but the caller's
+ * end can end it. */
 static void *watch_caller(void *arg)
 {
+    sigset_t all;
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, NULL);
     char b;
     while (read((int)(intptr_t)arg, &b, 1) < 0 && errno == EINTR)
         ;
@@ -74,11 +81,30 @@ static void *watch_caller(void *arg)
     return NULL;
 }
 
+/* The watch pipe's end, moved near the top of the descriptor table (where payloads seldom
+ * look, below the monitor's own) and without close-on-exec, so that the payload's execs
+ * (which close its close-on-exec descriptors) leave it open. */
+static int keep_watch_fd(int fd)
+{
+    struct rlimit rl;
+    int ceiling = 1024;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < (rlim_t)ceiling && rl.rlim_cur > 128)
+        ceiling = (int)rl.rlim_cur;
+    int high = fcntl(fd, F_DUPFD, ceiling - 48);
+    if (high < 0)
+        high = fcntl(fd, F_DUPFD, 3);
+    if (high >= 0)
+        close(fd);
+    return high;
+}
+
 _Noreturn void oci_run_payload(const struct oci_process *proc, const struct oci_kv *ann,
                                size_t n_ann, int platform, int watch_fd)
 {
     vmjail_error *err = NULL;
     pthread_t watcher;
+    if (watch_fd >= 0 && (watch_fd = keep_watch_fd(watch_fd)) < 0)
+        payload_failed((vj_error(&err, VMJAIL_ERR_INTERNAL, errno, "watch the caller"), err));
     if (watch_fd >= 0 &&
         (errno = pthread_create(&watcher, NULL, watch_caller, (void *)(intptr_t)watch_fd)) != 0)
         payload_failed((vj_error(&err, VMJAIL_ERR_INTERNAL, errno, "watch the caller"), err));
