@@ -21,9 +21,9 @@
  * thread wants the CPU (the monitor's parent, woken by its exit, runs first). */
 __attribute__((no_sanitize("address", "undefined"))) static int helper_main(void *p)
 {
+    syscall(SYS_prctl, PR_SET_NAME, VJ_VM_TEARDOWN_NAME, 0, 0, 0); /* first: then idle */
     struct sched_param none = {0};
     syscall(SYS_sched_setscheduler, 0, SCHED_IDLE, &none);
-    syscall(SYS_prctl, PR_SET_NAME, VJ_VM_TEARDOWN_NAME, 0, 0, 0);
     struct pollfd pfd = {.fd = (int)(intptr_t)p, .events = POLLIN};
     while (syscall(SYS_poll, &pfd, 1, -1) != 1)
         ;
