@@ -16,8 +16,8 @@ void vj_procfs_fini(struct vj_proc *p);
 void vj_procfs_note_file(struct vj_proc *p, uint64_t start, uint64_t end, int fd);
 
 /* True if process PID, seen in the /proc open as PROC (or AT_FDCWD: /proc), is one of
- * vmjail's helpers (host/vm.h: a stub, a keeper, a teardown helper), by its name; a zombie
- * keeps it. */
+ * vmjail's helpers (host/vm.h: a stub, a keeper, a teardown helper), by its name, or before
+ * it has its name by its exit signal or its parent (procfs_list.c); a zombie keeps them. */
 bool vj_procfs_is_helper(int proc, pid_t pid);
 
 /* True if process PID is a vmjail monitor (runs the same program as this one). */

@@ -1,7 +1,10 @@
 /* procfs_list.c: the /proc directory as the payload lists it: vmjail's helper processes (the
  * process platform's stub and keeper beside each payload process, in its pid namespace; the
  * teardown helpers, briefly) left out, so that ps, top and `ls /proc` show the payload's
- * processes as Linux would.  They stay reachable by number.  Known by name (host/vm.h). */
+ * processes as Linux would.  They stay reachable by number.  Known by name (host/vm.h), and
+ * before they have it: a keeper or teardown helper by its exit signal (none, while its parent
+ * lives; every payload process the monitor starts has SIGCHLD, whatever the payload asked
+ * for), a stub (whose exec gave it SIGCHLD) by its parent, a keeper. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -30,21 +33,60 @@ static bool is_proc_root(int fd)
            st.st_ino == 1 /* procfs's root */;
 }
 
-bool vj_procfs_is_helper(int proc, pid_t pid)
+/* Of process PID in the /proc open as PROC: its name into COMM, its parent and its exit
+ * signal, from its stat file ("PID (COMM) STATE PPID ...": the name is what lies between the
+ * first '(' and the last ')', since a name may hold either; the exit signal is the 38th
+ * field).  False if it is gone or not as expected. */
+static bool read_stat(int proc, pid_t pid, char comm[16], long *ppid, long *exit_signal)
 {
-    char path[40], comm[32];
-    snprintf(path, sizeof path, proc == AT_FDCWD ? "/proc/%d/comm" : "%d/comm", (int)pid);
+    char path[40], stat[1024];
+    snprintf(path, sizeof path, proc == AT_FDCWD ? "/proc/%d/stat" : "%d/stat", (int)pid);
     int fd = openat(proc, path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return false;
-    ssize_t n = read(fd, comm, sizeof comm - 1);
+    ssize_t n = read(fd, stat, sizeof stat - 1);
     close(fd);
     if (n <= 0)
         return false;
-    comm[n] = '\0';
-    comm[strcspn(comm, "\n")] = '\0';
+    stat[n] = '\0';
+    char *name = strchr(stat, '('), *end = strrchr(stat, ')');
+    if (name == NULL || end == NULL || end < name || end - name - 1 > 15)
+        return false;
+    memcpy(comm, name + 1, (size_t)(end - name - 1));
+    comm[end - name - 1] = '\0';
+    const char *f = end + 1; /* the space before field 3 */
+    f = strchr(f + 1, ' ');  /* before field 4, the parent */
+    if (f == NULL)
+        return false;
+    *ppid = strtol(f + 1, NULL, 10);
+    for (int field = 4; field < 38 && f != NULL; field++)
+        f = strchr(f + 1, ' ');
+    if (f == NULL)
+        return false;
+    *exit_signal = strtol(f + 1, NULL, 10);
+    return true;
+}
+
+static bool is_helper_name(const char *comm)
+{
     return strcmp(comm, VJ_VM_HELPER_NAME) == 0 || strcmp(comm, VJ_VM_KEEPER_NAME) == 0 ||
            strcmp(comm, VJ_VM_TEARDOWN_NAME) == 0;
+}
+
+bool vj_procfs_is_helper(int proc, pid_t pid)
+{
+    char comm[16];
+    long ppid, exit_signal;
+    if (!read_stat(proc, pid, comm, &ppid, &exit_signal))
+        return false;
+    if (is_helper_name(comm) || exit_signal == 0)
+        return true;
+    /* A stub between its exec and naming itself: its parent is its keeper, which has its
+     * name before it starts the stub. */
+    char parent[16];
+    long up, sig;
+    return ppid > 0 && read_stat(proc, (pid_t)ppid, parent, &up, &sig) &&
+           strcmp(parent, VJ_VM_KEEPER_NAME) == 0;
 }
 
 /* Is NAME (an entry of the /proc open as DIR) one of vmjail's helpers? */
