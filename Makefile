@@ -149,7 +149,8 @@ fuzz-ci:
 
 # ---- what a fresh Debian 12 machine needs ----------------------------------------------------
 DEPS := gcc make musl-tools busybox-static golang-go clang python3 perl sqlite3 \
-        libjson-c-dev libseccomp-dev libcap-dev jq iproute2 util-linux runc podman containerd
+        libjson-c-dev libseccomp-dev libcap-dev jq iproute2 util-linux runc podman containerd \
+        passt
 deps:
 	@./scripts/install-deps $(DEPS)
 

@@ -16,7 +16,8 @@ static const char usage[] =
     "usage: vmjail run [--memory SIZE] [--cwd DIR] [--env NAME=VALUE]... [--trace] [--seccomp]\n"
     "                  [--syscall-path auto|exit|poll] [--platform kvm|process|auto]\n"
     "                  [--root DIR [--volume HOST:GUEST[:ro]]... [--tmpfs PATH]... [--read-only]\n"
-    "                   [--network none|host] [--user UID[:GID]] [--hostname NAME]\n"
+    "                   [--network none|host|nat] [--publish HOSTPORT:GUESTPORT[/udp]]...\n"
+    "                   [--user UID[:GID]] [--hostname NAME]\n"
     "                   [--pids N] [--cpus N]] [--] PROGRAM [ARG...]\n"
     "\n"
     "Runs PROGRAM (a path, or a name looked up in PATH), an x86-64 Linux executable (static or\n"
@@ -39,7 +40,8 @@ static const char usage[] =
     "  --volume H:G[:ro] the host path H at G inside (read-only with :ro); repeatable\n"
     "  --tmpfs PATH      a fresh tmpfs at PATH inside; repeatable (/tmp always is one)\n"
     "  --read-only       the root read-only\n"
-    "  --network MODE    none (default: loopback only) or host\n"
+    "  --network MODE    none (default: loopback only), host, or nat (pasta)\n"
+    "  --publish H:G     with nat: host port H to port G inside (/udp for UDP); repeatable\n"
     "  --user UID[:GID]  the identity inside (default 0:0)\n"
     "  --hostname NAME   the host name inside (default vmjail)\n"
     "  --pids N          at most N host tasks; --cpus N: at most N CPUs' time\n"
@@ -108,6 +110,7 @@ int cmd_run(int argc, char **argv)
         {"tmpfs", required_argument, NULL, 'T'},
         {"read-only", no_argument, NULL, 'O'},
         {"network", required_argument, NULL, 'N'},
+        {"publish", required_argument, NULL, 'B'},
         {"user", required_argument, NULL, 'U'},
         {"hostname", required_argument, NULL, 'H'},
         {"pids", required_argument, NULL, 'I'},
@@ -132,7 +135,8 @@ int cmd_run(int argc, char **argv)
     int c;
     while ((c = getopt_long(argc, argv, "+m:c:e:tsp:P:h", opts, NULL)) != -1) {
         switch (c) {
-        case 'R': case 'V': case 'T': case 'O': case 'N': case 'U': case 'H': case 'I': case 'C':
+        case 'R': case 'V': case 'T': case 'O': case 'N': case 'B': case 'U': case 'H': case 'I':
+        case 'C':
             if (cli_sandbox_option(&sb, c, optarg) < 0)
                 goto out;
             break;

@@ -1,6 +1,6 @@
 /* run_sandbox.c: `vmjail run`'s confinement options (--root, --volume, --tmpfs, --read-only,
- * --network, --user, --hostname, --pids, --cpus): parsed beside the others, then the program
- * run in a sandbox (the OCI runtime's container path, src/oci/sandbox.c). */
+ * --network, --publish, --user, --hostname, --pids, --cpus): parsed beside the others, then the
+ * program run in a sandbox (the OCI runtime's container path, src/oci/sandbox.c). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,12 +53,29 @@ static int add_volume(struct cli_sandbox *s, const char *arg)
     return 0;
 }
 
+/* --publish HOSTPORT:GUESTPORT[/udp] */
+static int add_port(struct cli_sandbox *s, const char *arg)
+{
+    unsigned host, guest;
+    char proto[8] = "tcp", tail;
+    int n = sscanf(arg, "%5u:%5u/%7[a-z]%c", &host, &guest, proto, &tail);
+    if (s->o.n_ports == CLI_SANDBOX_MAX || (n != 2 && n != 3) || host == 0 || host > 65535 ||
+        guest == 0 || guest > 65535 || (strcmp(proto, "tcp") != 0 && strcmp(proto, "udp") != 0) ||
+        strspn(arg, "0123456789:/tcpud") != strlen(arg)) {
+        cli_error("--publish: '%s' is not HOSTPORT:GUESTPORT[/udp]", arg);
+        return -1;
+    }
+    s->ports[s->o.n_ports++] =
+        (struct oci_sandbox_port){(uint16_t)host, (uint16_t)guest, strcmp(proto, "udp") == 0};
+    return 0;
+}
+
 int cli_sandbox_option(struct cli_sandbox *s, int c, const char *arg)
 {
     if (s->first == NULL && c != 'R')
         s->first = c == 'V' ? "--volume" : c == 'T' ? "--tmpfs" : c == 'O' ? "--read-only"
                  : c == 'N' ? "--network" : c == 'U' ? "--user" : c == 'H' ? "--hostname"
-                 : c == 'I' ? "--pids" : "--cpus";
+                 : c == 'I' ? "--pids" : c == 'B' ? "--publish" : "--cpus";
     switch (c) {
     case 'R':
         s->o.root = arg;
@@ -80,11 +97,15 @@ int cli_sandbox_option(struct cli_sandbox *s, int c, const char *arg)
             s->o.network = OCI_SANDBOX_NET_NONE;
         else if (strcmp(arg, "host") == 0)
             s->o.network = OCI_SANDBOX_NET_HOST;
+        else if (strcmp(arg, "nat") == 0)
+            s->o.network = OCI_SANDBOX_NET_NAT;
         else {
-            cli_error("--network: '%s' is not none or host", arg);
+            cli_error("--network: '%s' is not none, host or nat", arg);
             return -1;
         }
         return 0;
+    case 'B':
+        return add_port(s, arg);
     case 'U': {
         char buf[64];
         snprintf(buf, sizeof buf, "%s", arg);
@@ -168,6 +189,7 @@ int cli_sandbox_run(struct cli_sandbox *s, char **args)
     s->o.env = env;
     s->o.args = args;
     s->o.volumes = s->volumes;
+    s->o.ports = s->ports;
     s->o.tmpfs = s->tmpfs;
     if (s->o.platform == NULL)
         s->o.platform = "auto";

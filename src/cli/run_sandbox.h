@@ -10,6 +10,7 @@
 struct cli_sandbox {
     struct oci_sandbox_opts o;
     struct oci_sandbox_volume volumes[CLI_SANDBOX_MAX];
+    struct oci_sandbox_port ports[CLI_SANDBOX_MAX];
     const char *tmpfs[CLI_SANDBOX_MAX];
     char *env[CLI_SANDBOX_MAX];
     size_t n_env;

@@ -311,6 +311,8 @@ int oci_container_create_spec(const struct oci_create_opts *opts, struct oci_spe
             break;
         }
     }
+    if (opts->attach && opts->attach(container, opts->attach_arg, err) < 0)
+        goto fail;
     st.pid = container;
     st.start_time = oci_pid_start_time(container);
     if (oci_state_save(&st, err) < 0)

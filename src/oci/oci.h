@@ -270,6 +270,10 @@ struct oci_create_opts {
     bool foreground; /* `run` without --detach: wait, and exit as the payload */
     bool die_with_caller; /* the container ends when this process does (the sandbox) */
     bool no_cgroup;       /* no cgroup of its own (a rootless sandbox without limits) */
+    /* Called once the container process is ready, before start (the sandbox attaches its
+     * network there); -1 fails the create. */
+    int (*attach)(pid_t pid, void *arg, vmjail_error **err);
+    void *attach_arg;
     int preserve_fds;
 };
 
@@ -301,6 +305,11 @@ int oci_container_exec(const struct oci_exec_opts *opts, int *status, vmjail_err
 enum oci_sandbox_network {
     OCI_SANDBOX_NET_NONE, /* a network namespace of its own: loopback only */
     OCI_SANDBOX_NET_HOST, /* the host's */
+    OCI_SANDBOX_NET_NAT,  /* its own, connected through a user-mode NAT (pasta) */
+};
+struct oci_sandbox_port {
+    uint16_t host, guest;
+    bool udp;
 };
 struct oci_sandbox_volume {
     const char *host, *guest;
@@ -317,6 +326,8 @@ struct oci_sandbox_opts {
     const char *const *tmpfs; /* more tmpfs mounts (/tmp always is one) */
     size_t n_tmpfs;
     enum oci_sandbox_network network;
+    const struct oci_sandbox_port *ports; /* --publish, with NAT */
+    size_t n_ports;
     uint32_t uid, gid;        /* the identity inside */
     int64_t pids;             /* 0: no limit */
     double cpus;              /* 0: no limit */
@@ -327,6 +338,15 @@ struct oci_sandbox_opts {
 };
 /* Run O's program confined, in the foreground, and give its exit status in *STATUS. */
 int oci_sandbox_run(const struct oci_sandbox_opts *o, int *status, vmjail_error **err);
+/* --network nat (sandbox_net.c): pasta attached to the network namespace of the container
+ * process PID (ARG: a struct oci_sandbox_nat), its daemon's pid written to PID_FILE; and that
+ * daemon ended. */
+struct oci_sandbox_nat {
+    const struct oci_sandbox_opts *opts;
+    char pid_file[4200];
+};
+int oci_sandbox_nat_attach(pid_t pid, void *arg, vmjail_error **err);
+void oci_sandbox_nat_end(const char *pid_file);
 
 /* Pass the signals this process gets on to PID (run and exec in the foreground). */
 void oci_forward_signals(pid_t pid);

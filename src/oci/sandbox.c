@@ -60,11 +60,14 @@ static void drop_namespace(json_object *linux_, const char *type)
     }
 }
 
-/* Without root: a user namespace in which the caller is root (one uid and gid mapped, as
- * `unshare -r` does); /sys bound from the host instead of a sysfs of its own, no cgroup
- * mount, devpts without the tty group (none is mapped). */
-static void rootless(json_object *linux_, json_object *mounts)
+/* A user namespace for the sandbox: without root, one in which the caller is root (one uid
+ * and gid mapped, as `unshare -r` does); with root, one that maps every id to itself (for
+ * --network nat: pasta joins the namespace that owns the sandbox's network).  No cgroup mount
+ * there; without root also /sys bound from the host instead of a sysfs of its own, and devpts
+ * without the tty group (none is mapped). */
+static void user_namespace(json_object *linux_, json_object *mounts)
 {
+    bool root = geteuid() == 0;
     json_object *ns;
     if (json_object_object_get_ex(linux_, "namespaces", &ns)) {
         json_object *user = json_object_new_object();
@@ -75,8 +78,9 @@ static void rootless(json_object *linux_, json_object *mounts)
     for (int k = 0; k < 2; k++) {
         json_object *m = json_object_new_object(), *a = json_object_new_array();
         json_object_object_add(m, "containerID", json_object_new_int64(0));
-        json_object_object_add(m, "hostID", json_object_new_int64(k ? getegid() : geteuid()));
-        json_object_object_add(m, "size", json_object_new_int64(1));
+        json_object_object_add(m, "hostID",
+                               json_object_new_int64(root ? 0 : k ? getegid() : geteuid()));
+        json_object_object_add(m, "size", json_object_new_int64(root ? 4294967295LL : 1));
         json_object_array_add(a, m);
         json_object_object_add(linux_, maps[k], a);
     }
@@ -87,6 +91,8 @@ static void rootless(json_object *linux_, json_object *mounts)
         const char *dest = json_object_get_string(d);
         if (strcmp(dest, "/sys/fs/cgroup") == 0) {
             json_object_array_del_idx(mounts, i, 1);
+        } else if (root) {
+            continue;
         } else if (strcmp(dest, "/sys") == 0) {
             static const char *const options[] = {"rbind", "nosuid", "noexec", "nodev", "ro",
                                                   NULL};
@@ -154,8 +160,8 @@ static json_object *sandbox_spec(const struct oci_sandbox_opts *o, const char *r
     }
     if (o->network == OCI_SANDBOX_NET_HOST)
         drop_namespace(linux_, "network");
-    if (geteuid() != 0)
-        rootless(linux_, mounts);
+    if (geteuid() != 0 || o->network == OCI_SANDBOX_NET_NAT)
+        user_namespace(linux_, mounts);
     json_object *res;
     if (json_object_object_get_ex(linux_, "resources", &res)) {
         if (o->pids > 0) {
@@ -197,8 +203,8 @@ static int state_root(char *out, size_t size, vmjail_error **err)
     return 0;
 }
 
-/* Sandboxes whose vmjail was killed leave their state (their payload ended with them): each
- * run-PID whose PID is gone is deleted. */
+/* Sandboxes whose vmjail was killed leave their state (their payload ended with them, by the
+ * watch pipe): each run-PID whose container has stopped is deleted, with its pasta. */
 static void sweep_stale(const char *dir)
 {
     DIR *d = opendir(dir);
@@ -206,9 +212,18 @@ static void sweep_stale(const char *dir)
     while (d && (e = readdir(d)) != NULL) {
         int pid;
         char tail;
-        if (sscanf(e->d_name, "run-%d%c", &pid, &tail) == 1 && pid > 0 &&
-            kill(pid, 0) < 0 && errno == ESRCH)
+        struct oci_state st;
+        if (sscanf(e->d_name, "run-%d%c", &pid, &tail) != 1 ||
+            oci_state_open(dir, e->d_name, &st, NULL) < 0)
+            continue;
+        bool stopped = oci_state_status(&st) == OCI_STOPPED;
+        oci_state_close(&st);
+        if (stopped) {
             oci_container_delete(dir, e->d_name, true, NULL);
+            char nat[PATH_MAX + 512];
+            if (snprintf(nat, sizeof nat, "%s/%.255s.pasta", dir, e->d_name) < (int)sizeof nat)
+                oci_sandbox_nat_end(nat);
+        }
     }
     if (d)
         closedir(d);
@@ -231,6 +246,8 @@ int oci_sandbox_run(const struct oci_sandbox_opts *o, int *status, vmjail_error 
     if (vmjail_platform_by_name(o->platform) < 0)
         return vj_error(err, VMJAIL_ERR_USAGE, 0, "--platform: '%s' is not kvm, process or auto",
                         o->platform);
+    if (o->n_ports && o->network != OCI_SANDBOX_NET_NAT)
+        return vj_error(err, VMJAIL_ERR_USAGE, 0, "--publish needs --network nat");
     if (o->cwd && o->cwd[0] != '/')
         return vj_error(err, VMJAIL_ERR_USAGE, 0, "--cwd: '%s' is not an absolute path inside",
                         o->cwd);
@@ -256,5 +273,14 @@ int oci_sandbox_run(const struct oci_sandbox_opts *o, int *status, vmjail_error 
      * config.json, whose hooks delete would run, never comes from the root). */
     struct oci_create_opts c = {.root = dir, .id = id, .bundle = dir, .foreground = true,
                                 .die_with_caller = true, .no_cgroup = geteuid() != 0};
-    return oci_container_create_spec(&c, spec, status, err);
+    struct oci_sandbox_nat nat = {.opts = o};
+    if (o->network == OCI_SANDBOX_NET_NAT) {
+        snprintf(nat.pid_file, sizeof nat.pid_file, "%s/%s.pasta", dir, id);
+        c.attach = oci_sandbox_nat_attach;
+        c.attach_arg = &nat;
+    }
+    r = oci_container_create_spec(&c, spec, status, err);
+    if (o->network == OCI_SANDBOX_NET_NAT)
+        oci_sandbox_nat_end(nat.pid_file);
+    return r;
 }
