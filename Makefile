@@ -1,6 +1,7 @@
 # Makefile: builds libvmjail, the vmjail command, the test payloads, and runs the tests.
 #
-#   make            build build/vmjail and build/libvmjail.a
+#   make            build build/vmjail, build/libvmjail.a and build/libvmjail.so
+#   make install    install them (PREFIX=/usr/local, DESTDIR=, Debian's multiarch libdir)
 #   make demo       install what is needed, build, run the bundled demo inside VMs
 #   make check      install what is needed, build, run every test (unit + integration)
 #   make bench      run the benchmarks (bench/run, bench/fastpath, bench/podman), write docs/performance*.md
@@ -13,8 +14,9 @@ WARN := -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wvla -Wstrict-prototypes
         -Wmissing-prototypes -Wformat=2
 # The project's own flags; CFLAGS (optimisation, sanitizers) may be set on the command line.
 CFLAGS ?= -O2 -g
+# Position-independent: the same objects make the static command and the shared library.
 VJ_CFLAGS := -std=gnu11 $(WARN) -fstack-protector-strong -D_GNU_SOURCE -Iinclude -iquote src \
-             -fvisibility=hidden -MMD -MP
+             -fvisibility=hidden -fPIC -MMD -MP
 LDFLAGS ?=
 LDLIBS ?= -ljson-c -lseccomp -lcap -pthread
 # The command is linked statically: no dynamic loading at each start, and less memory
@@ -38,12 +40,16 @@ LIB_ASM := $(wildcard src/arch/$(ARCH)/*.S) $(foreach p,$(PLATFORMS),$(wildcard 
 CLI_SRCS := $(wildcard src/cli/*.c)
 OCI_SRCS := $(wildcard src/oci/*.c)
 OCI_OBJS := $(OCI_SRCS:%.c=$(BUILD)/%.o)
-LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o) $(LIB_ASM:%.S=$(BUILD)/%.o)
+LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o) $(LIB_ASM:%.S=$(BUILD)/%.o) $(OCI_OBJS)
 CLI_OBJS := $(CLI_SRCS:%.c=$(BUILD)/%.o)
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:%.c=$(BUILD)/%)
 
-all: $(BUILD)/vmjail $(BUILD)/libvmjail.a
+# The library's version: its soname is libvmjail.so.$(SOVERSION).
+VERSION := 0.1.0
+SOVERSION := 0
+# The shared library is not built with the sanitizers (their runtime is the program's).
+all: $(BUILD)/vmjail $(BUILD)/libvmjail.a $(if $(STATIC),$(BUILD)/libvmjail.so)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -65,21 +71,32 @@ $(BUILD)/src/host/process/stub_image.o: src/host/process/stub_image.S $(BUILD)/s
 	@mkdir -p $(dir $@)
 	$(CC) -c -DVJ_STUB_IMAGE='"$(BUILD)/stub"' -o $@ $<
 
+# libvmjail: the monitor and the OCI runtime's container code (src/oci), which confined runs
+# use; the command and the unit tests link it statically.
 $(BUILD)/libvmjail.a: $(LIB_OBJS)
 	@rm -f $@
 	ar rcs $@ $^
 
-# The OCI runtime component (src/oci): linked into the command and the unit tests.
-$(BUILD)/liboci.a: $(OCI_OBJS)
-	@rm -f $@
-	ar rcs $@ $^
+# The shared library exports the public API (include/vmjail.h) only.
+$(BUILD)/libvmjail.so.$(VERSION): $(LIB_OBJS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -shared -Wl,-soname,libvmjail.so.$(SOVERSION) -Wl,-z,defs \
+	  -Wl,-z,text -o $@ $^ $(LDLIBS)
+$(BUILD)/libvmjail.so: $(BUILD)/libvmjail.so.$(VERSION)
+	ln -sf libvmjail.so.$(VERSION) $(BUILD)/libvmjail.so.$(SOVERSION)
+	ln -sf libvmjail.so.$(VERSION) $@
 
-$(BUILD)/vmjail: $(CLI_OBJS) $(BUILD)/liboci.a $(BUILD)/libvmjail.a
-	$(CC) $(VJ_CFLAGS) $(CFLAGS) $(LDFLAGS) $(STATIC) -o $@ $(CLI_OBJS) $(BUILD)/liboci.a $(BUILD)/libvmjail.a $(LDLIBS)
+$(BUILD)/vmjail: $(CLI_OBJS) $(BUILD)/libvmjail.a
+	$(CC) $(VJ_CFLAGS) $(CFLAGS) $(LDFLAGS) $(STATIC) -o $@ $(CLI_OBJS) $(BUILD)/libvmjail.a $(LDLIBS)
 
-$(BUILD)/tests/unit/%: tests/unit/%.c $(BUILD)/liboci.a $(BUILD)/libvmjail.a tests/unit/tap.h
+$(BUILD)/tests/unit/%: tests/unit/%.c $(BUILD)/libvmjail.a tests/unit/tap.h
 	@mkdir -p $(dir $@)
-	$(CC) $(VJ_CFLAGS) $(CFLAGS) $(LDFLAGS) -Itests/unit -o $@ $< $(BUILD)/liboci.a $(BUILD)/libvmjail.a $(LDLIBS)
+	$(CC) $(VJ_CFLAGS) $(CFLAGS) $(LDFLAGS) -Itests/unit -o $@ $< $(BUILD)/libvmjail.a $(LDLIBS)
+
+# The library's sandbox handles driven as an embedder drives them (tests/integration/library).
+API_TEST := $(BUILD)/tests/integration/sandbox_api
+$(API_TEST): tests/integration/sandbox_api.c $(BUILD)/libvmjail.a
+	@mkdir -p $(dir $@)
+	$(CC) $(VJ_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libvmjail.a $(LDLIBS)
 
 # ---- test payloads: each C file built four ways -------------------------------------------
 PAYLOAD_SRCS := $(wildcard tests/payloads/*.c)
@@ -111,7 +128,7 @@ $(P)/go/%: tests/payloads/go/%.go
 	cd tests/payloads/go && CGO_ENABLED=0 GOCACHE=$(abspath $(BUILD))/gocache GO111MODULE=off \
 	  $(GO) build -o $(abspath $@) $(notdir $<)
 
-payloads: $(PAYLOADS) $(GO_PAYLOADS)
+payloads: $(PAYLOADS) $(GO_PAYLOADS) $(API_TEST)
 
 # ---- fuzzing (tests/fuzz): libFuzzer targets; every build replays their inputs ---------------
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
@@ -120,14 +137,14 @@ REPLAY_BINS := $(FUZZ_NAMES:%=$(BUILD)/tests/fuzz/replay_%)
 
 # The target's code run over files, without libFuzzer: the committed corpus and regression
 # inputs, in make check (and under the sanitizers in make check-asan).
-$(BUILD)/tests/fuzz/replay_%: tests/fuzz/%.c tests/fuzz/replay.c $(BUILD)/liboci.a $(BUILD)/libvmjail.a
+$(BUILD)/tests/fuzz/replay_%: tests/fuzz/%.c tests/fuzz/replay.c $(BUILD)/libvmjail.a
 	@mkdir -p $(dir $@)
-	$(CC) $(VJ_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< tests/fuzz/replay.c $(BUILD)/liboci.a $(BUILD)/libvmjail.a $(LDLIBS)
+	$(CC) $(VJ_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< tests/fuzz/replay.c $(BUILD)/libvmjail.a $(LDLIBS)
 
 # The libFuzzer binaries (the fuzz build only: every object built with -fsanitize=fuzzer-no-link).
-$(BUILD)/tests/fuzz/%: tests/fuzz/%.c $(BUILD)/liboci.a $(BUILD)/libvmjail.a
+$(BUILD)/tests/fuzz/%: tests/fuzz/%.c $(BUILD)/libvmjail.a
 	@mkdir -p $(dir $@)
-	$(CC) $(VJ_CFLAGS) $(CFLAGS) -fsanitize=fuzzer $(LDFLAGS) -o $@ $< $(BUILD)/liboci.a $(BUILD)/libvmjail.a $(LDLIBS)
+	$(CC) $(VJ_CFLAGS) $(CFLAGS) -fsanitize=fuzzer $(LDFLAGS) -o $@ $< $(BUILD)/libvmjail.a $(LDLIBS)
 
 check-fuzz-replay: $(REPLAY_BINS)
 	@for n in $(FUZZ_NAMES); do printf 'replay %s: ' $$n; \
@@ -150,9 +167,47 @@ fuzz-ci:
 # ---- what a fresh Debian 12 machine needs ----------------------------------------------------
 DEPS := gcc make musl-tools busybox-static golang-go clang python3 perl sqlite3 \
         libjson-c-dev libseccomp-dev libcap-dev jq iproute2 util-linux runc podman containerd \
-        passt
+        passt pkgconf groff-base
 deps:
 	@./scripts/install-deps $(DEPS)
+
+# ---- installation: Debian's layout (multiarch libdir), for PREFIX=/usr or /usr/local --------
+PREFIX ?= /usr/local
+MULTIARCH := $(shell $(CC) -print-multiarch 2>/dev/null)
+BINDIR ?= $(PREFIX)/bin
+LIBDIR ?= $(PREFIX)/lib$(if $(MULTIARCH),/$(MULTIARCH))
+INCLUDEDIR ?= $(PREFIX)/include
+MANDIR ?= $(PREFIX)/share/man
+DOCDIR ?= $(PREFIX)/share/doc/vmjail
+INSTALLED_DOCS := README.md docs/cli.md docs/security.md docs/architecture.md
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(INCLUDEDIR) \
+	  $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man3 $(DESTDIR)$(DOCDIR)/examples
+	install -m 0755 $(BUILD)/vmjail $(DESTDIR)$(BINDIR)/vmjail
+	install -m 0644 $(BUILD)/libvmjail.a $(BUILD)/libvmjail.so.$(VERSION) $(DESTDIR)$(LIBDIR)/
+	ln -sf libvmjail.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libvmjail.so.$(SOVERSION)
+	ln -sf libvmjail.so.$(SOVERSION) $(DESTDIR)$(LIBDIR)/libvmjail.so
+	install -m 0644 include/vmjail.h include/vmjail_abi.h $(DESTDIR)$(INCLUDEDIR)/
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' \
+	  -e 's|@VERSION@|$(VERSION)|' vmjail.pc.in >$(DESTDIR)$(LIBDIR)/pkgconfig/vmjail.pc
+	install -m 0644 man/vmjail.1 $(DESTDIR)$(MANDIR)/man1/
+	install -m 0644 man/libvmjail.3 $(DESTDIR)$(MANDIR)/man3/
+	install -m 0644 $(INSTALLED_DOCS) $(DESTDIR)$(DOCDIR)/
+	install -m 0644 examples/*.c $(DESTDIR)$(DOCDIR)/examples/
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/vmjail $(DESTDIR)$(LIBDIR)/libvmjail.a \
+	  $(DESTDIR)$(LIBDIR)/libvmjail.so $(DESTDIR)$(LIBDIR)/libvmjail.so.$(SOVERSION) \
+	  $(DESTDIR)$(LIBDIR)/libvmjail.so.$(VERSION) $(DESTDIR)$(LIBDIR)/pkgconfig/vmjail.pc \
+	  $(DESTDIR)$(INCLUDEDIR)/vmjail.h $(DESTDIR)$(INCLUDEDIR)/vmjail_abi.h \
+	  $(DESTDIR)$(MANDIR)/man1/vmjail.1 $(DESTDIR)$(MANDIR)/man3/libvmjail.3
+	rm -rf $(DESTDIR)$(DOCDIR)
+
+# What `make install` leaves, the example built against it with pkg-config and run, the man
+# pages rendered without a warning (tests/install-check).
+check-install: all payloads
+	@./tests/install-check $(BUILD)
 
 # ---- the two commands of the README ------------------------------------------------------------
 # What needs KVM runs through scripts/with-kvm: here where /dev/kvm can be used, else inside the
@@ -181,6 +236,8 @@ check: deps all payloads $(UNIT_BINS) check-layout
 	@echo "== unit tests, on this machine ($$(uname -r)): they need no KVM"
 	@./tests/run-unit $(UNIT_BINS)
 	@$(MAKE) --no-print-directory check-fuzz-replay
+	@echo "== make install, pkg-config and the example program, on this machine"
+	@./tests/install-check $(BUILD)
 	@echo "== integration tests on the process platform, on this machine (it needs no KVM)"
 	@VJ_PLATFORM=process VJ_SECCOMP=$(VJ_SECCOMP) VJ_SYSCALL_PATH=$(or $(VJ_SYSCALL_PATH),poll) ./tests/integration/run $(BUILD)
 	@echo "== OCI runtime tests on this machine, on the platform run.vmjail.platform=auto takes here: $$($(BUILD)/vmjail info | sed -n 's/^platform auto.*takes: //p')"

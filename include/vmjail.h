@@ -64,7 +64,7 @@ VMJAIL_PUBLIC int vmjail_config_set_env(vmjail_config *cfg, char *const envp[],
 VMJAIL_PUBLIC int vmjail_config_add_env(vmjail_config *cfg, const char *name_value,
                                         vmjail_error **err);
 /* Directory the payload starts in (the calling process's working directory is changed to
- * it when the run starts). */
+ * it when the run starts; in a sandbox, an absolute path inside its root). */
 VMJAIL_PUBLIC int vmjail_config_set_cwd(vmjail_config *cfg, const char *dir, vmjail_error **err);
 /* Write an strace-style line for every syscall to FD (-1: off, the default). */
 VMJAIL_PUBLIC int vmjail_config_set_trace_fd(vmjail_config *cfg, int fd, vmjail_error **err);
@@ -127,6 +127,49 @@ VMJAIL_PUBLIC int vmjail_config_set_host_cache(vmjail_config *cfg, const char *d
  * set no_new_privs where the process has CAP_SYS_ADMIN. */
 VMJAIL_PUBLIC int vmjail_confine_monitor(vmjail_error **err);
 
+/* ---- confinement: a sandbox (docs/security.md) ------------------------------------------ */
+
+/* The host directory the payload sees as "/".  NULL (the default): none, and the payload sees
+ * the host as the calling process does.  With a root the run is a sandbox, made as the OCI
+ * runtime makes a container: mount, pid, IPC, UTS and network namespaces of its own, a fresh
+ * /proc, a minimal /dev, a tmpfs /tmp, every path the payload names resolved inside; without
+ * root on the host, a user namespace in which the caller is root.  PROGRAM (set_program) is
+ * then a path inside the root, or a name looked up in the PATH of the payload's environment,
+ * and it is the payload's argv[0].  The options below need a root. */
+VMJAIL_PUBLIC int vmjail_config_set_root(vmjail_config *cfg, const char *dir, vmjail_error **err);
+/* Host directory HOST_PATH seen at GUEST_PATH (absolute) inside, read-only if READ_ONLY. */
+VMJAIL_PUBLIC int vmjail_config_add_volume(vmjail_config *cfg, const char *host_path,
+                                           const char *guest_path, int read_only,
+                                           vmjail_error **err);
+/* A tmpfs at GUEST_PATH (absolute) inside, besides /tmp. */
+VMJAIL_PUBLIC int vmjail_config_add_tmpfs(vmjail_config *cfg, const char *guest_path,
+                                          vmjail_error **err);
+/* The root read-only (volumes and tmpfs mounts as they are given). */
+VMJAIL_PUBLIC int vmjail_config_set_read_only(vmjail_config *cfg, int on, vmjail_error **err);
+/* The network a sandbox sees.  NONE (the default): loopback only, a namespace of its own.
+ * HOST: the host's.  NAT: its own namespace, outbound connections through a user-mode NAT
+ * (pasta, from Debian's passt), inbound only on published ports (add_port). */
+enum vmjail_network {
+    VMJAIL_NETWORK_NONE = 0,
+    VMJAIL_NETWORK_HOST = 1,
+    VMJAIL_NETWORK_NAT = 2,
+};
+VMJAIL_PUBLIC int vmjail_config_set_network(vmjail_config *cfg, int network, vmjail_error **err);
+/* With NAT: the host's HOST_PORT forwarded to GUEST_PORT inside (TCP, or UDP if UDP). */
+VMJAIL_PUBLIC int vmjail_config_add_port(vmjail_config *cfg, unsigned host_port,
+                                         unsigned guest_port, int udp, vmjail_error **err);
+/* The identity inside (default 0:0).  Without root on the host only 0:0. */
+VMJAIL_PUBLIC int vmjail_config_set_user(vmjail_config *cfg, uint32_t uid, uint32_t gid,
+                                         vmjail_error **err);
+/* The hostname inside (default "vmjail"). */
+VMJAIL_PUBLIC int vmjail_config_set_hostname(vmjail_config *cfg, const char *name,
+                                             vmjail_error **err);
+/* At most MAX processes and threads inside (0: no limit, the default); a cgroup's pids.max. */
+VMJAIL_PUBLIC int vmjail_config_set_pids_limit(vmjail_config *cfg, int64_t max,
+                                               vmjail_error **err);
+/* At most CPUS CPUs' worth of time (0: no limit, the default); a cgroup's cpu.max. */
+VMJAIL_PUBLIC int vmjail_config_set_cpus(vmjail_config *cfg, double cpus, vmjail_error **err);
+
 /* ---- running --------------------------------------------------------------------------- */
 
 /* How a payload ended. */
@@ -138,9 +181,46 @@ struct vmjail_result {
 
 /* Load the program into a fresh VM and run it to its end.  Returns 0 and fills RESULT when
  * the payload ran (whatever its exit status), or a negative value and an error when it could
- * not be started or the monitor failed. */
+ * not be started or the monitor failed.  With a root (set_root), the run is a sandbox, made,
+ * run and removed in the foreground (the caller's signals passed on to it; see
+ * vmjail_sandbox_wait for how its result is told). */
 VMJAIL_PUBLIC int vmjail_run(const vmjail_config *cfg, struct vmjail_result *result,
                              vmjail_error **err);
+
+/* ---- sandboxes: handles ---------------------------------------------------------------- */
+
+/* A payload run in a child process of the caller's (confined if its configuration has a root,
+ * else as vmjail_run runs it), so that one process can run several side by side and go on
+ * while they run.  The child is made at start: it ends, and its payload with it, when the
+ * thread that started it ends (a parent-death signal); it holds none of the caller's
+ * descriptors but the three given, and the caller's signal handlers and mask are not its own.
+ * The caller must not ignore SIGCHLD (nor reap the child itself). */
+typedef struct vmjail_sandbox vmjail_sandbox;
+
+/* A sandbox for CFG, which is checked and copied (CFG may be freed or changed after). */
+VMJAIL_PUBLIC vmjail_sandbox *vmjail_sandbox_create(const vmjail_config *cfg, vmjail_error **err);
+/* The payload's standard input, output and error, before start: each a descriptor of the
+ * caller's (duplicated at start), or -1 for /dev/null.  Default: the caller's 0, 1 and 2. */
+VMJAIL_PUBLIC int vmjail_sandbox_set_stdio(vmjail_sandbox *sb, int stdin_fd, int stdout_fd,
+                                           int stderr_fd, vmjail_error **err);
+/* Start it.  What keeps the payload from running once started (a program that is not found,
+ * a root that cannot be mounted) is vmjail_sandbox_wait's error. */
+VMJAIL_PUBLIC int vmjail_sandbox_start(vmjail_sandbox *sb, vmjail_error **err);
+/* The child's process id (0 before start). */
+VMJAIL_PUBLIC int vmjail_sandbox_pid(const vmjail_sandbox *sb);
+/* A descriptor that polls readable once the sandbox has ended (-1 before start); the
+ * sandbox's, closed by destroy. */
+VMJAIL_PUBLIC int vmjail_sandbox_fd(const vmjail_sandbox *sb);
+/* Wait for the sandbox to end and give how in *RESULT: 1.  With NOHANG, 0 while it runs.
+ * -1 and an error if it never ran its payload (the error the child met), or on a bad call.
+ * In a sandbox with a root, as in containers, a payload ended by signal N is told apart from
+ * one that exited with status 128 + N only by that status: both are given as the signal. */
+VMJAIL_PUBLIC int vmjail_sandbox_wait(vmjail_sandbox *sb, int nohang, struct vmjail_result *result,
+                                      vmjail_error **err);
+/* Send signal SIG to the payload (as kill(1) to a container: to its first process). */
+VMJAIL_PUBLIC int vmjail_sandbox_kill(vmjail_sandbox *sb, int sig, vmjail_error **err);
+/* End the sandbox if it runs (SIGKILL), reap it, and free the handle. */
+VMJAIL_PUBLIC void vmjail_sandbox_destroy(vmjail_sandbox *sb);
 
 /* Open /dev/kvm now and keep it open (close-on-exec, at a high descriptor number the payload
  * cannot touch) for the rest of the process's life.  Runs open it on first need anyway; call

@@ -57,7 +57,39 @@ void vmjail_config_free(vmjail_config *c)
     free_strv(c->envp);
     free(c->cwd);
     free(c->host_cache);
+    vj_confine_free(&c->confine);
     free(c);
+}
+
+static size_t strv_len(char *const *v)
+{
+    size_t n = 0;
+    while (v && v[n])
+        n++;
+    return n;
+}
+
+struct vmjail_config *vj_config_copy(const struct vmjail_config *c)
+{
+    struct vmjail_config *d = calloc(1, sizeof *d);
+    if (d == NULL)
+        return NULL;
+    *d = *c;
+    d->program = NULL;
+    d->argv = d->envp = NULL;
+    d->cwd = d->host_cache = NULL;
+    memset(&d->confine, 0, sizeof d->confine);
+    bool ok = (c->program == NULL || (d->program = strdup(c->program)) != NULL) &&
+              (c->argv == NULL || (d->argv = dup_strv(c->argv, strv_len(c->argv))) != NULL) &&
+              (d->envp = dup_strv(c->envp, strv_len(c->envp))) != NULL &&
+              (c->cwd == NULL || (d->cwd = strdup(c->cwd)) != NULL) &&
+              (c->host_cache == NULL || (d->host_cache = strdup(c->host_cache)) != NULL) &&
+              vj_confine_copy(&d->confine, &c->confine) == 0;
+    if (!ok) {
+        vmjail_config_free(d);
+        return NULL;
+    }
+    return d;
 }
 
 int vmjail_config_set_program(vmjail_config *c, const char *program, int argc,

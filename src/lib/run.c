@@ -31,6 +31,10 @@ int vmjail_run(const vmjail_config *cfg, struct vmjail_result *result, vmjail_er
 {
     if (cfg == NULL || cfg->program == NULL || result == NULL)
         return vj_error(err, VMJAIL_ERR_USAGE, 0, "no program given");
+    if (cfg->confine.root != NULL)
+        return vj_sandbox_run(cfg, result, err);
+    if (cfg->confine.first != NULL)
+        return vj_error(err, VMJAIL_ERR_USAGE, 0, "%s needs a root", cfg->confine.first);
     char *path = NULL;
     if (vj_find_program(cfg->program, cfg->envp, &path, err) < 0)
         return -1;
@@ -61,7 +65,8 @@ int vmjail_run(const vmjail_config *cfg, struct vmjail_result *result, vmjail_er
     p->mem_size = vj_vm_mem_size(p->vm);
     vj_mm_init(p);
     if (cfg->trace_fd >= 0) {
-        p->trace_fd = fcntl(cfg->trace_fd, F_DUPFD_CLOEXEC, 900);
+        p->trace_fd = cfg->trace_fd_taken ? cfg->trace_fd
+                                          : fcntl(cfg->trace_fd, F_DUPFD_CLOEXEC, 900);
         if (p->trace_fd < 0) {
             vj_error(err, VMJAIL_ERR_INTERNAL, errno, "trace descriptor");
             goto out;

@@ -14,11 +14,13 @@
         .section .rodata.vj_fastcall, "a"
         .balign 64
         .globl vj_fastcall_image
+        .hidden vj_fastcall_image
 vj_fastcall_image:
         /* VJ_LOW_FAST_BITMAP: the calls the monitor's pollers serve (the monitor fills it). */
         .fill VJ_FAST_MAX_NR / 8, 1, 0
         .org VJ_LOW_FAST_ENTRY
         .globl vj_fastcall_code
+        .hidden vj_fastcall_code
 vj_fastcall_code:
         cmp $(VJ_FAST_MAX_NR - 1), %rax
         ja .Lsite
@@ -30,6 +32,7 @@ vj_fastcall_code:
          * (slot 0: then it serves one-vCPU processes only).  The payload can write its GS
          * base (wrgsbase): an index past the slots makes the call at the site. */
         .globl vj_fastcall_rdpid
+        .hidden vj_fastcall_rdpid
 vj_fastcall_rdpid:
         rdpid %r11
         cmp $((VJ_LOW_FAST_SLOTS_SIZE >> VJ_FAST_SLOT_SHIFT) - 1), %r11
@@ -48,6 +51,7 @@ vj_fastcall_rdpid:
         /* From here to vj_fastcall_posted rax and rcx may hold other values: the number and
          * the return address are in the slot. */
         .globl vj_fastcall_saved
+        .hidden vj_fastcall_saved
 vj_fastcall_saved:
         /* Post only if a poller watches the slot and nothing else is in it: state exactly
          * AWAKE becomes AWAKE|REQ (a sleeping poller makes the same change, AWAKE to 0, with
@@ -58,6 +62,7 @@ vj_fastcall_saved:
         mov VJ_FS_RCX(%r11), %rcx
         jne .Lnotposted
         .globl vj_fastcall_posted
+        .hidden vj_fastcall_posted
 vj_fastcall_posted:
 .Lspin:
         pause
@@ -76,19 +81,23 @@ vj_fastcall_posted:
         mov VJ_FS_RET(%r11), %rax
         lock andl $~(VJ_FAST_REQ | VJ_FAST_DONE), VJ_FS_STATE(%r11)
         .globl vj_fastcall_consumed
+        .hidden vj_fastcall_consumed
 vj_fastcall_consumed:
         jmp *%rcx
         .globl vj_fastcall_notposted
+        .hidden vj_fastcall_notposted
 vj_fastcall_notposted:
 .Lnotposted:
         /* No poller ready: make the call at the site. */
         mov VJ_FS_NR(%r11), %rax
         .globl vj_fastcall_site
+        .hidden vj_fastcall_site
 vj_fastcall_site:
 .Lsite:
         lea -2(%rcx), %r11
         jmp *%r11
         .globl vj_fastcall_code_end
+        .hidden vj_fastcall_code_end
 vj_fastcall_code_end:
 
         .section .note.GNU-stack, "", @progbits

@@ -6,6 +6,7 @@
         .section .rodata.vj_guest_stubs, "a"
         .balign 4096
         .globl vj_guest_stubs
+        .hidden vj_guest_stubs
 vj_guest_stubs:
         /* LSTAR target.  The OUT exits to the monitor, which performs the call.  Where syscall
          * entered CPL0 (VMX/SVM) the monitor sets only rax and sysretq returns; where syscall
@@ -46,6 +47,7 @@ vj_guest_stubs:
 
         .org VJ_PAGE_SIZE, 0xcc
         .globl vj_guest_stubs_end
+        .hidden vj_guest_stubs_end
 vj_guest_stubs_end:
 
         .section .note.GNU-stack, "", @progbits

@@ -4,9 +4,11 @@
     .balign 64
     .globl vj_stub_image
     .hidden vj_stub_image
+    .hidden vj_stub_image
 vj_stub_image:
     .incbin VJ_STUB_IMAGE
     .globl vj_stub_image_end
+    .hidden vj_stub_image_end
     .hidden vj_stub_image_end
 vj_stub_image_end:
     .section .note.GNU-stack,"",@progbits
