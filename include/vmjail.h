@@ -69,6 +69,11 @@ VMJAIL_PUBLIC int vmjail_config_set_cwd(vmjail_config *cfg, const char *dir, vmj
 /* Write an strace-style line for every syscall to FD (-1: off, the default). */
 VMJAIL_PUBLIC int vmjail_config_set_trace_fd(vmjail_config *cfg, int fd, vmjail_error **err);
 
+/* Keep descriptor FD of the caller's from the payload, which otherwise shares the caller's
+ * descriptors: every payload call naming it fails with EBADF (as if it were not open), and the
+ * payload's execs leave it open.  Up to 8; for the run's life (and its processes' forks). */
+VMJAIL_PUBLIC int vmjail_config_keep_fd(vmjail_config *cfg, int fd, vmjail_error **err);
+
 /* Show the payload's argv as the calling process's own command line (its /proc/PID/cmdline,
  * what ps prints): written over the process's argv area, cut to fit.  Off by default; the
  * vmjail command turns it on. */

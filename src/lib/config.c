@@ -1,5 +1,6 @@
 /* config.c: the run configuration handle of the public API (vmjail_config). */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -174,6 +175,19 @@ int vmjail_config_set_trace_fd(vmjail_config *c, int fd, vmjail_error **err)
     if (fd < -1)
         return vj_error(err, VMJAIL_ERR_USAGE, 0, "bad trace descriptor %d", fd);
     c->trace_fd = fd;
+    return 0;
+}
+
+int vmjail_config_keep_fd(vmjail_config *c, int fd, vmjail_error **err)
+{
+    if (c == NULL)
+        return vj_error(err, VMJAIL_ERR_USAGE, 0, "no configuration");
+    if (fd < 0 || fcntl(fd, F_GETFD) < 0)
+        return vj_error(err, VMJAIL_ERR_USAGE, EBADF, "keep descriptor %d", fd);
+    if (c->n_kept_fds == (int)(sizeof c->kept_fds / sizeof c->kept_fds[0]))
+        return vj_error(err, VMJAIL_ERR_USAGE, 0, "keep descriptor %d: more than %d", fd,
+                        c->n_kept_fds);
+    c->kept_fds[c->n_kept_fds++] = fd;
     return 0;
 }
 

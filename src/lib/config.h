@@ -44,6 +44,8 @@ struct vmjail_config {
     uint64_t memory;
     char *cwd;      /* or NULL */
     int trace_fd;   /* or -1 */
+    int kept_fds[8]; /* vmjail_config_keep_fd: the caller's, kept from the payload */
+    int n_kept_fds;
     bool trace_fd_taken; /* trace_fd is the run's own, to keep and close (a sandbox's child) */
     bool proctitle; /* write the payload's argv over the caller's own argv area */
     bool seccomp;   /* install the monitor's seccomp filter before the first instruction */

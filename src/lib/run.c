@@ -73,6 +73,9 @@ int vmjail_run(const vmjail_config *cfg, struct vmjail_result *result, vmjail_er
         }
     }
     p->proctitle = cfg->proctitle;
+    _Static_assert(sizeof p->kept_fds == sizeof cfg->kept_fds, "kept descriptors");
+    memcpy(p->kept_fds, cfg->kept_fds, sizeof p->kept_fds);
+    p->n_kept_fds = cfg->n_kept_fds;
     vj_fast_init(p, cfg->syscall_path);
     if (vj_procfs_init(p, path, cfg->argv, cfg->envp) < 0) {
         vj_error(err, VMJAIL_ERR_INTERNAL, ENOMEM, "process information");

@@ -65,6 +65,8 @@ struct vj_thread {
 /* The payload thread the calling host thread runs (NULL outside a payload thread). */
 extern __thread struct vj_thread *vj_self;
 
+#define VJ_KEPT_FDS 8 /* vmjail_config_keep_fd's limit */
+
 struct vj_proc {
     struct vj_vm *vm;
     uint8_t *mem;      /* host address of guest address 0 */
@@ -114,6 +116,8 @@ struct vj_proc {
     unsigned fast_patched; /* syscall sites patched */
 
     int trace_fd;       /* --trace output, or -1 */
+    int kept_fds[VJ_KEPT_FDS]; /* the caller's descriptors kept from the payload */
+    int n_kept_fds;
     bool mem_broken;    /* the host mapping of guest memory could not be restored */
     bool forked;        /* this monitor is a fork of another: a payload process's child */
     bool exited;        /* the payload ended: see result (read it under lock) */
@@ -123,7 +127,12 @@ struct vj_proc {
 /* True if FD is one of the monitor's own descriptors, which the payload may not use. */
 static inline bool vj_monitor_fd(const struct vj_proc *p, int fd)
 {
-    return fd >= 0 && ((p->trace_fd >= 0 && fd == p->trace_fd) || vj_vm_owns_fd(p->vm, fd));
+    if (fd < 0)
+        return false;
+    for (int i = 0; i < p->n_kept_fds; i++)
+        if (fd == p->kept_fds[i])
+            return true;
+    return (p->trace_fd >= 0 && fd == p->trace_fd) || vj_vm_owns_fd(p->vm, fd);
 }
 
 /* Guest pointers.  The payload's memory is [VJ_GUEST_MIN, mem_size); every check is

@@ -20,6 +20,13 @@ void vj_procfs_note_file(struct vj_proc *p, uint64_t start, uint64_t end, int fd
  * it has its name by its exit signal or its parent (procfs_list.c); a zombie keeps them. */
 bool vj_procfs_is_helper(int proc, pid_t pid);
 
+/* kill(-1) and kill(-PGRP) of the payload, to processes other than its own: SIG sent to every
+ * process of /proc (the payload's pid namespace, in a sandbox) but this one and vmjail's
+ * helpers; with PGRP > 0 those of that process group, else all but pid 1.  *SENT: how many
+ * were tried.  As Linux says it: -ESRCH if none; for a group 0 if one took it, else the last
+ * error; for all, the last error other than EPERM, else 0. */
+int64_t vj_procfs_kill_others(pid_t pgrp, int sig, int *sent);
+
 /* True if process PID is a vmjail monitor (runs the same program as this one). */
 bool vj_procfs_is_monitor(pid_t pid);
 

@@ -5,7 +5,9 @@
  * before they have it: a keeper or teardown helper by its exit signal (none, while its parent
  * lives; every payload process the monitor starts has SIGCHLD, whatever the payload asked
  * for), a stub (whose exec gave it SIGCHLD) by its parent, a keeper. */
+#include <dirent.h>
 #include <errno.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,11 +35,17 @@ static bool is_proc_root(int fd)
            st.st_ino == 1 /* procfs's root */;
 }
 
-/* Of process PID in the /proc open as PROC: its name into COMM, its parent and its exit
- * signal, from its stat file ("PID (COMM) STATE PPID ...": the name is what lies between the
- * first '(' and the last ')', since a name may hold either; the exit signal is the 38th
- * field).  False if it is gone or not as expected. */
-static bool read_stat(int proc, pid_t pid, char comm[16], long *ppid, long *exit_signal)
+/* What the listing needs of a process, from its stat file. */
+struct proc_stat {
+    char comm[16];
+    long ppid, pgrp, exit_signal;
+};
+
+/* Of process PID in the /proc open as PROC (or AT_FDCWD: /proc), from its stat file ("PID
+ * (COMM) STATE PPID PGRP ...": the name is what lies between the first '(' and the last ')',
+ * since a name may hold either; the exit signal is the 38th field).  False if it is gone or
+ * not as expected. */
+static bool read_stat(int proc, pid_t pid, struct proc_stat *ps)
 {
     char path[40], stat[1024];
     snprintf(path, sizeof path, proc == AT_FDCWD ? "/proc/%d/stat" : "%d/stat", (int)pid);
@@ -52,19 +60,19 @@ static bool read_stat(int proc, pid_t pid, char comm[16], long *ppid, long *exit
     char *name = strchr(stat, '('), *end = strrchr(stat, ')');
     if (name == NULL || end == NULL || end < name || end - name - 1 > 15)
         return false;
-    memcpy(comm, name + 1, (size_t)(end - name - 1));
-    comm[end - name - 1] = '\0';
+    memcpy(ps->comm, name + 1, (size_t)(end - name - 1));
+    ps->comm[end - name - 1] = '\0';
     const char *f = end + 1; /* the space before field 3 */
-    f = strchr(f + 1, ' ');  /* before field 4, the parent */
-    if (f == NULL)
-        return false;
-    *ppid = strtol(f + 1, NULL, 10);
-    for (int field = 4; field < 38 && f != NULL; field++)
-        f = strchr(f + 1, ' ');
-    if (f == NULL)
-        return false;
-    *exit_signal = strtol(f + 1, NULL, 10);
-    return true;
+    for (int field = 3; field <= 37 && f != NULL; field++) {
+        f = strchr(f + 1, ' '); /* the space before field + 1 */
+        if (f && field == 3)
+            ps->ppid = strtol(f + 1, NULL, 10);
+        else if (f && field == 4)
+            ps->pgrp = strtol(f + 1, NULL, 10);
+        else if (f && field == 37)
+            ps->exit_signal = strtol(f + 1, NULL, 10);
+    }
+    return f != NULL;
 }
 
 static bool is_helper_name(const char *comm)
@@ -73,20 +81,53 @@ static bool is_helper_name(const char *comm)
            strcmp(comm, VJ_VM_TEARDOWN_NAME) == 0;
 }
 
-bool vj_procfs_is_helper(int proc, pid_t pid)
+/* Is the process PS describes (in the /proc open as PROC) one of vmjail's helpers? */
+static bool is_helper_stat(int proc, const struct proc_stat *ps)
 {
-    char comm[16];
-    long ppid, exit_signal;
-    if (!read_stat(proc, pid, comm, &ppid, &exit_signal))
-        return false;
-    if (is_helper_name(comm) || exit_signal == 0)
+    if (is_helper_name(ps->comm) || ps->exit_signal == 0)
         return true;
     /* A stub between its exec and naming itself: its parent is its keeper, which has its
      * name before it starts the stub. */
-    char parent[16];
-    long up, sig;
-    return ppid > 0 && read_stat(proc, (pid_t)ppid, parent, &up, &sig) &&
-           strcmp(parent, VJ_VM_KEEPER_NAME) == 0;
+    struct proc_stat parent;
+    return ps->ppid > 0 && read_stat(proc, (pid_t)ps->ppid, &parent) &&
+           strcmp(parent.comm, VJ_VM_KEEPER_NAME) == 0;
+}
+
+bool vj_procfs_is_helper(int proc, pid_t pid)
+{
+    struct proc_stat ps;
+    return read_stat(proc, pid, &ps) && is_helper_stat(proc, &ps);
+}
+
+int64_t vj_procfs_kill_others(pid_t pgrp, int sig, int *sent)
+{
+    DIR *d = opendir("/proc");
+    if (d == NULL)
+        return -errno;
+    /* As the kernel counts (kill_something_info, __kill_pgrp_info): for a group, 0 if one
+     * took it, else the last error; for all, the last error that is not EPERM, else 0. */
+    int64_t r = pgrp > 0 ? -ESRCH : 0;
+    bool delivered = false;
+    *sent = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        char *end;
+        long pid = strtol(e->d_name, &end, 10);
+        struct proc_stat ps;
+        if (*end || pid <= 0 || pid == getpid() || (pgrp == 0 && pid == 1) ||
+            !read_stat(AT_FDCWD, (pid_t)pid, &ps) || (pgrp > 0 && ps.pgrp != pgrp) ||
+            is_helper_stat(AT_FDCWD, &ps))
+            continue;
+        (*sent)++;
+        int err = kill((pid_t)pid, sig) == 0 ? 0 : -errno;
+        delivered |= err == 0;
+        if (pgrp > 0 || err != -EPERM)
+            r = err;
+    }
+    closedir(d);
+    if (*sent == 0)
+        return -ESRCH;
+    return pgrp > 0 && delivered ? 0 : r;
 }
 
 /* Is NAME (an entry of the /proc open as DIR) one of vmjail's helpers? */

@@ -31,7 +31,7 @@ int vj_seccomp_install(vmjail_error **err)
         return vj_error(err, VMJAIL_ERR_INTERNAL, ENOMEM, "seccomp filter");
     int r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1);
     for (int nr = 0; r == 0 && nr < VJ_NR_SYSCALLS; nr++)
-        if (vj_syscalls[nr].serve != VJ_NOSYS)
+        if (vj_syscalls[nr].serve == VJ_PASS || vj_syscalls[nr].serve == VJ_EMUL)
             r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0);
     for (const char *const *c = monitor_calls; r == 0 && *c; c++) {
         int nr = seccomp_syscall_resolve_name(*c);

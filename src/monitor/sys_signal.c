@@ -12,6 +12,7 @@
 #include "arch/arch.h"
 #include "lib/error.h"
 #include "monitor/proc_life.h"
+#include "monitor/procfs.h"
 #include "monitor/signal.h"
 #include "monitor/sys.h"
 
@@ -148,14 +149,26 @@ static int64_t to_self(struct vj_proc *p, struct vj_thread *t, int64_t signo, in
     return vj_signal_send(p, t, &info);
 }
 
+/* kill(): to itself through its own queue (delivered before the call returns, as Linux does);
+ * to others, the host's kill.  kill(-1) and kill(0) or kill(-its group) reach the others
+ * one by one, leaving out vmjail's helpers (a payload's stub and keeper are processes too;
+ * the host's kill(-1) would end its own stub) and, for -1, itself and pid 1, as Linux does. */
 int64_t vj_sys_kill(struct vj_proc *p, const uint64_t a[6])
 {
     pid_t pid = (pid_t)a[0];
+    int sig = (int)a[1];
     if (pid == getpid())
-        return to_self(p, NULL, (int)a[1], SI_USER);
-    if (pid == 0 || pid == -1 || pid == -getpgrp())
-        return to_self(p, NULL, (int)a[1], SI_USER); /* other members of the group: with processes */
-    return kill(pid, (int)a[1]) < 0 ? -errno : 0;
+        return to_self(p, NULL, sig, SI_USER);
+    if (pid != 0 && pid != -1 && pid != -getpgrp())
+        return kill(pid, sig) < 0 ? -errno : 0;
+    if (!valid_signal(sig))
+        return -EINVAL;
+    int sent;
+    int64_t others = vj_procfs_kill_others(pid == -1 ? 0 : getpgrp(), sig, &sent);
+    if (pid == -1)
+        return others;
+    int64_t self = to_self(p, NULL, sig, SI_USER); /* the caller is in its own group */
+    return self == 0 || others == 0 ? 0 : self;
 }
 
 int64_t vj_sys_tgkill(struct vj_proc *p, const uint64_t a[6])

@@ -210,6 +210,8 @@ int64_t vj_syscall_dispatch(struct vj_proc *p, const struct vj_syscall *sc)
         vj_tty_call_begin(t);
     if (d == NULL || d->serve == VJ_NOSYS)
         r = -ENOSYS;
+    else if (d->serve == VJ_PRIV)
+        r = -EPERM;
     else if (d->fn)
         r = d->fn(p, sc->arg);
     else

@@ -16,6 +16,7 @@ enum vj_serve {
     VJ_NOSYS = 0, /* answered -ENOSYS */
     VJ_PASS = 1,  /* performed by the host on translated arguments */
     VJ_EMUL = 2,  /* emulated by the monitor */
+    VJ_PRIV = 3,  /* a privileged call vmjail never makes for the payload: answered -EPERM */
 };
 
 /* How an argument is translated (pass-through) and printed (--trace). */

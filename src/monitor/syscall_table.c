@@ -4,6 +4,9 @@
  *       (descriptors must be the payload's; memory must lie inside guest memory).
  * EMUL: a handler in sys_*.c serves it (memory, identity of the process, signals, and pass-
  *       through calls whose arguments hold pointers).
+ * PRIV: a call that needs a privilege vmjail never gives the payload (mounts, namespaces,
+ *       modules, reboot, the clock, raw I/O, ...): answered -EPERM, as Linux answers a
+ *       process without the capability (a container's): programs then say "not permitted".
  * Anything not listed is answered -ENOSYS.  Calls that would act on the monitor's own address
  * space, threads or descriptors (clone, execve, rseq, io_uring, userfaultfd, seccomp,
  * process_vm_*, ptrace, shmat, modify_ldt, ...) are deliberately not passed through. */
@@ -22,6 +25,7 @@
 #define EMUL_HEX(nr, fn, n, ...) [__NR_##nr] = {#nr, VJ_EMUL, n, VJ_RET_HEX, fn, {__VA_ARGS__}}
 #define EMUL_FD(nr, fn, n, ...) [__NR_##nr] = {#nr, VJ_EMUL, n, VJ_RET_FD, fn, {__VA_ARGS__}}
 #define NOSYS(nr, n) [__NR_##nr] = {#nr, VJ_NOSYS, n, VJ_RET_INT, 0, {{0, 0, 0}}}
+#define PRIV(nr, n) [__NR_##nr] = {#nr, VJ_PRIV, n, VJ_RET_INT, 0, {{0, 0, 0}}}
 
 /* Sizes of the kernel structures passed by pointer. */
 #define STAT 144
@@ -271,12 +275,47 @@ const struct vj_syscall_desc vj_syscalls[VJ_NR_SYSCALLS] = {
     NOSYS(io_setup, 2),
     NOSYS(seccomp, 3),
     NOSYS(modify_ldt, 3),
-    NOSYS(iopl, 1),
-    NOSYS(ioperm, 3),
     NOSYS(shmat, 3),
     NOSYS(pidfd_getfd, 3),
     NOSYS(vmsplice, 4),
     NOSYS(remap_file_pages, 5),
     NOSYS(get_robust_list, 3),
     NOSYS(restart_syscall, 0),
+    /* privileged: the mount table, namespaces and root, the machine (modules, reboot, swap,
+     * the clock, raw I/O, kernel logs and tracing); never made for the payload */
+    PRIV(mount, 5),
+    PRIV(umount2, 2),
+    PRIV(pivot_root, 2),
+    PRIV(chroot, 1),
+    PRIV(unshare, 1),
+    PRIV(setns, 2),
+    PRIV(fsopen, 2),
+    PRIV(fsconfig, 5),
+    PRIV(fsmount, 3),
+    PRIV(fspick, 3),
+    PRIV(move_mount, 5),
+    PRIV(open_tree, 3),
+    PRIV(mount_setattr, 5),
+    PRIV(sethostname, 2),
+    PRIV(setdomainname, 2),
+    PRIV(reboot, 4),
+    PRIV(init_module, 3),
+    PRIV(finit_module, 3),
+    PRIV(delete_module, 2),
+    PRIV(kexec_load, 4),
+    PRIV(kexec_file_load, 5),
+    PRIV(swapon, 2),
+    PRIV(swapoff, 1),
+    PRIV(acct, 1),
+    PRIV(clock_adjtime, 2),
+    PRIV(adjtimex, 1),
+    PRIV(iopl, 1),
+    PRIV(ioperm, 3),
+    PRIV(syslog, 3),
+    PRIV(quotactl, 4),
+    PRIV(open_by_handle_at, 3),
+    PRIV(bpf, 3),
+    PRIV(perf_event_open, 5),
+    PRIV(fanotify_init, 2),
+    PRIV(vhangup, 0),
 };

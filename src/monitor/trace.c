@@ -146,6 +146,8 @@ void vj_trace_syscall(struct vj_proc *p, const struct vj_syscall *sc,
         add(&l, " = %lld", (long long)r);
     if (d && d->serve == VJ_NOSYS && d->name)
         add(&l, " (not supported)");
+    else if (d && d->serve == VJ_PRIV)
+        add(&l, " (not permitted)");
     emit(p, &l);
 }
 

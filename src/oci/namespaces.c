@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -67,6 +69,27 @@ _Noreturn void oci_sync_fail(int fd, vmjail_error *err)
     _exit(125);
 }
 
+/* A new network namespace's loopback interface up, as runc brings it up: a container talks
+ * to itself over 127.0.0.1 (and only it can). */
+static int loopback_up(void)
+{
+    int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (s < 0)
+        return -1;
+    struct ifreq ifr;
+    memset(&ifr, 0, sizeof ifr);
+    strcpy(ifr.ifr_name, "lo");
+    int r = ioctl(s, SIOCGIFFLAGS, &ifr);
+    if (r == 0 && !(ifr.ifr_flags & IFF_UP)) {
+        ifr.ifr_flags |= IFF_UP;
+        r = ioctl(s, SIOCSIFFLAGS, &ifr);
+    }
+    int e = errno;
+    close(s);
+    errno = e;
+    return r;
+}
+
 int oci_enter_namespaces(int sync_fd, const int *ns_fds, const int *ns_flags, size_t n_fds,
                          int new_flags)
 {
@@ -99,6 +122,10 @@ int oci_enter_namespaces(int sync_fd, const int *ns_fds, const int *ns_flags, si
         in_userns |= ns_flags[i] == CLONE_NEWUSER;
     if (in_userns && (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)) {
         vj_error(&err, VMJAIL_ERR_INTERNAL, errno, "become root in the user namespace");
+        oci_sync_fail(sync_fd, err);
+    }
+    if ((new_flags & CLONE_NEWNET) && loopback_up() < 0) {
+        vj_error(&err, VMJAIL_ERR_INTERNAL, errno, "bring the loopback interface up");
         oci_sync_fail(sync_fd, err);
     }
     /* A new or joined pid namespace applies to children: the container process is one. */

@@ -81,18 +81,19 @@ static void *watch_caller(void *arg)
     return NULL;
 }
 
-/* The watch pipe's end, moved near the top of the descriptor table (where payloads seldom
- * look, below the monitor's own) and without close-on-exec, so that the payload's execs
- * (which close its close-on-exec descriptors) leave it open. */
+/* The watch pipe's end, moved near the top of the descriptor table (below the monitor's own,
+ * out of the way of the numbers the payload's own descriptors take); the run keeps it from
+ * the payload (vmjail_config_keep_fd: the payload cannot use or close it, and its execs leave
+ * it open). */
 static int keep_watch_fd(int fd)
 {
     struct rlimit rl;
     int ceiling = 1024;
     if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < (rlim_t)ceiling && rl.rlim_cur > 128)
         ceiling = (int)rl.rlim_cur;
-    int high = fcntl(fd, F_DUPFD, ceiling - 48);
+    int high = fcntl(fd, F_DUPFD_CLOEXEC, ceiling - 48);
     if (high < 0)
-        high = fcntl(fd, F_DUPFD, 3);
+        high = fcntl(fd, F_DUPFD_CLOEXEC, 3);
     if (high >= 0)
         close(fd);
     return high;
@@ -118,6 +119,7 @@ _Noreturn void oci_run_payload(const struct oci_process *proc, const struct oci_
         vmjail_config_set_env(cfg, proc->env, &err) < 0 ||
         vmjail_config_set_proctitle(cfg, 1, &err) < 0 ||
         vmjail_config_set_program(cfg, proc->args[0], argc, proc->args, &err) < 0 ||
+        (watch_fd >= 0 && vmjail_config_keep_fd(cfg, watch_fd, &err) < 0) ||
         apply_annotations(cfg, ann, n_ann, &err) < 0)
         payload_failed(err);
     struct vmjail_result res;

@@ -94,7 +94,8 @@ static void test_table_shape(void)
             printf("#   %s: lookup(%llu) is not its entry\n", d->name, (unsigned long long)nr);
             bad_lookup++;
         }
-        if (d->serve != VJ_NOSYS && d->serve != VJ_PASS && d->serve != VJ_EMUL) {
+        if (d->serve != VJ_NOSYS && d->serve != VJ_PASS && d->serve != VJ_EMUL &&
+            d->serve != VJ_PRIV) {
             printf("#   %s: serve %d\n", d->name, d->serve);
             bad_serve++;
         }
@@ -116,7 +117,7 @@ static void test_table_shape(void)
                 printf("#   %s: argument %d beyond nargs has a type\n", d->name, i);
                 bad_unused++;
             }
-        if (d->serve == VJ_NOSYS)
+        if (d->serve == VJ_NOSYS || d->serve == VJ_PRIV)
             continue;
         for (int i = 0; i < d->nargs; i++) {
             const struct vj_arg *s = &d->arg[i];
@@ -204,6 +205,16 @@ static void test_known_numbers(void)
         {SYS_userfaultfd, "userfaultfd", VJ_NOSYS},
         {SYS_seccomp, "seccomp", VJ_NOSYS},
         {SYS_modify_ldt, "modify_ldt", VJ_NOSYS},
+        {SYS_mount, "mount", VJ_PRIV},
+        {SYS_umount2, "umount2", VJ_PRIV},
+        {SYS_pivot_root, "pivot_root", VJ_PRIV},
+        {SYS_chroot, "chroot", VJ_PRIV},
+        {SYS_unshare, "unshare", VJ_PRIV},
+        {SYS_setns, "setns", VJ_PRIV},
+        {SYS_init_module, "init_module", VJ_PRIV},
+        {SYS_reboot, "reboot", VJ_PRIV},
+        {SYS_iopl, "iopl", VJ_PRIV},
+        {SYS_open_by_handle_at, "open_by_handle_at", VJ_PRIV},
         {SYS_fork, "fork", VJ_EMUL},
         {SYS_vfork, "vfork", VJ_EMUL},
         /* clone became EMUL with threads (vj_sys_clone); it must never reach the host. */
@@ -218,7 +229,10 @@ static void test_known_numbers(void)
                k[i].name);
         if (k[i].serve >= 0)
             is_int(d->serve, k[i].serve, "%s is served as %s", k[i].name,
-                   k[i].serve == VJ_PASS ? "PASS" : k[i].serve == VJ_EMUL ? "EMUL" : "NOSYS");
+                   k[i].serve == VJ_PASS   ? "PASS"
+                   : k[i].serve == VJ_EMUL ? "EMUL"
+                   : k[i].serve == VJ_PRIV ? "PRIV"
+                                           : "NOSYS");
         else
             ok(d->serve == VJ_NOSYS || (d->serve == VJ_EMUL && d->fn != NULL),
                "%s is never passed to the host (serve %d)", k[i].name, d->serve);
@@ -253,15 +267,19 @@ static void test_nosys(void)
     for (size_t i = 0; i < sizeof outside / sizeof outside[0]; i++)
         is_int(sys(outside[i], 0), -ENOSYS, "syscall %#llx: -ENOSYS",
                (unsigned long long)outside[i]);
-    int unnamed = 0, unnamed_bad = 0, nosys = 0, nosys_bad = 0, notsup = 0;
+    int unnamed = 0, unnamed_bad = 0, nosys = 0, nosys_bad = 0, notsup = 0, priv = 0;
+    int priv_bad = 0;
     for (uint64_t nr = 0; nr < VJ_NR_SYSCALLS; nr++) {
         const struct vj_syscall_desc *d = vj_syscall_lookup(nr);
-        if (d != NULL && d->serve != VJ_NOSYS)
+        if (d != NULL && d->serve != VJ_NOSYS && d->serve != VJ_PRIV)
             continue;
         int64_t r = sys(nr, BUF, BUF, BUF, BUF, BUF, BUF);
         if (r == -ENOTSUP)
             notsup++;
-        if (d == NULL) {
+        if (d != NULL && d->serve == VJ_PRIV) {
+            priv++;
+            priv_bad += r != -EPERM;
+        } else if (d == NULL) {
             unnamed++;
             unnamed_bad += r != -ENOSYS;
         } else {
@@ -273,6 +291,8 @@ static void test_nosys(void)
     is_int(unnamed_bad, 0, "every unnamed number is answered -ENOSYS");
     ok(nosys > 0, "%d NOSYS entries", nosys);
     is_int(nosys_bad, 0, "every NOSYS entry is answered -ENOSYS");
+    ok(priv > 30, "%d PRIV entries", priv);
+    is_int(priv_bad, 0, "every PRIV entry is answered -EPERM (and never made)");
     is_int(notsup, 0, "no refused call answers -ENOTSUP");
     ok(!P.exited, "refusing calls does not end the payload");
 }
