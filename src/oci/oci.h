@@ -336,6 +336,8 @@ struct oci_sandbox_opts {
     const char *syscall_path; /* or NULL */
     bool trace;
 };
+/* Guest memory (and so each tmpfs's size) where the options give none: vmjail's 1 GiB. */
+#define OCI_SANDBOX_DEFAULT_MEMORY "1g"
 /* Run O's program confined, in the foreground, and give its exit status in *STATUS. */
 int oci_sandbox_run(const struct oci_sandbox_opts *o, int *status, vmjail_error **err);
 /* --network nat (sandbox_net.c): pasta attached to the network namespace of the container

@@ -134,7 +134,11 @@ static json_object *sandbox_spec(const struct oci_sandbox_opts *o, const char *r
     json_object_object_add(r, "readonly", json_object_new_boolean(o->read_only));
     json_object_object_add(doc, "hostname", json_object_new_string(o->hostname ? o->hostname
                                                                                : "vmjail"));
-    static const char *const tmpfs_options[] = {"nosuid", "nodev", "mode=1777", NULL};
+    /* Each tmpfs as large as guest memory at most: what the payload writes there is the
+     * host's memory, which a sandbox gets no more of than --memory says. */
+    char size[64];
+    snprintf(size, sizeof size, "size=%s", o->memory ? o->memory : OCI_SANDBOX_DEFAULT_MEMORY);
+    const char *const tmpfs_options[] = {"nosuid", "nodev", "mode=1777", size, NULL};
     add_mount(mounts, "/tmp", "tmpfs", "tmpfs", tmpfs_options);
     for (size_t i = 0; i < o->n_tmpfs; i++) {
         if (check_guest_path("--tmpfs", o->tmpfs[i], err) < 0) {
