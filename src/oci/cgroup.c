@@ -69,6 +69,70 @@ void oci_cgroup_default_path(const char *id, char *buf, size_t size)
 }
 
 static int write_value(const char *dir, const char *file, const char *value, bool optional,
+                       vmjail_error **err);
+
+/* Is DIR (a cgroup v2 directory) the caller's to create children in and move its processes
+ * within: the directory and its cgroup.procs its own (as systemd's Delegate= or an
+ * administrator's chown hands a subtree over)? */
+static bool owned_cgroup(const char *dir)
+{
+    char procs[4400];
+    struct stat st;
+    snprintf(procs, sizeof procs, "%s/cgroup.procs", dir);
+    return stat(dir, &st) == 0 && st.st_uid == geteuid() && access(dir, W_OK) == 0 &&
+           access(procs, W_OK) == 0;
+}
+
+int oci_cgroup_delegated(const char *id, const char *const *controllers, char *buf, size_t size,
+                         vmjail_error **err)
+{
+    if (!is_v2())
+        return vj_error(err, VMJAIL_ERR_USAGE, 0, "a limit without root needs a delegated "
+                        "cgroup v2 subtree: this host has cgroup v1");
+    char *self = oci_read_file("/proc/self/cgroup", NULL, NULL), *line = self;
+    while (line && strncmp(line, "0::", 3) != 0 && (line = strchr(line, '\n')) != NULL)
+        line++;
+    if (line == NULL) {
+        free(self);
+        return vj_error(err, VMJAIL_ERR_USAGE, 0, "a limit without root needs a delegated "
+                        "cgroup v2 subtree: the caller is in none");
+    }
+    char mine[4096], best[4096] = "", dir[4200];
+    snprintf(mine, sizeof mine, "%.*s", (int)strcspn(line + 3, "\n"), line + 3);
+    free(self);
+    /* The highest of the caller's own cgroup and its ancestors that it owns without a break. */
+    while (mine[0] == '/' && mine[1] != '\0') {
+        snprintf(dir, sizeof dir, "%.100s%s", cgroup_root(), mine);
+        if (!owned_cgroup(dir))
+            break;
+        snprintf(best, sizeof best, "%s", mine);
+        *strrchr(mine, '/') = '\0';
+        if (mine[0] == '\0')
+            break;
+    }
+    if (best[0] == '\0')
+        return vj_error(err, VMJAIL_ERR_USAGE, 0, "a limit without root needs a delegated "
+                        "cgroup v2 subtree: the caller's cgroup %s is not its own",
+                        mine[0] ? mine : "/");
+    snprintf(dir, sizeof dir, "%.100s%s", cgroup_root(), best);
+    char path[4400];
+    snprintf(path, sizeof path, "%s/cgroup.subtree_control", dir);
+    for (const char *const *c = controllers; *c; c++) {
+        char *on = oci_read_file(path, NULL, NULL), want[64];
+        bool enabled = on && oci_word_in(on, *c);
+        free(on);
+        snprintf(want, sizeof want, "+%s", *c);
+        if (!enabled && write_value(dir, "cgroup.subtree_control", want, true, NULL) < 0)
+            return vj_error(err, VMJAIL_ERR_USAGE, 0, "the delegated cgroup %s does not give "
+                            "its children the %s controller", best, *c);
+    }
+    int n = snprintf(buf, size, "%s/vmjail-%s", best, id);
+    if (n < 0 || (size_t)n >= size)
+        return vj_error(err, VMJAIL_ERR_USAGE, ENAMETOOLONG, "cgroup %s", best);
+    return 0;
+}
+
+static int write_value(const char *dir, const char *file, const char *value, bool optional,
                        vmjail_error **err)
 {
     char p[4200];

@@ -217,6 +217,12 @@ int oci_cgroup_freeze(const char *path, bool freeze, vmjail_error **err);
 int oci_cgroup_frozen(const char *path);
 /* The default cgroups path for a container with no linux.cgroupsPath. */
 void oci_cgroup_default_path(const char *id, char *buf, size_t size);
+/* Without root: the cgroup for container ID (into BUF, a cgroupsPath) in the caller's
+ * delegated cgroup v2 subtree (the highest ancestor of its cgroup that it owns), the
+ * CONTROLLERS (NULL-terminated) enabled for its children; or one line saying why there is
+ * none. */
+int oci_cgroup_delegated(const char *id, const char *const *controllers, char *buf, size_t size,
+                         vmjail_error **err);
 
 /* ---- device rules (cgroup_devices.c) ----------------------------------------------------- */
 

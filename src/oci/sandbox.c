@@ -233,11 +233,35 @@ static void sweep_stale(const char *dir)
         closedir(d);
 }
 
+/* Without root, limits go in a cgroup of the caller's delegated subtree (into CG, a
+ * cgroupsPath; "" without limits), and the device rules (an eBPF program, which needs
+ * privileges the caller has not) are left out of DOC: the sandbox's /dev is its own minimal
+ * set anyway. */
+static int rootless_cgroup(const struct oci_sandbox_opts *o, const char *id, json_object *doc,
+                           char *cg, size_t size, vmjail_error **err)
+{
+    cg[0] = '\0';
+    if (geteuid() == 0 || (!o->pids && !o->cpus))
+        return 0;
+    const char *want[3] = {NULL, NULL, NULL};
+    int n = 0;
+    if (o->pids)
+        want[n++] = "pids";
+    if (o->cpus)
+        want[n++] = "cpu";
+    if (oci_cgroup_delegated(id, want, cg, size, err) < 0)
+        return vj_error_wrap(err, "%s", o->pids ? "--pids" : "--cpus");
+    json_object *linux_, *res;
+    if (json_object_object_get_ex(doc, "linux", &linux_)) {
+        json_object_object_add(linux_, "cgroupsPath", json_object_new_string(cg));
+        if (json_object_object_get_ex(linux_, "resources", &res))
+            json_object_object_del(res, "devices");
+    }
+    return 0;
+}
+
 int oci_sandbox_run(const struct oci_sandbox_opts *o, int *status, vmjail_error **err)
 {
-    if (geteuid() != 0 && (o->pids || o->cpus))
-        return vj_error(err, VMJAIL_ERR_USAGE, 0, "%s: a limit needs root for now (a "
-                        "delegated cgroup: not yet, issue 15)", o->pids ? "--pids" : "--cpus");
     if (geteuid() != 0 && (o->uid || o->gid))
         return vj_error(err, VMJAIL_ERR_USAGE, 0,
                         "--user: without root only 0:0 inside (the caller's uid is root there)");
@@ -255,28 +279,33 @@ int oci_sandbox_run(const struct oci_sandbox_opts *o, int *status, vmjail_error 
     if (o->cwd && o->cwd[0] != '/')
         return vj_error(err, VMJAIL_ERR_USAGE, 0, "--cwd: '%s' is not an absolute path inside",
                         o->cwd);
+    char id[64], cg[4200];
+    snprintf(id, sizeof id, "run-%d", (int)getpid());
     json_object *doc = sandbox_spec(o, root, err);
     if (doc == NULL)
         return -1;
+    if (rootless_cgroup(o, id, doc, cg, sizeof cg, err) < 0) {
+        json_object_put(doc);
+        return -1;
+    }
     struct oci_spec *spec = NULL;
     int r = oci_spec_parse(json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PLAIN), root,
                            &spec, err);
     json_object_put(doc);
     if (r < 0)
         return -1;
-    char dir[PATH_MAX - 64], id[64];
+    char dir[PATH_MAX - 64];
     if (state_root(dir, sizeof dir, err) < 0) {
         oci_spec_free(spec);
         return -1;
     }
-    snprintf(id, sizeof id, "run-%d", (int)getpid());
     /* Sandboxes left by killed vmjails, this id's among them (a reused pid), go. */
     sweep_stale(dir);
     oci_container_delete(dir, id, true, NULL);
     /* The state's bundle is the state directory: nothing there is the payload's (a bundle's
      * config.json, whose hooks delete would run, never comes from the root). */
     struct oci_create_opts c = {.root = dir, .id = id, .bundle = dir, .foreground = true,
-                                .die_with_caller = true, .no_cgroup = geteuid() != 0};
+                                .die_with_caller = true, .no_cgroup = geteuid() != 0 && !cg[0]};
     struct oci_sandbox_nat nat = {.opts = o};
     if (o->network == OCI_SANDBOX_NET_NAT) {
         snprintf(nat.pid_file, sizeof nat.pid_file, "%s/%s.pasta", dir, id);
