@@ -354,6 +354,9 @@ struct oci_sandbox_nat {
     char pid_file[4200];
 };
 int oci_sandbox_nat_attach(pid_t pid, void *arg, vmjail_error **err);
+/* Each of O's published host ports free to bind (pasta says nothing of one in use): 0, or one
+ * line naming the first that is not. */
+int oci_sandbox_ports_free(const struct oci_sandbox_opts *o, vmjail_error **err);
 void oci_sandbox_nat_end(const char *pid_file);
 
 /* Pass the signals this process gets on to PID (run and exec in the foreground). */

@@ -276,6 +276,8 @@ int oci_sandbox_run(const struct oci_sandbox_opts *o, int *status, vmjail_error 
                         o->platform);
     if (o->n_ports && o->network != OCI_SANDBOX_NET_NAT)
         return vj_error(err, VMJAIL_ERR_USAGE, 0, "--publish needs --network nat");
+    if (oci_sandbox_ports_free(o, err) < 0)
+        return -1;
     if (o->cwd && o->cwd[0] != '/')
         return vj_error(err, VMJAIL_ERR_USAGE, 0, "--cwd: '%s' is not an absolute path inside",
                         o->cwd);

@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -60,6 +62,26 @@ static bool is_pasta(pid_t pid)
                (strncmp(comm, "pasta", 5) == 0 || strncmp(comm, "passt", 5) == 0);
     fclose(f);
     return yes;
+}
+
+int oci_sandbox_ports_free(const struct oci_sandbox_opts *o, vmjail_error **err)
+{
+    for (size_t i = 0; i < o->n_ports; i++) {
+        const struct oci_sandbox_port *p = &o->ports[i];
+        int s = socket(AF_INET, (p->udp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_CLOEXEC, 0);
+        if (s < 0)
+            return vj_error(err, VMJAIL_ERR_INTERNAL, errno, "--publish: socket");
+        int one = 1; /* as a server binds: a port some connection of the past holds is free */
+        setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+        struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(p->host)};
+        int r = bind(s, (struct sockaddr *)&a, sizeof a);
+        int e = errno;
+        close(s);
+        if (r < 0)
+            return vj_error(err, VMJAIL_ERR_USAGE, e, "--publish %u%s: the host's port",
+                            (unsigned)p->host, p->udp ? "/udp" : "");
+    }
+    return 0;
 }
 
 void oci_sandbox_nat_end(const char *pid_file)
