@@ -192,8 +192,20 @@ static int write_map(pid_t pid, const char *file, const struct oci_idmap *m, siz
     return oci_write_file(path, text, err);
 }
 
+/* Is M (N entries) the caller's own id alone, which it may map itself? */
+static bool self_map(const struct oci_idmap *m, size_t n, uint32_t self)
+{
+    return n == 1 && m[0].host_id == self && m[0].size == 1;
+}
+
 int oci_write_id_maps(pid_t pid, const struct oci_spec *spec, vmjail_error **err)
 {
+    /* Without root, anything more than the caller's own ids goes through newuidmap and
+     * newgidmap, which check it against /etc/subuid and /etc/subgid. */
+    if (geteuid() != 0 &&
+        !(self_map(spec->uid_mappings, spec->n_uid_mappings, geteuid()) &&
+          self_map(spec->gid_mappings, spec->n_gid_mappings, getegid())))
+        return oci_write_id_maps_helper(pid, spec, err);
     /* Without CAP_SETGID over the new namespace (a rootless runtime), the kernel takes a
      * gid_map only once setgroups is denied in it. */
     if (geteuid() != 0) {

@@ -217,6 +217,15 @@ int oci_cgroup_freeze(const char *path, bool freeze, vmjail_error **err);
 int oci_cgroup_frozen(const char *path);
 /* The default cgroups path for a container with no linux.cgroupsPath. */
 void oci_cgroup_default_path(const char *id, char *buf, size_t size);
+
+/* ---- subordinate ids, without root (subid.c) ------------------------------------------- */
+
+/* ID's range in FILE (/etc/subuid or /etc/subgid: "name-or-id:start:count" lines): 0, or -1
+ * if it has none. */
+int oci_subid_range(const char *file, uid_t id, uint32_t *start, uint32_t *count);
+/* A user namespace's uid and gid maps of SPEC written for PID through newuidmap and
+ * newgidmap. */
+int oci_write_id_maps_helper(pid_t pid, const struct oci_spec *spec, vmjail_error **err);
 /* Without root: the cgroup for container ID (into BUF, a cgroupsPath) in the caller's
  * delegated cgroup v2 subtree (the highest ancestor of its cgroup that it owns), the
  * CONTROLLERS (NULL-terminated) enabled for its children; or one line saying why there is

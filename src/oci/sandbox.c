@@ -60,12 +60,19 @@ static void drop_namespace(json_object *linux_, const char *type)
     }
 }
 
+/* The caller's subordinate ids (without root, for --user other than 0:0): ids 1 to count
+ * inside are start to start + count - 1 outside; count 0: none. */
+struct subids {
+    uint32_t uid_start, uid_count, gid_start, gid_count;
+};
+
 /* A user namespace for the sandbox: without root, one in which the caller is root (one uid
- * and gid mapped, as `unshare -r` does); with root, one that maps every id to itself (for
+ * and gid mapped, as `unshare -r` does), with its subordinate ids after it where it has them
+ * and another identity is asked for; with root, one that maps every id to itself (for
  * --network nat: pasta joins the namespace that owns the sandbox's network).  No cgroup mount
  * there; without root also /sys bound from the host instead of a sysfs of its own, and devpts
- * without the tty group (none is mapped). */
-static void user_namespace(json_object *linux_, json_object *mounts)
+ * without the tty group. */
+static void user_namespace(json_object *linux_, json_object *mounts, const struct subids *sub)
 {
     bool root = geteuid() == 0;
     json_object *ns;
@@ -82,6 +89,15 @@ static void user_namespace(json_object *linux_, json_object *mounts)
                                json_object_new_int64(root ? 0 : k ? getegid() : geteuid()));
         json_object_object_add(m, "size", json_object_new_int64(root ? 4294967295LL : 1));
         json_object_array_add(a, m);
+        uint32_t start = k ? sub->gid_start : sub->uid_start;
+        uint32_t count = k ? sub->gid_count : sub->uid_count;
+        if (!root && count) {
+            json_object *r = json_object_new_object();
+            json_object_object_add(r, "containerID", json_object_new_int64(1));
+            json_object_object_add(r, "hostID", json_object_new_int64(start));
+            json_object_object_add(r, "size", json_object_new_int64(count));
+            json_object_array_add(a, r);
+        }
         json_object_object_add(linux_, maps[k], a);
     }
     for (size_t i = json_object_array_length(mounts); i-- > 0;) {
@@ -111,7 +127,7 @@ static void user_namespace(json_object *linux_, json_object *mounts)
 
 /* The config document for O: runc's defaults, then each option. */
 static json_object *sandbox_spec(const struct oci_sandbox_opts *o, const char *root,
-                                 vmjail_error **err)
+                                 const struct subids *sub, vmjail_error **err)
 {
     json_object *doc = json_tokener_parse(oci_default_spec), *process, *linux_, *mounts, *r;
     if (doc == NULL || !json_object_object_get_ex(doc, "process", &process) ||
@@ -165,7 +181,7 @@ static json_object *sandbox_spec(const struct oci_sandbox_opts *o, const char *r
     if (o->network == OCI_SANDBOX_NET_HOST)
         drop_namespace(linux_, "network");
     if (geteuid() != 0 || o->network == OCI_SANDBOX_NET_NAT)
-        user_namespace(linux_, mounts);
+        user_namespace(linux_, mounts, sub);
     json_object *res;
     if (json_object_object_get_ex(linux_, "resources", &res)) {
         if (o->pids > 0) {
@@ -260,11 +276,30 @@ static int rootless_cgroup(const struct oci_sandbox_opts *o, const char *id, jso
     return 0;
 }
 
+/* Without root, another identity inside than 0:0 needs the caller's subordinate ids, which
+ * newuidmap and newgidmap map (into *SUB; left zero without --user). */
+static int rootless_ids(const struct oci_sandbox_opts *o, struct subids *sub, vmjail_error **err)
+{
+    memset(sub, 0, sizeof *sub);
+    if (geteuid() == 0 || (!o->uid && !o->gid))
+        return 0;
+    if (oci_subid_range("/etc/subuid", geteuid(), &sub->uid_start, &sub->uid_count) < 0 ||
+        oci_subid_range("/etc/subgid", geteuid(), &sub->gid_start, &sub->gid_count) < 0)
+        return vj_error(err, VMJAIL_ERR_USAGE, 0, "--user: without root, ids other than 0 "
+                        "need ranges for uid %u in /etc/subuid and /etc/subgid (and newuidmap, "
+                        "Debian's uidmap package)", (unsigned)geteuid());
+    if (o->uid > sub->uid_count || o->gid > sub->gid_count)
+        return vj_error(err, VMJAIL_ERR_USAGE, 0, "--user: %u:%u is past the caller's "
+                        "subordinate ids (%u uids, %u gids)", o->uid, o->gid, sub->uid_count,
+                        sub->gid_count);
+    return 0;
+}
+
 int oci_sandbox_run(const struct oci_sandbox_opts *o, int *status, vmjail_error **err)
 {
-    if (geteuid() != 0 && (o->uid || o->gid))
-        return vj_error(err, VMJAIL_ERR_USAGE, 0,
-                        "--user: without root only 0:0 inside (the caller's uid is root there)");
+    struct subids sub;
+    if (rootless_ids(o, &sub, err) < 0)
+        return -1;
     char root[PATH_MAX];
     struct stat st;
     if (realpath(o->root, root) == NULL)
@@ -283,7 +318,7 @@ int oci_sandbox_run(const struct oci_sandbox_opts *o, int *status, vmjail_error 
                         o->cwd);
     char id[64], cg[4200];
     snprintf(id, sizeof id, "run-%d", (int)getpid());
-    json_object *doc = sandbox_spec(o, root, err);
+    json_object *doc = sandbox_spec(o, root, &sub, err);
     if (doc == NULL)
         return -1;
     if (rootless_cgroup(o, id, doc, cg, sizeof cg, err) < 0) {
