@@ -2,11 +2,15 @@
  * ("ok" or the errno's name), so that the same program's lines under `vmjail run --root` and
  * under runc (Linux in a container) can be compared (tests/integration/sandbox).
  *
- *   escape TCPPORT ABSTRACTNAME
+ *   escape TCPPORT ABSTRACTNAME HOSTSOCKET
  *
+ * TCPPORT and ABSTRACTNAME: a TCP port on the host's loopback and an abstract socket of the
+ * host's, each with a listener; HOSTSOCKET: the path of a listening socket of the host's,
+ * outside the root.
  * It runs only as pid 1 of a pid namespace of its own (kill(-1) on a host would end every
  * process its user may signal): anywhere else it refuses, status 3. */
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <sched.h>
@@ -22,6 +26,23 @@
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+/* Swaps /tmp/flip between three ways up to the root until told to stop. */
+struct flip {
+    struct stat top;
+    int stop;
+};
+
+static void *flip(void *arg)
+{
+    struct flip *f = arg;
+    static const char *const targets[] = {"/", "../../..", "/proc/self/root/.."};
+    for (int i = 0; !__atomic_load_n(&f->stop, __ATOMIC_RELAXED); i++) {
+        symlink(targets[i % 3], "/tmp/flip.new");
+        rename("/tmp/flip.new", "/tmp/flip");
+    }
+    return NULL;
+}
 
 /* The name of errno value E (musl has no strerrorname_np). */
 static const char *errname(int e)
@@ -51,8 +72,8 @@ static void say(const char *what, long r)
 
 int main(int argc, char **argv)
 {
-    if (argc != 3) {
-        fprintf(stderr, "usage: escape TCPPORT ABSTRACTNAME\n");
+    if (argc != 4) {
+        fprintf(stderr, "usage: escape TCPPORT ABSTRACTNAME HOSTSOCKET\n");
         return 2;
     }
     if (getpid() != 1) {
@@ -85,6 +106,7 @@ int main(int argc, char **argv)
     printf("read /proc/kcore: %s\n", kc < 0 ? errname(errno)
                                              : read(kc, buf, sizeof buf) > 0 ? "bytes" : "nothing");
     say("create a file in the read-only root", open("/escaped", O_CREAT | O_WRONLY | O_CLOEXEC, 0600));
+    say("write a file of the read-only root", open("/bin/busybox", O_WRONLY | O_CLOEXEC));
 
     /* The host's loopback TCP port and abstract socket: not in this network namespace. */
     struct sockaddr_in in = {.sin_family = AF_INET, .sin_port = htons((uint16_t)atoi(argv[1])),
@@ -100,6 +122,18 @@ int main(int argc, char **argv)
     say("connect to the host's abstract socket",
         connect(u, (struct sockaddr *)&un, (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + n)));
 
+    /* A socket of the host's by its host path: not in the root.  One bound here is in the
+     * sandbox's own /tmp (the test looks for it on the host). */
+    struct sockaddr_un hp = {.sun_family = AF_UNIX}, mine = {.sun_family = AF_UNIX};
+    snprintf(hp.sun_path, sizeof hp.sun_path, "%s", argv[3]);
+    int h = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    say("connect to a host socket by its path", connect(h, (struct sockaddr *)&hp, sizeof hp));
+    snprintf(mine.sun_path, sizeof mine.sun_path, "/tmp/escape.sock");
+    int b = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    say("bind a socket at /tmp/escape.sock", bind(b, (struct sockaddr *)&mine, sizeof mine));
+    close(h);
+    close(b);
+
     /* Up from the root, by .. and through /proc: the root itself. */
     struct stat top, up, proc_up;
     stat("/", &top);
@@ -108,6 +142,21 @@ int main(int argc, char **argv)
     printf(".. from the root: %s\n", up.st_ino == top.st_ino && up.st_dev == top.st_dev ? "the root" : "ELSEWHERE");
     printf("/proc/self/root/..: %s\n",
            proc_up.st_ino == top.st_ino && proc_up.st_dev == top.st_dev ? "the root" : "ELSEWHERE");
+
+    /* A symlink another thread swaps while this one resolves through it: every target it
+     * takes ("/", "../../..", "/proc/self/root/..") is the root, whichever is seen. */
+    pthread_t flipper;
+    struct flip fl = {.top = top};
+    pthread_create(&flipper, NULL, flip, &fl);
+    int elsewhere = 0;
+    for (int i = 0; i < 2000; i++) {
+        struct stat s;
+        if (stat("/tmp/flip/", &s) == 0 && (s.st_ino != top.st_ino || s.st_dev != top.st_dev))
+            elsewhere++;
+    }
+    __atomic_store_n(&fl.stop, 1, __ATOMIC_RELAXED);
+    pthread_join(flipper, NULL);
+    printf("a symlink swapped during the calls: %s\n", elsewhere ? "ELSEWHERE" : "the root");
 
     /* Descriptors it was given beyond 0, 1 and 2 (with the two sockets, the root and the
      * namespace above, and /proc/kcore, closed first). */
