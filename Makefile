@@ -204,6 +204,13 @@ uninstall:
 	  $(DESTDIR)$(MANDIR)/man1/vmjail.1 $(DESTDIR)$(MANDIR)/man3/libvmjail.3
 	rm -rf $(DESTDIR)$(DOCDIR)
 
+# Random and stressing system calls inside vmjail (trinity, stress-ng) for a bounded time, on the
+# platform auto takes here (tests/stress/run; not part of make check).
+STRESS_DEPS := trinity stress-ng
+check-stress: deps all
+	@./scripts/install-deps $(STRESS_DEPS)
+	@./tests/stress/run $(BUILD) $(or $(VJ_PLATFORM),auto)
+
 # What `make install` leaves, the example built against it with pkg-config and run, the man
 # pages rendered without a warning (tests/install-check).
 check-install: all payloads

@@ -138,8 +138,45 @@ static bool is_helper_entry(int dir, const char *name)
     return vj_procfs_is_helper(dir, (pid_t)atoi(name));
 }
 
-/* Drop the helpers' entries from the N bytes of BUF; the bytes kept. */
-static size_t drop_stubs(int dir, uint8_t *buf, size_t n)
+/* Is FD (a directory of /proc) this process's own descriptor directory, /proc/PID/fd or
+ * /proc/PID/task/TID/fd? */
+static bool is_own_fd_dir(int fd)
+{
+    struct statfs sf;
+    if (fstatfs(fd, &sf) < 0 || sf.f_type != PROC_SUPER_MAGIC)
+        return false;
+    char link[64], target[128], want[64];
+    snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+    ssize_t n = readlink(link, target, sizeof target - 1);
+    if (n < 0)
+        return false;
+    target[n] = '\0';
+    int len = snprintf(want, sizeof want, "/proc/%d/", (int)getpid());
+    if (strncmp(target, want, (size_t)len) != 0)
+        return false;
+    const char *rest = target + len;
+    if (strncmp(rest, "task/", 5) == 0) {
+        const char *slash = strchr(rest + 5, '/');
+        rest = slash ? slash + 1 : "";
+    }
+    return strcmp(rest, "fd") == 0;
+}
+
+/* What a listing leaves out: vmjail's helpers from /proc, the monitor's own descriptors
+ * from the payload's /proc/self/fd. */
+enum listing { LIST_PROC_ROOT, LIST_OWN_FDS };
+
+static bool dropped(struct vj_proc *p, enum listing kind, int dir, const char *name)
+{
+    if (kind == LIST_PROC_ROOT)
+        return is_helper_entry(dir, name);
+    char *end;
+    long fd = strtol(name, &end, 10);
+    return *end == '\0' && end != name && fd >= 0 && fd <= INT32_MAX && vj_monitor_fd(p, (int)fd);
+}
+
+/* Drop the entries KIND leaves out from the N bytes of BUF; the bytes kept. */
+static size_t drop_entries(struct vj_proc *p, enum listing kind, int dir, uint8_t *buf, size_t n)
 {
     size_t in = 0, out = 0;
     while (in + DIRENT_NAME < n) {
@@ -154,7 +191,7 @@ static size_t drop_stubs(int dir, uint8_t *buf, size_t n)
             memcpy(name, buf + in + DIRENT_NAME, len);
             name[len] = '\0';
         }
-        if (!(numeric && is_helper_entry(dir, name))) {
+        if (!(numeric && dropped(p, kind, dir, name))) {
             memmove(buf + out, buf + in, reclen);
             out += reclen;
         }
@@ -169,7 +206,14 @@ int64_t vj_sys_getdents64(struct vj_proc *p, const uint64_t a[6])
     const struct vj_syscall_desc *d = vj_syscall_lookup(SYS_getdents64);
     for (;;) {
         int64_t r = vj_syscall_pass(p, SYS_getdents64, d, a);
-        if (r <= 0 || !is_proc_root((int)a[0]))
+        enum listing kind;
+        if (r <= 0)
+            return r;
+        if (is_proc_root((int)a[0]))
+            kind = LIST_PROC_ROOT;
+        else if (is_own_fd_dir((int)a[0]))
+            kind = LIST_OWN_FDS;
+        else
             return r;
         uint8_t *buf = malloc((size_t)r);
         if (buf == NULL)
@@ -178,13 +222,13 @@ int64_t vj_sys_getdents64(struct vj_proc *p, const uint64_t a[6])
             free(buf);
             return -EFAULT;
         }
-        size_t kept = drop_stubs((int)a[0], buf, (size_t)r);
+        size_t kept = drop_entries(p, kind, (int)a[0], buf, (size_t)r);
         int e = kept > 0 ? vj_copy_to_guest(p, a[1], buf, kept) : 0;
         free(buf);
         if (e < 0)
             return -EFAULT;
         if (kept > 0)
             return (int64_t)kept;
-        /* Every entry read was a helper's: read on, or an empty read would mean the end. */
+        /* Every entry read was left out: read on, or an empty read would mean the end. */
     }
 }

@@ -141,6 +141,8 @@ static bool forbidden_target(const char *target)
     static const char *const others[] = {"mem", "pagemap", "map_files", "syscall", "stack",
                                          "environ", "auxv", NULL};
     const char *const *denied = own;
+    if (strcmp(rest, "fd") == 0 && pid == getpid())
+        return false; /* its own descriptor directory: listed without the monitor's (getdents64) */
     char task[48];
     snprintf(task, sizeof task, "/proc/self/task/%ld", pid);
     if (pid != getpid() && access(task, F_OK) != 0) { /* not this monitor or one of its threads */

@@ -204,6 +204,7 @@ const struct vj_syscall_desc vj_syscalls[VJ_NR_SYSCALLS] = {
     PASS(getsid, 1, A(INT)),
     PASS(setsid, 0),
     PASS(capget, 2, M(INOUT, CAP_HEADER), M(OUT, CAP_DATA)),
+    PASS(capset, 2, M(INOUT, CAP_HEADER), M(IN, CAP_DATA)),
     PASS(getrlimit, 2, A(INT), M(OUT, RLIMIT)),
     PASS(setrlimit, 2, A(INT), M(IN, RLIMIT)),
     PASS(prlimit64, 4, A(INT), A(INT), M(IN, RLIMIT), M(OUT, RLIMIT)),
