@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -38,6 +39,10 @@ void vj_sig_wake_signal_thread(void)
  * the kick. */
 static sigset_t catch_set;
 static struct sigaction saved_actions[VJ_NSIG];
+/* The process's interval timers as vmjail found them: the payload's (alarm, setitimer: the
+ * host's, passed through) end with it, and the caller's come back. */
+static const int itimers[] = {ITIMER_REAL, ITIMER_VIRTUAL, ITIMER_PROF};
+static struct itimerval saved_itimers[3];
 static sigset_t saved_host_mask;
 static uint64_t async_bits; /* caught by the fallback handler, for the signal thread */
 
@@ -84,6 +89,8 @@ void vj_host_signals_init(void)
         if (catchable(s))
             sigaddset(&catch_set, s);
     pthread_sigmask(SIG_BLOCK, &catch_set, &saved_host_mask);
+    for (int k = 0; k < 3; k++)
+        getitimer(itimers[k], &saved_itimers[k]);
     initial_mask = 0;
     initial_ignored = 0;
     struct sigaction sa;
@@ -123,7 +130,10 @@ void vj_host_sigchld(bool ignore, int flags)
 
 void vj_host_signals_restore(void)
 {
-    /* What arrived after the payload ended is dropped. */
+    /* The payload's timers first (a SIGALRM of its itimer, once the host's default action is
+     * back, would end this process), then what arrived after the payload ended is dropped. */
+    for (int k = 0; k < 3; k++)
+        setitimer(itimers[k], &saved_itimers[k], NULL);
     siginfo_t si;
     struct timespec zero = {0, 0};
     while (sigtimedwait(&catch_set, &si, &zero) > 0)
