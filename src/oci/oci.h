@@ -410,5 +410,10 @@ bool oci_word_in(const char *list, const char *word);
 void oci_free_strv(char **v);
 /* RFC 3339 time of now. */
 void oci_now_rfc3339(char *buf, size_t size);
+/* Run ARGV (its program looked up in PATH) with /dev/null as stdin, and read what it writes on
+ * stdout and stderr into TEXT (SIZE bytes, NUL-terminated) until no writer is left (a daemon
+ * it leaves behind has let go of them), then wait for it: its wait status in *STATUS.  -1
+ * (errno) if it could not be run; exit status 127 with nothing said: not found. */
+int oci_run_helper(char *const argv[], char *text, size_t size, int *status);
 
 #endif

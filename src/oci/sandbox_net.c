@@ -116,47 +116,17 @@ int oci_sandbox_nat_attach(pid_t pid, void *arg, vmjail_error **err)
         argv[a++] = "--runas=0";
     argv[a++] = target;
     argv[a] = NULL;
-    int out[2];
-    if (pipe2(out, O_CLOEXEC) < 0)
-        return vj_error(err, VMJAIL_ERR_INTERNAL, errno, "--network nat: pipe");
-    fflush(NULL);
-    pid_t child = fork();
-    if (child < 0) {
-        close(out[0]);
-        close(out[1]);
-        return vj_error(err, VMJAIL_ERR_INTERNAL, errno, "--network nat: fork");
-    }
-    if (child == 0) {
-        int null = open("/dev/null", O_RDWR);
-        if (null < 0 || dup2(null, 0) < 0 || dup2(out[1], 1) < 0 || dup2(out[1], 2) < 0)
-            _exit(127);
-        execvp(PASTA, argv);
-        _exit(127);
-    }
-    close(out[1]);
     /* pasta configures the namespace, then leaves a daemon behind and exits: until then its
      * output is read (the daemon's descriptors are /dev/null by then). */
-    char text[4096];
-    size_t n = 0;
-    ssize_t k;
-    while (n < sizeof text - 1 && (k = read(out[0], text + n, sizeof text - 1 - n)) != 0) {
-        if (k < 0 && errno == EINTR)
-            continue;
-        if (k < 0)
-            break;
-        n += (size_t)k;
-    }
-    text[n] = '\0';
-    close(out[0]);
+    char text[4096], line[256];
     int status;
-    while (waitpid(child, &status, 0) < 0 && errno == EINTR)
-        ;
+    if (oci_run_helper(argv, text, sizeof text, &status) < 0)
+        return vj_error(err, VMJAIL_ERR_INTERNAL, errno, "--network nat: run pasta");
     if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
         return 0;
-    if (WIFEXITED(status) && WEXITSTATUS(status) == 127 && n == 0)
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 127 && text[0] == '\0')
         return vj_error(err, VMJAIL_ERR_USAGE, 0,
                         "--network nat needs pasta (Debian's passt package): not found");
-    char line[256];
     first_line(text, line, sizeof line);
     return vj_error(err, VMJAIL_ERR_INTERNAL, 0, "--network nat: pasta failed: %s", line);
 }

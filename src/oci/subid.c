@@ -80,43 +80,15 @@ static int run_map_helper(const char *helper, pid_t pid, const struct oci_idmap 
         }
     }
     argv[a] = NULL;
-    int out[2];
-    if (pipe2(out, O_CLOEXEC) < 0)
-        return vj_error(err, VMJAIL_ERR_INTERNAL, errno, "%s: pipe", helper);
-    fflush(NULL);
-    pid_t child = fork();
-    if (child < 0) {
-        close(out[0]);
-        close(out[1]);
-        return vj_error(err, VMJAIL_ERR_INTERNAL, errno, "%s: fork", helper);
-    }
-    if (child == 0) {
-        if (dup2(out[1], 1) < 0 || dup2(out[1], 2) < 0)
-            _exit(127);
-        execvp(helper, argv);
-        _exit(127);
-    }
-    close(out[1]);
     char text[512];
-    ssize_t k, n_read = 0;
-    while ((size_t)n_read < sizeof text - 1 &&
-           (k = read(out[0], text + n_read, sizeof text - 1 - (size_t)n_read)) != 0) {
-        if (k < 0 && errno == EINTR)
-            continue;
-        if (k < 0)
-            break;
-        n_read += k;
-    }
-    text[n_read] = '\0';
-    text[strcspn(text, "\n")] = '\0';
-    close(out[0]);
     int status;
-    while (waitpid(child, &status, 0) < 0 && errno == EINTR)
-        ;
+    if (oci_run_helper(argv, text, sizeof text, &status) < 0)
+        return vj_error(err, VMJAIL_ERR_INTERNAL, errno, "run %s", helper);
     if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
         return 0;
-    if (WIFEXITED(status) && WEXITSTATUS(status) == 127 && n_read == 0)
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 127 && text[0] == '\0')
         return vj_error(err, VMJAIL_ERR_USAGE, 0, "%s not found (Debian's uidmap package)", helper);
+    text[strcspn(text, "\n")] = '\0';
     return vj_error(err, VMJAIL_ERR_USAGE, 0, "%s: %s", helper, text[0] ? text : "failed");
 }
 

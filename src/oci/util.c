@@ -1,4 +1,4 @@
-/* util.c: small file and string helpers of the OCI runtime. */
+/* util.c: small file, string and helper-program functions of the OCI runtime. */
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -146,4 +147,42 @@ void oci_now_rfc3339(char *buf, size_t size)
     char sec[32];
     strftime(sec, sizeof sec, "%Y-%m-%dT%H:%M:%S", &tm);
     snprintf(buf, size, "%s.%09ldZ", sec, ts.tv_nsec);
+}
+
+int oci_run_helper(char *const argv[], char *text, size_t size, int *status)
+{
+    int out[2];
+    if (pipe2(out, O_CLOEXEC) < 0)
+        return -1;
+    fflush(NULL);
+    pid_t child = fork();
+    if (child < 0) {
+        int e = errno;
+        close(out[0]);
+        close(out[1]);
+        errno = e;
+        return -1;
+    }
+    if (child == 0) {
+        int null = open("/dev/null", O_RDWR);
+        if (null < 0 || dup2(null, 0) < 0 || dup2(out[1], 1) < 0 || dup2(out[1], 2) < 0)
+            _exit(127);
+        execvp(argv[0], argv);
+        _exit(127);
+    }
+    close(out[1]);
+    size_t n = 0;
+    ssize_t k;
+    while (n < size - 1 && (k = read(out[0], text + n, size - 1 - n)) != 0) {
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k < 0)
+            break;
+        n += (size_t)k;
+    }
+    text[n] = '\0';
+    close(out[0]);
+    while (waitpid(child, status, 0) < 0 && errno == EINTR)
+        ;
+    return 0;
 }
