@@ -313,6 +313,10 @@ int oci_sandbox_run(const struct oci_sandbox_opts *o, int *status, vmjail_error 
         return vj_error(err, VMJAIL_ERR_USAGE, 0, "--publish needs --network nat");
     if (oci_sandbox_ports_free(o, err) < 0)
         return -1;
+    if (o->network == OCI_SANDBOX_NET_NAT && geteuid() != 0 &&
+        access("/dev/net/tun", R_OK | W_OK) != 0)
+        return vj_error(err, VMJAIL_ERR_USAGE, errno, "--network nat without root needs "
+                        "/dev/net/tun usable by the caller");
     if (o->cwd && o->cwd[0] != '/')
         return vj_error(err, VMJAIL_ERR_USAGE, 0, "--cwd: '%s' is not an absolute path inside",
                         o->cwd);

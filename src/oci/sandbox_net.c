@@ -33,18 +33,17 @@ static void port_spec(const struct oci_sandbox_opts *o, bool udp, char *spec, si
         snprintf(spec, size, "none");
 }
 
-/* pasta's first line of its own on stderr (it also says it cannot reach syslog). */
-static void first_line(const char *text, char *out, size_t size)
+/* pasta's last line of its own on stderr, the one that says why it stopped (before it, its
+ * warnings; between them, that it cannot reach syslog). */
+static void last_line(const char *text, char *out, size_t size)
 {
     snprintf(out, size, "no message");
     for (const char *l = text; l && *l;) {
         const char *end = strchr(l, '\n');
         size_t len = end ? (size_t)(end - l) : strlen(l);
         if (len > 0 && strncmp(l, "Failed to send", 14) != 0 &&
-            strncmp(l, "Don't run as root", 17) != 0) {
+            strncmp(l, "Don't run as root", 17) != 0)
             snprintf(out, size, "%.*s", (int)len, l);
-            return;
-        }
         l = end ? end + 1 : NULL;
     }
 }
@@ -127,6 +126,6 @@ int oci_sandbox_nat_attach(pid_t pid, void *arg, vmjail_error **err)
     if (WIFEXITED(status) && WEXITSTATUS(status) == 127 && text[0] == '\0')
         return vj_error(err, VMJAIL_ERR_USAGE, 0,
                         "--network nat needs pasta (Debian's passt package): not found");
-    first_line(text, line, sizeof line);
+    last_line(text, line, sizeof line);
     return vj_error(err, VMJAIL_ERR_INTERNAL, 0, "--network nat: pasta failed: %s", line);
 }
