@@ -243,15 +243,23 @@ int vmjail_platform_usable(int platform, vmjail_error **err)
     return vj_vm_platform_usable(platform, err);
 }
 
+static const char *const platform_names[] = {[VMJAIL_PLATFORM_KVM] = "kvm",
+                                              [VMJAIL_PLATFORM_PROCESS] = "process",
+                                              [VMJAIL_PLATFORM_AUTO] = "auto"};
+
 int vmjail_platform_by_name(const char *name)
 {
-    static const char *const names[] = {[VMJAIL_PLATFORM_KVM] = "kvm",
-                                        [VMJAIL_PLATFORM_PROCESS] = "process",
-                                        [VMJAIL_PLATFORM_AUTO] = "auto"};
-    for (int i = 0; name && i < (int)(sizeof names / sizeof names[0]); i++)
-        if (strcmp(name, names[i]) == 0)
+    for (int i = 0; name && i < (int)(sizeof platform_names / sizeof platform_names[0]); i++)
+        if (strcmp(name, platform_names[i]) == 0)
             return i;
     return -1;
+}
+
+const char *vj_platform_name(int platform)
+{
+    return platform >= 0 && platform < (int)(sizeof platform_names / sizeof platform_names[0])
+               ? platform_names[platform]
+               : "auto";
 }
 
 int vmjail_config_set_platform(vmjail_config *c, int platform, vmjail_error **err)

@@ -56,6 +56,9 @@ struct vmjail_config {
     struct vj_confine confine; /* with a root, the run is a sandbox (config_confine.c) */
 };
 
+/* The name of PLATFORM (enum vmjail_platform), as vmjail_platform_by_name takes it. */
+const char *vj_platform_name(int platform);
+
 /* Run CFG, which has a root, as a sandbox in the foreground (sandbox.c). */
 int vj_sandbox_run(const struct vmjail_config *cfg, struct vmjail_result *result,
                    vmjail_error **err);

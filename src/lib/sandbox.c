@@ -20,13 +20,6 @@
 
 /* ---- a confined run, in the foreground ------------------------------------------------- */
 
-static const char *platform_name(int platform)
-{
-    return platform == VMJAIL_PLATFORM_KVM       ? "kvm"
-           : platform == VMJAIL_PLATFORM_PROCESS ? "process"
-                                                 : "auto";
-}
-
 int vj_sandbox_run(const vmjail_config *cfg, struct vmjail_result *result, vmjail_error **err)
 {
     const struct vj_confine *k = &cfg->confine;
@@ -78,7 +71,7 @@ int vj_sandbox_run(const vmjail_config *cfg, struct vmjail_result *result, vmjai
         .pids = k->pids,
         .cpus = k->cpus,
         .memory = memory,
-        .platform = platform_name(cfg->platform),
+        .platform = vj_platform_name(cfg->platform),
         .syscall_path = paths[cfg->syscall_path],
         .trace = cfg->trace_fd >= 0,
     };
