@@ -479,6 +479,13 @@ static void map_low(uint64_t ehdr)
 void vj_stub_main(uint64_t *sp);
 void vj_stub_main(uint64_t *sp)
 {
+    /* Every signal blocked until a thread enters the payload (its first frame's mask is the
+     * payload's, 0): a signal taken while a new thread waits for its START answer would run
+     * the handler nested in that wait, and its stop would overwrite the START stop in the
+     * thread's context.  The control thread inherits the mask, and so every thread it starts. */
+    uint64_t all = ~0ULL;
+    if (sc6(SYS_rt_sigprocmask, 2 /* SIG_SETMASK */, (long)&all, 0, 8, 0, 0) != 0)
+        die(108);
     sc3(SYS_prctl, 4 /* PR_SET_DUMPABLE */, 0, 0);
     sc3(SYS_prctl, 15 /* PR_SET_NAME */, (long)VJ_STUB_NAME, 0);
     if (sc6(SYS_mmap, VJ_STUB_CTL_VA, VJ_STUB_CTL_SIZE, 3, 0x11 /* SHARED|FIXED */, VJ_STUB_CTL_FD,
