@@ -92,5 +92,9 @@ void vj_signal_default(struct vj_proc *p, int signo);
 /* Vet a descriptor a pass-through call just gave the payload: one that reaches the monitor's
  * own memory or VM is closed and refused.  Returns FD or a negative errno. */
 int64_t vj_fd_vet(struct vj_proc *p, int64_t fd);
+/* Vet a descriptor the payload received from another process (SCM_RIGHTS): as vj_fd_vet, and
+ * a directory on a mount outside the monitor's mount namespace (a host directory sent into a
+ * sandbox) is closed and refused, since paths resolved from it would not be inside the root. */
+int64_t vj_fd_vet_received(struct vj_proc *p, int64_t fd);
 
 #endif

@@ -248,7 +248,7 @@ static int64_t xmsg_finish_recv(struct vj_proc *p, struct xmsg *x, struct kmsghd
             for (size_t i = 0; i < n; i++) {
                 int fd;
                 memcpy(&fd, fds + i, sizeof fd);
-                if (fd >= 0 && vj_fd_vet(p, fd) < 0) {
+                if (fd >= 0 && vj_fd_vet_received(p, fd) < 0) {
                     /* Closed: the payload gets -1 in its place and knows some are missing. */
                     fd = -1;
                     memcpy(fds + i, &fd, sizeof fd);

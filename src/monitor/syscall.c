@@ -180,6 +180,42 @@ int64_t vj_fd_vet(struct vj_proc *p, int64_t fd)
     return -EACCES;
 }
 
+/* Is mount MNT_ID one of this process's mount namespace?  (Its mountinfo's first fields.)
+ * Unreadable: no, which refuses rather than lets through. */
+static bool mount_is_ours(uint64_t mnt_id)
+{
+    FILE *f = fopen("/proc/self/mountinfo", "re");
+    if (f == NULL)
+        return false;
+    char line[4096];
+    bool found = false;
+    while (!found && fgets(line, sizeof line, f)) {
+        char *end;
+        unsigned long long id = strtoull(line, &end, 10);
+        found = end != line && *end == ' ' && id == mnt_id;
+        /* A line longer than the buffer: skip its rest, which is not a line's start. */
+        while (strchr(line, '\n') == NULL && fgets(line, sizeof line, f))
+            ;
+    }
+    fclose(f);
+    return found;
+}
+
+int64_t vj_fd_vet_received(struct vj_proc *p, int64_t fd)
+{
+    fd = vj_fd_vet(p, fd);
+    if (fd < 0)
+        return fd;
+    struct statx sx;
+    if (statx((int)fd, "", AT_EMPTY_PATH, STATX_TYPE | STATX_MNT_ID, &sx) < 0 ||
+        !S_ISDIR(sx.stx_mode))
+        return fd;
+    if ((sx.stx_mask & STATX_MNT_ID) && mount_is_ours(sx.stx_mnt_id))
+        return fd;
+    close((int)fd);
+    return -EACCES;
+}
+
 /* Writes to a broken pipe or socket send SIGPIPE, unless the call asks not to. */
 static bool raises_sigpipe(const struct vj_syscall *sc)
 {
