@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/futex.h>
 #include <pthread.h>
 #include <signal.h>
@@ -57,6 +58,7 @@ struct vj_fast_thread {
     bool served;      /* false: the poller left the call to the thread's own exit path */
     uint64_t last_call_ns; /* the thread's last call through the exit path (its thread only) */
     uint64_t backoff_until; /* atomic: the poller stepped aside; not woken before this */
+    int asleep;             /* atomic: the poller sleeps (or is about to): a waiter wakes it */
     uint64_t cpu_at;        /* its CPU time and involuntary switches at that look ... */
     long preempted_at;
     int sched_fd;           /* the payload thread's /proc/thread-self/schedstat, or -1 ... */
@@ -273,17 +275,21 @@ static void *poller_main(void *arg)
             continue;
         /* Idle or stepping aside: sleep, unless a call is being posted (the payload's post
          * wins the race; the poller serves it first). */
+        __atomic_store_n(&f->asleep, 1, __ATOMIC_SEQ_CST);
         uint32_t expect = load_state(f);
         if ((expect & ~(uint32_t)(VJ_FAST_AWAKE | VJ_FAST_WAKE)) ||
-            !__atomic_compare_exchange_n(f->state, &expect, 0, false, __ATOMIC_ACQ_REL,
-                                         __ATOMIC_ACQUIRE))
+            !__atomic_compare_exchange_n(f->state, &expect, 0, false, __ATOMIC_SEQ_CST,
+                                         __ATOMIC_SEQ_CST)) {
+            __atomic_store_n(&f->asleep, 0, __ATOMIC_SEQ_CST);
             continue;
+        }
         for (;;) {
             uint32_t v = load_state(f); /* one load: a wake after it is not lost */
             if ((v & (VJ_FAST_WAKE | VJ_FAST_AWAKE)) || __atomic_load_n(&f->stop, __ATOMIC_ACQUIRE))
                 break;
             futex(f->state, FUTEX_WAIT, v, NULL);
         }
+        __atomic_store_n(&f->asleep, 0, __ATOMIC_SEQ_CST);
         __atomic_and_fetch(f->state, ~(uint32_t)VJ_FAST_WAKE, __ATOMIC_ACQ_REL);
         __atomic_fetch_or(f->state, VJ_FAST_AWAKE, __ATOMIC_ACQ_REL);
         idle_since = now_ns();
@@ -469,15 +475,27 @@ void vj_fast_after_syscall(struct vj_thread *t, const struct vj_stop *stop)
     wake_poller(f);
 }
 
-/* Wait until F's posted call is answered; a signal for the thread interrupts the poller's
- * host call. */
-static void wait_answer(struct vj_fast_thread *f)
+/* Wait until F's posted call is answered (true); a signal for the thread interrupts the
+ * poller's host call.  The payload can write the slot's state word at any time, so none of it
+ * is trusted to mean a poller will answer: a call withdrawn (neither REQ nor DONE: no poller
+ * takes it) is not waited for (false), and a call posted while the poller sleeps (the payload
+ * can set AWAKE|REQ itself) wakes it.  Either way the thread never waits for nothing. */
+static bool wait_answer(struct vj_fast_thread *f)
 {
     uint64_t kicked = 0;
     for (;;) {
-        uint32_t s = __atomic_fetch_or(f->state, VJ_FAST_WAITER, __ATOMIC_ACQ_REL) | VJ_FAST_WAITER;
+        uint32_t s = __atomic_fetch_or(f->state, VJ_FAST_WAITER, __ATOMIC_SEQ_CST) | VJ_FAST_WAITER;
         if (s & VJ_FAST_DONE)
-            return;
+            return true;
+        if (!(s & VJ_FAST_REQ))
+            return false;
+        /* The poller sleeps only from a state without REQ or WAITER (its compare-and-swap):
+         * after WAITER is set, either it saw it and stays up, or its flag is seen here. */
+        if (__atomic_load_n(&f->asleep, __ATOMIC_SEQ_CST)) {
+            __atomic_fetch_or(f->state, VJ_FAST_WAKE, __ATOMIC_SEQ_CST);
+            futex(f->state, FUTEX_WAKE, INT_MAX, NULL);
+            continue;
+        }
         if (vj_signal_check(f->t)) {
             uint64_t now = now_ns();
             if (kicked == 0 || now - kicked >= REKICK_NS) {
@@ -514,9 +532,8 @@ static bool in_flight(struct vj_fast_thread *f)
 int64_t vj_fast_wait(struct vj_thread *t, struct vj_syscall *sc)
 {
     struct vj_fast_thread *f = t->fast;
-    if (f == NULL || !in_flight(f))
+    if (f == NULL || !in_flight(f) || !wait_answer(f))
         return -ENOSYS;
-    wait_answer(f);
     return take_answer(f, sc);
 }
 
@@ -541,10 +558,15 @@ int vj_fast_settle(struct vj_thread *t, struct vj_stop *stop, int64_t *r)
     }
     bool complete = false;
     if ((at == VJ_FAST_POSTED || at == VJ_FAST_SAVED) && f && in_flight(f)) {
-        wait_answer(f);
-        *r = take_answer(f, &stop->sc);
-        regs.rax = (uint64_t)*r;
-        complete = true;
+        if (wait_answer(f)) {
+            *r = take_answer(f, &stop->sc);
+            regs.rax = (uint64_t)*r;
+            complete = true;
+        } else {
+            /* Withdrawn (the payload wrote over its slot): made at the site, as not posted. */
+            regs.rax = __atomic_load_n((const uint64_t *)(const void *)(slot + VJ_FS_NR),
+                                       __ATOMIC_RELAXED);
+        }
     }
     if (at == VJ_FAST_CONSUMED || complete) {
         /* Answered (rax holds the result): return from the call. */
