@@ -33,6 +33,11 @@ int vj_vm_use_platform(int which, vmjail_error **err)
     return 0;
 }
 
+int vj_vm_platform_in_use(void)
+{
+    return platform == &vj_platform_process ? VMJAIL_PLATFORM_PROCESS : VMJAIL_PLATFORM_KVM;
+}
+
 int vj_vm_platform_usable(int which, vmjail_error **err)
 {
     if (which == VMJAIL_PLATFORM_KVM)

@@ -53,6 +53,8 @@ struct vj_stop {
 int vj_vm_use_platform(int which, vmjail_error **err);
 /* Can this host run payloads on platform WHICH (KVM or PROCESS)?  0, or -1 with the reason. */
 int vj_vm_platform_usable(int which, vmjail_error **err);
+/* The platform this monitor process uses (VMJAIL_PLATFORM_KVM or _PROCESS). */
+int vj_vm_platform_in_use(void);
 
 /* Create a VM with MEM_SIZE bytes of payload address space (a multiple of 2 MiB) and its
  * first vCPU, probe how this host completes a ring-3 syscall, and build the guest's system

@@ -91,7 +91,7 @@ int vmjail_run(const vmjail_config *cfg, struct vmjail_result *result, vmjail_er
         vj_error(err, VMJAIL_ERR_INTERNAL, ENOMEM, "start the first thread");
         goto out;
     }
-    if (cfg->seccomp && vj_seccomp_install(err) < 0)
+    if (cfg->seccomp && vj_seccomp_install(vj_vm_platform_in_use(), err) < 0)
         goto out;
     vj_thread_loop(first);
     vj_proc_join_threads(p);

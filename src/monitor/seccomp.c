@@ -1,7 +1,9 @@
 /* seccomp.c: the monitor's own seccomp filter (libseccomp): it allows the calls the syscall
- * table serves (passed through or emulated) and the few the monitor makes for itself, and
- * refuses everything else with EPERM, for every thread of the process. */
+ * table serves (passed through or emulated), the few the monitor makes for itself, and those
+ * only the process platform's stub needs where that platform may be used, and refuses
+ * everything else with EPERM, for every thread of the process. */
 #include <errno.h>
+#include <sched.h>
 #include <seccomp.h>
 #include <stddef.h>
 
@@ -19,12 +21,27 @@ static const char *const monitor_calls[] = {
     "rt_sigreturn", "rt_sigtimedwait", "tgkill", "restart_syscall", "madvise", "mremap",
     "futex", "sched_yield", "getrandom", "timer_create", "timer_settime", "timer_delete",
     "clock_nanosleep", "nanosleep", "wait4", "waitid", "process_mrelease", "getrusage",
-    "clone", "pidfd_open", "pidfd_send_signal", "poll", "sched_setscheduler",
-    "seccomp", /* the process platform's stub confines itself further */
-    "unshare", /* and starts in namespaces of its own */ NULL,
+    "clone", "pidfd_open", "pidfd_send_signal", "poll", "sched_setscheduler", NULL,
 };
 
-int vj_seccomp_install(vmjail_error **err)
+/* The process platform's stub, started by the monitor, confines itself further (seccomp) and
+ * starts in namespaces of its own: unshare with exactly the flags it uses (stub_process.c:
+ * with a user namespace, or without one where the host refuses it), nothing else (no mount
+ * namespace, no cgroup or pid namespace).  Not allowed to a monitor on KVM. */
+static int allow_stub_calls(scmp_filter_ctx ctx)
+{
+    int r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(seccomp), 0);
+    if (r == 0)
+        r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(unshare), 1,
+                             SCMP_A0(SCMP_CMP_EQ, CLONE_NEWUSER | CLONE_NEWNET | CLONE_NEWIPC |
+                                                      CLONE_NEWUTS));
+    if (r == 0)
+        r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(unshare), 1,
+                             SCMP_A0(SCMP_CMP_EQ, CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS));
+    return r;
+}
+
+int vj_seccomp_install(int platform, vmjail_error **err)
 {
     scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ERRNO(EPERM));
     if (ctx == NULL)
@@ -38,6 +55,8 @@ int vj_seccomp_install(vmjail_error **err)
         if (nr != __NR_SCMP_ERROR)
             r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0);
     }
+    if (r == 0 && platform != VMJAIL_PLATFORM_KVM)
+        r = allow_stub_calls(ctx);
     /* Load without setting no_new_privs where the kernel allows it (CAP_SYS_ADMIN), so that a
      * container's noNewPrivileges stays its own choice; else no_new_privs is required. */
     if (r == 0)
@@ -58,5 +77,5 @@ int vj_seccomp_install(vmjail_error **err)
 
 int vmjail_confine_monitor(vmjail_error **err)
 {
-    return vj_seccomp_install(err);
+    return vj_seccomp_install(VMJAIL_PLATFORM_AUTO, err); /* either platform may follow */
 }

@@ -5,7 +5,9 @@
 #include "vmjail.h"
 
 /* Allow only what the monitor serves or needs, for every thread; the rest fails with EPERM.
- * Irreversible for this process and its children. */
-int vj_seccomp_install(vmjail_error **err);
+ * PLATFORM (VMJAIL_PLATFORM_*): the one this monitor runs payloads on; KVM leaves out what
+ * only the process platform's stub needs, AUTO (not known yet) keeps it.  Irreversible for
+ * this process and its children. */
+int vj_seccomp_install(int platform, vmjail_error **err);
 
 #endif

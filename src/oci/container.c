@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "lib/error.h"
+#include "monitor/seccomp.h"
 #include "oci/oci.h"
 #include "oci/sync.h"
 
@@ -61,7 +62,7 @@ static _Noreturn void container_main(const struct container_fds *fds, const stru
         oci_sync_fail(sync_fd, err);
     /* The monitor's filter goes on while the process may still load it without
      * no_new_privs; everything after this point is allowed by it. */
-    if (vmjail_confine_monitor(&err) < 0)
+    if (vj_seccomp_install(platform, &err) < 0)
         oci_sync_fail(sync_fd, err);
     if (console_fd >= 0 && oci_console_setup(console_fd, &spec->process, &err) < 0)
         oci_sync_fail(sync_fd, err);

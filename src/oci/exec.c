@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "lib/error.h"
+#include "monitor/seccomp.h"
 #include "oci/oci.h"
 #include "oci/sync.h"
 
@@ -210,7 +211,7 @@ int oci_container_exec(const struct oci_exec_opts *o, int *status, vmjail_error 
         oci_enter_namespaces(sync[1], fds, flags, n, 0);
         int keep[] = {sync[1], console_fd, kvm_fd};
         oci_close_fds_from(3 + o->preserve_fds, keep, sizeof keep / sizeof keep[0]);
-        if (vmjail_confine_monitor(&cerr) < 0)
+        if (vj_seccomp_install(platform, &cerr) < 0)
             oci_sync_fail(sync[1], cerr);
         if (console_fd >= 0 && oci_console_setup(console_fd, &proc, &cerr) < 0)
             oci_sync_fail(sync[1], cerr);
