@@ -5,10 +5,14 @@
  * pointers, and end in order when the payload ends, whatever state its threads were left in.
  *
  *   slotattack SECONDS
+ *   slotattack jump
  *
  * Only under vmjail (tests/integration/run, `--syscall-path poll`): natively the window is not
  * mapped, and it says so and exits 2.  It prints "survived", then how many calls its workers
- * made and how many answers were not the call's, and ends with exit_group(0). */
+ * made and how many answers were not the call's, and ends with exit_group(0).  `jump`: child
+ * processes jump into the fast-call code at each of its first offsets, with the slots primed
+ * so that no path can make a call but getpid (the return address 0: each ends in a fault), and
+ * it prints how many jumps it made once every child has ended. */
 #include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -18,6 +22,7 @@
 #include <string.h>
 #include <sys/syscall.h>
 #include <time.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define LOW_VA 0x100000UL
@@ -139,12 +144,58 @@ static double since(const struct timespec *t0)
     return (double)(t.tv_sec - t0->tv_sec) + (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
 }
 
+#define FAST_ENTRY (LOW_VA + 0x40)
+#define NR_FAST_WAIT 0x3f0
+#define JUMPS 96
+
+/* A child's jump to the fast-call code at FAST_ENTRY + OFF: every slot's number getpid and
+ * its saved return address 0, the registers the code reads zero but rax (getpid, or the
+ * monitor's wait call) and r11 (a slot, or nothing). */
+static void jump_into(unsigned off)
+{
+    for (uint64_t o = 0; o < SLOTS_SIZE; o += SLOT_SIZE) {
+        uint8_t *slot = (uint8_t *)(SLOTS + o);
+        memset(slot, 0, SLOT_SIZE);
+        *(uint64_t *)(slot + FS_NR) = SYS_getpid;
+    }
+    alarm(5); /* a child the monitor left waiting still ends */
+    uint64_t target = FAST_ENTRY + off, rax = off & 1 ? NR_FAST_WAIT : SYS_getpid;
+    uint64_t r11 = off & 2 ? SLOTS : 0;
+    __asm__ volatile("xor %%ecx, %%ecx\n xor %%edi, %%edi\n xor %%esi, %%esi\n"
+                     "xor %%edx, %%edx\n xor %%r10d, %%r10d\n xor %%r8d, %%r8d\n"
+                     "xor %%r9d, %%r9d\n mov %2, %%r11\n jmp *%0"
+                     :
+                     : "r"(target), "a"(rax), "r"(r11)
+                     : "rcx", "rdi", "rsi", "rdx", "r8", "r9", "r10", "r11", "memory");
+    _exit(0);
+}
+
+static int jumps(void)
+{
+    unsigned ended = 0;
+    for (unsigned off = 0; off < JUMPS; off++) {
+        fflush(stdout);
+        pid_t c = fork();
+        if (c < 0)
+            break;
+        if (c == 0)
+            jump_into(off);
+        int st;
+        if (waitpid(c, &st, 0) == c)
+            ended++;
+    }
+    printf("%u jumps into the fast-call code, %u children ended\n", JUMPS, ended);
+    return ended == JUMPS ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
     if (!slots_mapped()) {
         printf("no fast-call slots here (not under vmjail)\n");
         return 2;
     }
+    if (argc > 1 && strcmp(argv[1], "jump") == 0)
+        return jumps();
     double secs = argc > 1 ? atof(argv[1]) : 2;
     parent = getppid();
     self = getpid();
