@@ -439,6 +439,39 @@ int64_t vj_sys_openat(struct vj_proc *p, const uint64_t a[6])
     return open_path(p, SYS_openat, 1, a);
 }
 
+/* openat2: as openat, with the struct open_how copied into the monitor first, so that the
+ * host checks and uses the very flags looked at here (another payload thread cannot change
+ * them in between).  Its size is checked as Linux does: below version 0's 24 bytes EINVAL,
+ * above a page E2BIG; the kernel checks that bytes past what it knows are zero. */
+int64_t vj_sys_openat2(struct vj_proc *p, const uint64_t a[6])
+{
+    enum { HOW_VER0 = 24, HOW_MAX = 4096 };
+    uint64_t size = a[3];
+    if (size < HOW_VER0)
+        return -EINVAL;
+    if (size > HOW_MAX)
+        return -E2BIG;
+    if ((int)a[0] != AT_FDCWD && vj_monitor_fd(p, (int)a[0]))
+        return -EBADF;
+    uint64_t how[HOW_MAX / 8]; /* flags, mode, resolve, then zeroes */
+    if (vj_copy_from_guest(p, how, a[2], size) < 0)
+        return -EFAULT;
+    char path[PATH_MAX];
+    pid_t other;
+    enum entry e = guest_entry(p, a[1], path, sizeof path, &other);
+    if (e != E_NONE && how[0] <= INT_MAX && how[1] == 0 && how[2] == 0) {
+        bool tail_zero = true;
+        for (uint64_t i = HOW_VER0; i < size; i++)
+            tail_zero &= ((const uint8_t *)how)[i] == 0;
+        if (tail_zero)
+            return fix_cloexec(open_entry(p, e, other, (int)how[0]), (int)how[0]);
+    }
+    /* Anything else is the host's; the descriptor is vetted as openat's (vj_fd_vet). */
+    void *name = vj_guest_arg(p, a[1], 1);
+    long fd = syscall(SYS_openat2, (int)a[0], name, how, (size_t)size);
+    return fd < 0 ? -errno : fd;
+}
+
 static int64_t readlink_exe(struct vj_proc *p, pid_t other, uint64_t buf, uint64_t size)
 {
     if ((int64_t)size <= 0)

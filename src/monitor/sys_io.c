@@ -1,5 +1,5 @@
 /* sys_io.c: pass-through calls whose arguments hold pointers or descriptor ranges the table
- * cannot describe: vectored I/O, ioctl, fcntl, select, futex, close_range. */
+ * cannot describe: vectored I/O, ioctl, fcntl, select, epoll_pwait(2), futex, close_range. */
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/futex.h>
@@ -190,6 +190,24 @@ int64_t vj_sys_epoll_pwait(struct vj_proc *p, const uint64_t a[6])
         return r;
     if (r == 0) {
         long n = syscall(SYS_epoll_pwait, a[0], ev, a[2], a[3], NULL, 8);
+        r = n < 0 ? -errno : n;
+    }
+    return vj_signal_call_mask_end(vj_self, r);
+}
+
+/* epoll_pwait2: as epoll_pwait, its timeout a struct timespec the kernel reads (or NULL). */
+int64_t vj_sys_epoll_pwait2(struct vj_proc *p, const uint64_t a[6])
+{
+    if (vj_monitor_fd(p, (int)a[0]))
+        return -EBADF;
+    int max = (int)a[2];
+    void *ev = vj_guest_arg(p, a[1], max > 0 ? (uint64_t)max * 12 : 0);
+    void *tmo = vj_guest_arg(p, a[3], 16);
+    int64_t r = vj_signal_call_mask_begin(vj_self, a[4], a[5]);
+    if (r == -EINVAL || r == -EFAULT)
+        return r;
+    if (r == 0) {
+        long n = syscall(SYS_epoll_pwait2, a[0], ev, a[2], tmo, NULL, 8);
         r = n < 0 ? -errno : n;
     }
     return vj_signal_call_mask_end(vj_self, r);

@@ -1,5 +1,5 @@
 /* sys_proc.c: the payload's process syscalls served by the monitor: exit, arch_prctl, thread
- * pointers, uname, prctl. */
+ * pointers, uname, prctl, personality. */
 #include <asm/prctl.h>
 #include <errno.h>
 #include <string.h>
@@ -121,4 +121,14 @@ int64_t vj_sys_settimeofday(struct vj_proc *p, const uint64_t a[6])
 {
     (void)p;
     return a[0] == 0 && a[1] == 0 ? 0 : -EPERM;
+}
+
+/* personality: the payload runs as PER_LINUX (0) and nothing else (no READ_IMPLIES_EXEC,
+ * ADDR_NO_RANDOMIZE, ...: the monitor lays out the address space itself).  0xffffffff queries
+ * it; setting PER_LINUX answers the previous persona, 0; any other is refused. */
+int64_t vj_sys_personality(struct vj_proc *p, const uint64_t a[6])
+{
+    (void)p;
+    uint32_t persona = (uint32_t)a[0]; /* the kernel takes an unsigned int */
+    return persona == 0xffffffffu || persona == 0 ? 0 : -EINVAL;
 }

@@ -1,10 +1,14 @@
 /* sys_signal.c: the payload's signal syscalls: dispositions, masks, the alternate stack,
  * signals it sends (to itself, its threads, or other processes), waiting for signals,
- * rt_sigreturn, signalfd.  Queues and delivery are signal.c's, timers sys_timer.c's. */
+ * rt_sigreturn, signalfd, pidfds.  Queues and delivery are signal.c's, timers sys_timer.c's. */
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -230,6 +234,99 @@ int64_t vj_sys_rt_tgsigqueueinfo(struct vj_proc *p, const uint64_t a[6])
     if ((pid_t)a[0] <= 0 || (pid_t)a[1] <= 0)
         return -EINVAL;
     return queueinfo(p, (pid_t)a[0], (pid_t)a[1], (int)a[2], a[3]);
+}
+
+/* ---- pidfds ---------------------------------------------------------------------------- */
+
+#define PIDFD_NONBLOCK_ 04000 /* O_NONBLOCK */
+#define PROC_SUPER_MAGIC_ 0x9fa0
+
+/* pidfd_open: a process's pidfd (the payload's own is the monitor's, which is its pid).  Only
+ * PIDFD_NONBLOCK: a thread's pidfd (PIDFD_THREAD) is refused as kernels before 6.9 do, so a
+ * pidfd the payload holds never names one of the monitor's threads by itself. */
+int64_t vj_sys_pidfd_open(struct vj_proc *p, const uint64_t a[6])
+{
+    (void)p;
+    if (a[1] & ~(uint64_t)PIDFD_NONBLOCK_)
+        return -EINVAL;
+    long fd = syscall(SYS_pidfd_open, (pid_t)a[0], (unsigned)a[1]);
+    return fd < 0 ? -errno : fd;
+}
+
+/* The pid (in the monitor's namespace) FD names, a pidfd or a /proc/PID directory, or 0 if it
+ * is neither (the host then answers EBADF) or names no process here (-1 has exited). */
+static pid_t pidfd_target(int fd)
+{
+    char name[64], line[128];
+    snprintf(name, sizeof name, "/proc/self/fdinfo/%d", fd);
+    FILE *f = fopen(name, "re");
+    if (f != NULL) {
+        long pid = 0;
+        bool found = false;
+        while (!found && fgets(line, sizeof line, f))
+            found = sscanf(line, "Pid: %ld", &pid) == 1;
+        fclose(f);
+        if (found)
+            return (pid_t)pid;
+    }
+    struct statfs sf;
+    if (fstatfs(fd, &sf) < 0 || sf.f_type != PROC_SUPER_MAGIC_)
+        return 0;
+    snprintf(name, sizeof name, "/proc/self/fd/%d", fd);
+    ssize_t n = readlink(name, line, sizeof line - 1);
+    if (n < 0)
+        return 0;
+    line[n] = '\0';
+    char *end;
+    long pid = strncmp(line, "/proc/", 6) == 0 ? strtol(line + 6, &end, 10) : 0;
+    return pid > 0 && pid <= INT_MAX && *end == '\0' ? (pid_t)pid : 0;
+}
+
+/* Is PID this monitor process or one of its threads (the payload's process)? */
+static bool is_self(pid_t pid)
+{
+    char task[48];
+    snprintf(task, sizeof task, "/proc/self/task/%d", (int)pid);
+    return pid == getpid() || (pid > 0 && access(task, F_OK) == 0);
+}
+
+/* pidfd_send_signal keeps kill's guarantees: a signal to the payload itself goes through its
+ * own queue (never the host's signal to the monitor), and there are no flags (no process
+ * group: kill(0) leaves vmjail's helpers out, PIDFD_SIGNAL_PROCESS_GROUP would not).  The
+ * descriptor is duplicated first, and the copy is the one looked at and used, so that another
+ * payload thread cannot swap the process between the check and the call. */
+int64_t vj_sys_pidfd_send_signal(struct vj_proc *p, const uint64_t a[6])
+{
+    int fd = (int)a[0], sig = (int)a[1];
+    if (a[3] != 0)
+        return -EINVAL;
+    if (fd < 0 || vj_monitor_fd(p, fd))
+        return -EBADF;
+    int own = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+    if (own < 0)
+        return -errno;
+    siginfo_t info;
+    int64_t r = 0;
+    pid_t target = pidfd_target(own);
+    if (target > 0 && is_self(target)) {
+        if (!valid_signal(sig))
+            r = -EINVAL;
+        else if (a[2] == 0)
+            r = to_self(p, NULL, sig, SI_USER);
+        else if (vj_copy_from_guest(p, &info, a[2], sizeof info) < 0)
+            r = -EFAULT;
+        else if (info.si_signo != sig)
+            r = -EINVAL;
+        else if (sig != 0)
+            r = vj_signal_send(p, NULL, &info);
+    } else {
+        if (a[2] && vj_copy_from_guest(p, &info, a[2], sizeof info) < 0)
+            r = -EFAULT;
+        else if (syscall(SYS_pidfd_send_signal, own, sig, a[2] ? &info : NULL, 0) < 0)
+            r = -errno;
+    }
+    close(own);
+    return r;
 }
 
 /* ---- waiting for signals ---------------------------------------------------------------- */

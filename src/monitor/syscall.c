@@ -227,6 +227,8 @@ static bool raises_sigpipe(const struct vj_syscall *sc)
     case SYS_pwritev2:
     case SYS_sendfile:
     case SYS_copy_file_range:
+    case SYS_splice:
+    case SYS_tee:
         return true;
     case SYS_sendto:
         return !(sc->arg[3] & MSG_NOSIGNAL);

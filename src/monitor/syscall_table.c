@@ -3,7 +3,10 @@
  * PASS: the host performs the call; each argument is translated and checked as its type says
  *       (descriptors must be the payload's; memory must lie inside guest memory).
  * EMUL: a handler in sys_*.c serves it (memory, identity of the process, signals, and pass-
- *       through calls whose arguments hold pointers).
+ *       through calls whose arguments hold pointers).  personality is emulated: the payload
+ *       runs as PER_LINUX only (0xffffffff queries it and answers 0; setting 0 answers the
+ *       previous, 0; any other persona is -EINVAL).  openat2 is openat's handler with its
+ *       struct open_how copied; pidfd_send_signal keeps kill's guarantees (sys_signal.c).
  * PRIV: a call that needs a privilege vmjail never gives the payload (mounts, namespaces,
  *       modules, reboot, the clock, raw I/O, ...): answered -EPERM, as Linux answers a
  *       process without the capability (a container's): programs then say "not permitted".
@@ -52,6 +55,7 @@ const struct vj_syscall_desc vj_syscalls[VJ_NR_SYSCALLS] = {
     PASS(write, 3, A(FD), B(IN, 2, 1), A(ULONG)),
     EMUL_FD(open, vj_sys_open, 3, A(PATH), A(HEX), A(OCT)),
     EMUL_FD(openat, vj_sys_openat, 4, A(DIRFD), A(PATH), A(HEX), A(OCT)),
+    EMUL_FD(openat2, vj_sys_openat2, 4, A(DIRFD), A(PATH), A(HEX), A(ULONG)),
     PASS_FD(creat, 2, A(PATH), A(OCT)),
     PASS(close, 1, A(FD)),
     PASS(stat, 2, A(PATH), M(OUT, STAT)),
@@ -119,6 +123,22 @@ const struct vj_syscall_desc vj_syscalls[VJ_NR_SYSCALLS] = {
     PASS(fstatfs, 2, A(FD), M(OUT, STATFS)),
     PASS(sendfile, 4, A(FD), A(FD), M(INOUT, 8), A(ULONG)),
     PASS(copy_file_range, 6, A(FD), M(INOUT, 8), A(FD), M(INOUT, 8), A(ULONG), A(HEX)),
+    PASS(splice, 6, A(FD), M(INOUT, 8), A(FD), M(INOUT, 8), A(ULONG), A(HEX)),
+    PASS(tee, 4, A(FD), A(FD), A(ULONG), A(HEX)),
+    /* extended attributes: the name is a string the kernel reads (as a path is), the value
+     * or list a buffer of the size argument's bytes */
+    PASS(setxattr, 5, A(PATH), A(PATH), B(IN, 3, 1), A(ULONG), A(HEX)),
+    PASS(lsetxattr, 5, A(PATH), A(PATH), B(IN, 3, 1), A(ULONG), A(HEX)),
+    PASS(fsetxattr, 5, A(FD), A(PATH), B(IN, 3, 1), A(ULONG), A(HEX)),
+    PASS(getxattr, 4, A(PATH), A(PATH), B(OUT, 3, 1), A(ULONG)),
+    PASS(lgetxattr, 4, A(PATH), A(PATH), B(OUT, 3, 1), A(ULONG)),
+    PASS(fgetxattr, 4, A(FD), A(PATH), B(OUT, 3, 1), A(ULONG)),
+    PASS(listxattr, 3, A(PATH), B(OUT, 2, 1), A(ULONG)),
+    PASS(llistxattr, 3, A(PATH), B(OUT, 2, 1), A(ULONG)),
+    PASS(flistxattr, 3, A(FD), B(OUT, 2, 1), A(ULONG)),
+    PASS(removexattr, 2, A(PATH), A(PATH)),
+    PASS(lremovexattr, 2, A(PATH), A(PATH)),
+    PASS(fremovexattr, 2, A(FD), A(PATH)),
     PASS_FD(memfd_create, 2, A(PATH), A(HEX)),
     EMUL(close_range, vj_sys_close_range, 3, A(INT), A(INT), A(HEX)),
 
@@ -132,11 +152,16 @@ const struct vj_syscall_desc vj_syscalls[VJ_NR_SYSCALLS] = {
     PASS(epoll_ctl, 4, A(FD), A(INT), A(FD), M(IN, EPOLL_EVENT)),
     PASS(epoll_wait, 4, A(FD), B(OUT, 2, EPOLL_EVENT), A(INT), A(INT)),
     EMUL(epoll_pwait, vj_sys_epoll_pwait, 6, A(FD), A(HEX), A(INT), A(INT), A(HEX), A(ULONG)),
+    EMUL(epoll_pwait2, vj_sys_epoll_pwait2, 6, A(FD), A(HEX), A(INT), A(HEX), A(HEX), A(ULONG)),
     PASS_FD(eventfd, 1, A(ULONG)),
     PASS_FD(eventfd2, 2, A(ULONG), A(HEX)),
     PASS_FD(timerfd_create, 2, A(INT), A(HEX)),
     PASS(timerfd_settime, 4, A(FD), A(HEX), M(IN, ITIMERSPEC), M(OUT, ITIMERSPEC)),
     PASS(timerfd_gettime, 2, A(FD), M(OUT, ITIMERSPEC)),
+    PASS_FD(inotify_init, 0),
+    PASS_FD(inotify_init1, 1, A(HEX)),
+    PASS(inotify_add_watch, 3, A(FD), A(PATH), A(HEX)),
+    PASS(inotify_rm_watch, 2, A(FD), A(INT)),
 
     /* sockets whose arguments carry no pointers to pointers */
     PASS_FD(socket, 3, A(INT), A(HEX), A(INT)),
@@ -181,6 +206,7 @@ const struct vj_syscall_desc vj_syscalls[VJ_NR_SYSCALLS] = {
     EMUL(set_robust_list, vj_sys_set_robust_list, 2, A(HEX), A(ULONG)),
     EMUL(uname, vj_sys_uname, 1, A(HEX)),
     EMUL(prctl, vj_sys_prctl, 5, A(INT), A(HEX), A(HEX), A(HEX), A(HEX)),
+    EMUL(personality, vj_sys_personality, 1, A(HEX)),
     PASS(getpid, 0),
     PASS(getppid, 0),
     PASS(gettid, 0),
@@ -249,6 +275,8 @@ const struct vj_syscall_desc vj_syscalls[VJ_NR_SYSCALLS] = {
     EMUL(rt_sigtimedwait, vj_sys_rt_sigtimedwait, 4, A(HEX), A(HEX), A(HEX), A(ULONG)),
     EMUL(rt_sigqueueinfo, vj_sys_rt_sigqueueinfo, 3, A(INT), A(INT), A(HEX)),
     EMUL(rt_tgsigqueueinfo, vj_sys_rt_tgsigqueueinfo, 4, A(INT), A(INT), A(INT), A(HEX)),
+    EMUL_FD(pidfd_open, vj_sys_pidfd_open, 2, A(INT), A(HEX)),
+    EMUL(pidfd_send_signal, vj_sys_pidfd_send_signal, 4, A(FD), A(INT), A(HEX), A(HEX)),
     EMUL_FD(signalfd, vj_sys_signalfd, 3, A(INT), A(HEX), A(ULONG)),
     EMUL_FD(signalfd4, vj_sys_signalfd4, 4, A(INT), A(HEX), A(ULONG), A(HEX)),
     EMUL(timer_create, vj_sys_timer_create, 3, A(INT), A(HEX), A(HEX)),

@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "fake_guest.h"
@@ -215,6 +216,21 @@ static void test_known_numbers(void)
         {SYS_reboot, "reboot", VJ_PRIV},
         {SYS_iopl, "iopl", VJ_PRIV},
         {SYS_open_by_handle_at, "open_by_handle_at", VJ_PRIV},
+        {SYS_splice, "splice", VJ_PASS},
+        {SYS_tee, "tee", VJ_PASS},
+        {SYS_vmsplice, "vmsplice", VJ_NOSYS},
+        {SYS_setxattr, "setxattr", VJ_PASS},
+        {SYS_fgetxattr, "fgetxattr", VJ_PASS},
+        {SYS_llistxattr, "llistxattr", VJ_PASS},
+        {SYS_fremovexattr, "fremovexattr", VJ_PASS},
+        {SYS_inotify_init1, "inotify_init1", VJ_PASS},
+        {SYS_inotify_add_watch, "inotify_add_watch", VJ_PASS},
+        {SYS_pidfd_open, "pidfd_open", VJ_EMUL},
+        {SYS_pidfd_send_signal, "pidfd_send_signal", VJ_EMUL},
+        {SYS_pidfd_getfd, "pidfd_getfd", VJ_NOSYS},
+        {SYS_personality, "personality", VJ_EMUL},
+        {SYS_epoll_pwait2, "epoll_pwait2", VJ_EMUL},
+        {SYS_openat2, "openat2", VJ_EMUL},
         {SYS_fork, "fork", VJ_EMUL},
         {SYS_vfork, "vfork", VJ_EMUL},
         /* clone became EMUL with threads (vj_sys_clone); it must never reach the host. */
@@ -241,6 +257,12 @@ static void test_known_numbers(void)
     ok(d && d->ret == VJ_RET_FD, "openat returns a descriptor that is vetted");
     d = vj_syscall_lookup(SYS_open);
     ok(d && d->ret == VJ_RET_FD, "open returns a descriptor that is vetted");
+    static const uint64_t fd_results[] = {SYS_openat2, SYS_pidfd_open, SYS_inotify_init,
+                                          SYS_inotify_init1};
+    for (size_t i = 0; i < sizeof fd_results / sizeof *fd_results; i++) {
+        d = vj_syscall_lookup(fd_results[i]);
+        ok(d && d->ret == VJ_RET_FD, "%s returns a descriptor that is vetted", d ? d->name : "?");
+    }
     d = vj_syscall_lookup(SYS_mmap);
     ok(d && d->ret == VJ_RET_HEX, "mmap returns an address");
 }
@@ -640,6 +662,80 @@ static void test_sockets(void)
  * the low 32 bits).  The pass-through sizes a memory argument by the whole register
  * (arg_size() in syscall.c multiplies a[s->len] as 64 bits), so epoll_wait with maxevents
  * 0xffffffff00000004 is refused -EFAULT where Linux waits for 4 events (here: 0 ready). */
+/* Issue 16's calls: personality, openat2's struct open_how, the monitor's descriptors refused,
+ * splice and tee between the payload's pipes, pidfds of a child. */
+static void test_issue16_calls(void)
+{
+    is_int(sys(SYS_personality, 0xffffffffULL), 0, "personality(query): PER_LINUX");
+    is_int(sys(SYS_personality, 0xffffffff00000000ULL), 0, "personality(0, upper bits): 0");
+    is_int(sys(SYS_personality, 0x0040000), -EINVAL, "personality(ADDR_NO_RANDOMIZE): -EINVAL");
+
+    uint64_t how[4] = {O_RDONLY | O_CLOEXEC, 0, 0, 0};
+    memcpy(P.mem + SCRATCH, how, sizeof how);
+    gstr(BUF, "/dev/null");
+    int64_t fd = sys(SYS_openat2, AT_FDCWD, BUF, SCRATCH, 24);
+    ok(fd >= 0, "openat2(/dev/null, how in guest memory)");
+    if (fd >= 0)
+        close((int)fd);
+    is_int(sys(SYS_openat2, AT_FDCWD, BUF, SCRATCH, 8), -EINVAL, "openat2(size 8): -EINVAL");
+    is_int(sys(SYS_openat2, AT_FDCWD, BUF, SCRATCH, 8192), -E2BIG, "openat2(size 8192): -E2BIG");
+    is_int(sys(SYS_openat2, AT_FDCWD, BUF, HOLE - 8, 24), -EFAULT, "openat2(how over a hole)");
+    is_int(sys(SYS_openat2, AT_FDCWD, BUF, LAST + PG - 16, 24), -EFAULT,
+           "openat2(how past guest memory)");
+    P.mem[SCRATCH + 30] = 1;
+    is_int(sys(SYS_openat2, AT_FDCWD, BUF, SCRATCH, 32), -E2BIG, "openat2(nonzero tail): -E2BIG");
+    P.mem[SCRATCH + 30] = 0;
+    is_int(sys(SYS_openat2, AT_FDCWD, HOLE, SCRATCH, 24), -EFAULT, "openat2(path in a hole)");
+
+    int tfd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+    P.trace_fd = tfd;
+    is_int(sys(SYS_openat2, tfd, BUF, SCRATCH, 24), -EBADF, "openat2(trace_fd, ...): -EBADF");
+    is_int(sys(SYS_splice, tfd, 0, wfd, 0, 1, 0), -EBADF, "splice(trace_fd, ...): -EBADF");
+    is_int(sys(SYS_tee, rfd, tfd, 1, 0), -EBADF, "tee(.., trace_fd): -EBADF");
+    is_int(sys(SYS_fgetxattr, tfd, gstr(BUF, "user.x"), 0, 0), -EBADF, "fgetxattr(trace_fd)");
+    is_int(sys(SYS_inotify_add_watch, tfd, gstr(BUF, "/"), 0xfff), -EBADF,
+           "inotify_add_watch(trace_fd)");
+    is_int(sys(SYS_pidfd_send_signal, tfd, 0, 0, 0), -EBADF, "pidfd_send_signal(trace_fd)");
+    is_int(sys(SYS_epoll_pwait2, tfd, BUF, 1, 0, 0, 8), -EBADF, "epoll_pwait2(trace_fd)");
+    P.trace_fd = -1;
+    close(tfd);
+
+    /* splice and tee: the pipe from test_pipe_io to a second one and back. */
+    int p2[2];
+    if (pipe2(p2, O_NONBLOCK | O_CLOEXEC) < 0)
+        p2[0] = p2[1] = -1;
+    gstr(BUF, "spliced");
+    is_int(sys(SYS_write, wfd, BUF, 7), 7, "write 7 bytes to the pipe");
+    is_int(sys(SYS_tee, rfd, p2[1], 7, 0), 7, "tee(pipe, pipe2, 7)");
+    is_int(sys(SYS_splice, rfd, 0, p2[1], 0, 7, 0), 7, "splice(pipe, pipe2, 7)");
+    is_int(sys(SYS_splice, p2[0], 0, wfd, HOLE, 7, 0), -ESPIPE, "splice(off_out on a pipe)");
+    is_int(sys(SYS_read, p2[0], BUF2, 64), 14, "pipe2 holds both copies");
+    ok(memcmp(P.mem + BUF2, "splicedspliced", 14) == 0, "their bytes");
+    int f = open("/dev/zero", O_RDONLY | O_CLOEXEC);
+    is_int(sys(SYS_splice, f, HOLE, p2[1], 0, 7, 0), -EFAULT, "splice(off_in in a hole)");
+    close(f);
+    close(p2[0]);
+    close(p2[1]);
+
+    /* pidfds: a child of this test (never the test itself, which has no payload thread). */
+    pid_t c = fork();
+    if (c == 0) {
+        pause();
+        _exit(0);
+    }
+    is_int(sys(SYS_pidfd_open, c, 2), -EINVAL, "pidfd_open(flags 2): -EINVAL");
+    int64_t pfd = sys(SYS_pidfd_open, c, 0);
+    ok(pfd >= 0, "pidfd_open(child)");
+    is_int(sys(SYS_pidfd_send_signal, pfd, 0, 0, 1), -EINVAL, "pidfd_send_signal(flags): -EINVAL");
+    is_int(sys(SYS_pidfd_send_signal, pfd, 0, 0, 0), 0, "pidfd_send_signal(child, 0)");
+    is_int(sys(SYS_pidfd_send_signal, pfd, SIGTERM, HOLE, 0), -EFAULT,
+           "pidfd_send_signal(info in a hole)");
+    is_int(sys(SYS_pidfd_send_signal, pfd, SIGKILL, 0, 0), 0, "pidfd_send_signal(child, KILL)");
+    waitpid(c, NULL, 0);
+    if (pfd >= 0)
+        close((int)pfd);
+}
+
 static void test_bug_int_length_upper_bits(void)
 {
     int64_t ep = sys(SYS_epoll_create1, EPOLL_CLOEXEC);
@@ -672,6 +768,7 @@ int main(void)
     test_proc_self();
     test_sigpipe();
     test_sockets();
+    test_issue16_calls();
     test_bug_int_length_upper_bits();
     return done_testing();
 }
