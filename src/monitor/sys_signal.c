@@ -254,21 +254,22 @@ int64_t vj_sys_pidfd_open(struct vj_proc *p, const uint64_t a[6])
 }
 
 /* The pid (in the monitor's namespace) FD names, a pidfd or a /proc/PID directory, or 0 if it
- * is neither (the host then answers EBADF) or names no process here (-1 has exited). */
+ * is neither (the host then answers EBADF) or names no process here (-1 has exited).  -2 if
+ * that cannot be told (no fdinfo, a procfs not at /proc): the caller refuses, not guesses. */
 static pid_t pidfd_target(int fd)
 {
     char name[64], line[128];
     snprintf(name, sizeof name, "/proc/self/fdinfo/%d", fd);
     FILE *f = fopen(name, "re");
-    if (f != NULL) {
-        long pid = 0;
-        bool found = false;
-        while (!found && fgets(line, sizeof line, f))
-            found = sscanf(line, "Pid: %ld", &pid) == 1;
-        fclose(f);
-        if (found)
-            return (pid_t)pid;
-    }
+    if (f == NULL)
+        return -2;
+    long pid = 0;
+    bool found = false;
+    while (!found && fgets(line, sizeof line, f))
+        found = sscanf(line, "Pid: %ld", &pid) == 1;
+    fclose(f);
+    if (found)
+        return (pid_t)pid;
     struct statfs sf;
     if (fstatfs(fd, &sf) < 0 || sf.f_type != PROC_SUPER_MAGIC_)
         return 0;
@@ -277,8 +278,10 @@ static pid_t pidfd_target(int fd)
     if (n < 0)
         return 0;
     line[n] = '\0';
+    if (strncmp(line, "/proc/", 6) != 0)
+        return -2; /* a procfs mounted elsewhere: not looked into */
     char *end;
-    long pid = strncmp(line, "/proc/", 6) == 0 ? strtol(line + 6, &end, 10) : 0;
+    pid = strtol(line + 6, &end, 10);
     return pid > 0 && pid <= INT_MAX && *end == '\0' ? (pid_t)pid : 0;
 }
 
@@ -308,14 +311,15 @@ int64_t vj_sys_pidfd_send_signal(struct vj_proc *p, const uint64_t a[6])
     siginfo_t info;
     int64_t r = 0;
     pid_t target = pidfd_target(own);
-    if (target > 0 && is_self(target)) {
-        if (!valid_signal(sig))
-            r = -EINVAL;
-        else if (a[2] == 0)
+    if (target == -2) {
+        r = -EPERM;
+    } else if (target > 0 && is_self(target)) {
+        /* In Linux's order: the siginfo is read and matched first, the signal checked last. */
+        if (a[2] == 0)
             r = to_self(p, NULL, sig, SI_USER);
         else if (vj_copy_from_guest(p, &info, a[2], sizeof info) < 0)
             r = -EFAULT;
-        else if (info.si_signo != sig)
+        else if (info.si_signo != sig || !valid_signal(sig))
             r = -EINVAL;
         else if (sig != 0)
             r = vj_signal_send(p, NULL, &info);
