@@ -243,6 +243,25 @@ int vmjail_platform_usable(int platform, vmjail_error **err)
     return vj_vm_platform_usable(platform, err);
 }
 
+static const char *const syscall_path_names[] = {[VMJAIL_SYSCALL_PATH_AUTO] = "auto",
+                                                  [VMJAIL_SYSCALL_PATH_EXIT] = "exit",
+                                                  [VMJAIL_SYSCALL_PATH_POLL] = "poll"};
+
+int vmjail_syscall_path_by_name(const char *name)
+{
+    for (int i = 0; name && i < (int)(sizeof syscall_path_names / sizeof syscall_path_names[0]); i++)
+        if (strcmp(name, syscall_path_names[i]) == 0)
+            return i;
+    return -1;
+}
+
+const char *vj_syscall_path_name(int path)
+{
+    return path >= 0 && path < (int)(sizeof syscall_path_names / sizeof syscall_path_names[0])
+               ? syscall_path_names[path]
+               : "auto";
+}
+
 static const char *const platform_names[] = {[VMJAIL_PLATFORM_KVM] = "kvm",
                                               [VMJAIL_PLATFORM_PROCESS] = "process",
                                               [VMJAIL_PLATFORM_AUTO] = "auto"};
