@@ -30,14 +30,19 @@ static const char *const monitor_calls[] = {
  * namespace, no cgroup or pid namespace).  Not allowed to a monitor on KVM. */
 static int allow_stub_calls(scmp_filter_ctx ctx)
 {
+    /* The comparisons spelled out: SCMP_A0 leaves datum_b to the compiler, which clang's
+     * -Wmissing-field-initializers refuses. */
+    const struct scmp_arg_cmp with_user = {
+        .arg = 0, .op = SCMP_CMP_EQ,
+        .datum_a = CLONE_NEWUSER | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS, .datum_b = 0};
+    const struct scmp_arg_cmp without_user = {
+        .arg = 0, .op = SCMP_CMP_EQ, .datum_a = CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS,
+        .datum_b = 0};
     int r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(seccomp), 0);
     if (r == 0)
-        r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(unshare), 1,
-                             SCMP_A0(SCMP_CMP_EQ, CLONE_NEWUSER | CLONE_NEWNET | CLONE_NEWIPC |
-                                                      CLONE_NEWUTS));
+        r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(unshare), 1, with_user);
     if (r == 0)
-        r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(unshare), 1,
-                             SCMP_A0(SCMP_CMP_EQ, CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS));
+        r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(unshare), 1, without_user);
     return r;
 }
 
