@@ -210,6 +210,17 @@ STRESS_DEPS := trinity stress-ng
 check-stress: deps all
 	@./scripts/install-deps $(STRESS_DEPS)
 	@./tests/stress/run $(BUILD) $(or $(VJ_PLATFORM),auto)
+# CI's bounded run (.ci/run): both platforms, each with a shorter budget (5 s per stressor set;
+# 10000 random calls here, 5000 on the emulated host's slower CPU) and a fixed seed, so that a
+# run can be repeated: the process platform here, KVM where /dev/kvm is or in the emulated KVM
+# test host.
+STRESS_CI_SEED := 1796562594
+check-stress-ci: deps all
+	@./scripts/install-deps $(STRESS_DEPS)
+	@echo "== stress on the process platform, on this machine"
+	@STRESS_SEED=$(STRESS_CI_SEED) STRESS_SYSCALLS=10000 STRESS_SECONDS=5 ./tests/stress/run $(BUILD) process
+	@echo "== stress on KVM"
+	@STRESS_SEED=$(STRESS_CI_SEED) STRESS_SYSCALLS=5000 STRESS_SECONDS=5 $(WITH_KVM) ./tests/stress/run $(BUILD) kvm
 
 # What `make install` leaves, the example built against it with pkg-config and run, the man
 # pages rendered without a warning (tests/install-check).
@@ -309,4 +320,4 @@ clean:
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 
-.PHONY: check-layout check-fuzz-replay fuzz fuzz-ci all payloads deps asan-deps demo check check-oci check-unit check-unit-integration check-asan check-asan-unit bench compat clean
+.PHONY: check-layout check-fuzz-replay fuzz fuzz-ci all payloads deps asan-deps demo check check-oci check-unit check-unit-integration check-asan check-asan-unit check-stress check-stress-ci bench compat clean

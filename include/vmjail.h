@@ -97,6 +97,8 @@ enum vmjail_syscall_path {
     VMJAIL_SYSCALL_PATH_POLL = 2,
 };
 VMJAIL_PUBLIC int vmjail_config_set_syscall_path(vmjail_config *cfg, int path, vmjail_error **err);
+/* The syscall path named NAME ("auto", "exit" or "poll"), or -1 if there is none of that name. */
+VMJAIL_PUBLIC int vmjail_syscall_path_by_name(const char *name);
 
 /* What runs the payload.  KVM: a KVM virtual machine.  PROCESS: a host process whose every
  * system call traps to the monitor, for hosts without KVM (docs/security.md says what each

@@ -88,6 +88,7 @@
 #define VJ_STUB_PROBE 0x080      /* host probe: rdpid %rax; syscall; ud2 (CPL3, at start-up) */
 #define VJ_STUB_PROBE_PLAIN 0x090 /* the same without rdpid, where rdpid faults */
 #define VJ_STUB_PROBE_GS 0x0a0   /* rdgsbase %rdx; rdpid %rax; syscall; ud2 (tried first) */
+#define VJ_STUB_PROBE_GS_PLAIN 0x0b0 /* rdgsbase %rdx; syscall; ud2 (where rdpid faults) */
 #define VJ_PROBE_TSC_AUX 0x5a5a   /* TSC_AUX and GS base during the probe: read back? */
 #define VJ_STUB_EXC 0x100        /* exception stubs: 16 bytes per vector, 32 vectors */
 #define VJ_STUB_EXC_STRIDE 16

@@ -84,15 +84,6 @@ static const char *host_cache_dir(void)
     return dir;
 }
 
-/* The index of ARG among the N NAMES of an option's values, or -1. */
-static int name_index(const char *arg, const char *const names[], int n)
-{
-    for (int i = 0; i < n; i++)
-        if (strcmp(arg, names[i]) == 0)
-            return i;
-    return -1;
-}
-
 int cmd_run(int argc, char **argv)
 {
     if (is_oci_run(argc, argv))
@@ -188,10 +179,7 @@ int cmd_run(int argc, char **argv)
                 goto fail;
             break;
         case 'p': {
-            static const char *const names[] = {[VMJAIL_SYSCALL_PATH_AUTO] = "auto",
-                                                [VMJAIL_SYSCALL_PATH_EXIT] = "exit",
-                                                [VMJAIL_SYSCALL_PATH_POLL] = "poll"};
-            int path = name_index(optarg, names, 3);
+            int path = vmjail_syscall_path_by_name(optarg);
             if (path < 0) {
                 cli_error("--syscall-path: '%s' is not auto, exit or poll", optarg);
                 goto out;

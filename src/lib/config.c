@@ -243,23 +243,49 @@ int vmjail_platform_usable(int platform, vmjail_error **err)
     return vj_vm_platform_usable(platform, err);
 }
 
-static const char *const platform_names[] = {[VMJAIL_PLATFORM_KVM] = "kvm",
-                                              [VMJAIL_PLATFORM_PROCESS] = "process",
-                                              [VMJAIL_PLATFORM_AUTO] = "auto"};
+/* Named values (the syscall paths, the platforms): NAMES[i] names value i. */
+#define N_NAMES(names) ((int)(sizeof(names) / sizeof(names)[0]))
 
-int vmjail_platform_by_name(const char *name)
+/* The value NAME names among the N NAMES, or -1. */
+static int value_named(const char *const *names, int n, const char *name)
 {
-    for (int i = 0; name && i < (int)(sizeof platform_names / sizeof platform_names[0]); i++)
-        if (strcmp(name, platform_names[i]) == 0)
+    for (int i = 0; name && i < n; i++)
+        if (strcmp(name, names[i]) == 0)
             return i;
     return -1;
 }
 
+/* The name of VALUE among the N NAMES, or "auto" for one out of range. */
+static const char *name_of(const char *const *names, int n, int value)
+{
+    return value >= 0 && value < n ? names[value] : "auto";
+}
+
+static const char *const syscall_path_names[] = {[VMJAIL_SYSCALL_PATH_AUTO] = "auto",
+                                                  [VMJAIL_SYSCALL_PATH_EXIT] = "exit",
+                                                  [VMJAIL_SYSCALL_PATH_POLL] = "poll"};
+static const char *const platform_names[] = {[VMJAIL_PLATFORM_KVM] = "kvm",
+                                              [VMJAIL_PLATFORM_PROCESS] = "process",
+                                              [VMJAIL_PLATFORM_AUTO] = "auto"};
+
+int vmjail_syscall_path_by_name(const char *name)
+{
+    return value_named(syscall_path_names, N_NAMES(syscall_path_names), name);
+}
+
+const char *vj_syscall_path_name(int path)
+{
+    return name_of(syscall_path_names, N_NAMES(syscall_path_names), path);
+}
+
+int vmjail_platform_by_name(const char *name)
+{
+    return value_named(platform_names, N_NAMES(platform_names), name);
+}
+
 const char *vj_platform_name(int platform)
 {
-    return platform >= 0 && platform < (int)(sizeof platform_names / sizeof platform_names[0])
-               ? platform_names[platform]
-               : "auto";
+    return name_of(platform_names, N_NAMES(platform_names), platform);
 }
 
 int vmjail_config_set_platform(vmjail_config *c, int platform, vmjail_error **err)

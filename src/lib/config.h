@@ -58,6 +58,9 @@ struct vmjail_config {
 
 /* The name of PLATFORM (enum vmjail_platform), as vmjail_platform_by_name takes it. */
 const char *vj_platform_name(int platform);
+/* The name of syscall path PATH (enum vmjail_syscall_path), as vmjail_syscall_path_by_name
+ * takes it. */
+const char *vj_syscall_path_name(int path);
 
 /* Run CFG, which has a root, as a sandbox in the foreground (sandbox.c). */
 int vj_sandbox_run(const struct vmjail_config *cfg, struct vmjail_result *result,

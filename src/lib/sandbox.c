@@ -45,9 +45,6 @@ int vj_sandbox_run(const vmjail_config *cfg, struct vmjail_result *result, vmjai
                                               k->volumes[i].read_only};
     for (size_t i = 0; i < k->n_ports; i++)
         ports[i] = (struct oci_sandbox_port){k->ports[i].host, k->ports[i].guest, k->ports[i].udp};
-    static const char *const paths[] = {[VMJAIL_SYSCALL_PATH_AUTO] = NULL,
-                                        [VMJAIL_SYSCALL_PATH_EXIT] = "exit",
-                                        [VMJAIL_SYSCALL_PATH_POLL] = "poll"};
     char memory[32];
     snprintf(memory, sizeof memory, "%llu", (unsigned long long)cfg->memory);
     struct oci_sandbox_opts o = {
@@ -72,7 +69,7 @@ int vj_sandbox_run(const vmjail_config *cfg, struct vmjail_result *result, vmjai
         .cpus = k->cpus,
         .memory = memory,
         .platform = vj_platform_name(cfg->platform),
-        .syscall_path = paths[cfg->syscall_path],
+        .syscall_path = vj_syscall_path_name(cfg->syscall_path),
         .trace = cfg->trace_fd >= 0,
     };
     int status = 0;

@@ -54,12 +54,9 @@ static int apply_annotations(vmjail_config *cfg, const struct oci_kv *ann, size_
     if (trace && vmjail_config_set_trace_fd(cfg, STDERR_FILENO, err) < 0)
         return -1;
     const char *path = oci_annotation(ann, n, OCI_ANNOTATION_SYSCALL_PATH);
-    static const char *const paths[] = {[VMJAIL_SYSCALL_PATH_AUTO] = "auto",
-                                        [VMJAIL_SYSCALL_PATH_EXIT] = "exit",
-                                        [VMJAIL_SYSCALL_PATH_POLL] = "poll"};
-    for (int i = 0; path && i < 3; i++)
-        if (strcmp(path, paths[i]) == 0)
-            return vmjail_config_set_syscall_path(cfg, i, err);
+    int which = vmjail_syscall_path_by_name(path);
+    if (which >= 0)
+        return vmjail_config_set_syscall_path(cfg, which, err);
     if (path)
         return vj_error(err, VMJAIL_ERR_USAGE, 0, "annotation %s: '%s' is not auto, exit or poll",
                         OCI_ANNOTATION_SYSCALL_PATH, path);

@@ -26,6 +26,8 @@ static void common(int vector, uint64_t err, const struct vj_fault *f)
     is_int(f->error_code, err, "vector %d: .error_code recorded", vector);
     is_int(f->pc, PC, "vector %d: .pc recorded", vector);
     ok(f->what != NULL && f->what[0] != '\0', "vector %d: .what is a description", vector);
+    /* Over garbage: the flags that send a fault to be resolved again are clear. */
+    ok(!f->addr_unknown && !f->code_unknown, "vector %d: .addr_unknown and .code_unknown clear", vector);
 }
 
 static void test_divide_error(void)

@@ -12,10 +12,9 @@ int vj_x86_vector_has_error_code(int vector)
 void vj_x86_fault_from_exception(int vector, uint64_t error_code, uint64_t cr2, uint64_t pc,
                                  struct vj_fault *f)
 {
-    f->vector = vector;
-    f->error_code = error_code;
-    f->pc = pc;
-    f->addr = pc;
+    /* Every field: the caller's struct is not cleared (its flags were left as the stack had
+     * them, and a set code_unknown rewrote a breakpoint's SI_KERNEL as SEGV_MAPERR). */
+    *f = (struct vj_fault){.vector = vector, .error_code = error_code, .pc = pc, .addr = pc};
     switch (vector) {
     case 0:
         f->signo = SIGFPE, f->code = FPE_INTDIV, f->what = "divide error";

@@ -31,6 +31,11 @@ vj_guest_stubs:
         rdpid %rax
         syscall
         ud2
+        /* Where rdpid faults (CPUs before Ice Lake and Zen 2, QEMU's TCG): rdgsbase alone. */
+        .org VJ_STUB_PROBE_GS_PLAIN
+        rdgsbase %rdx
+        syscall
+        ud2
 
         /* One stub per exception vector, reached through an IDT interrupt gate at CPL0 on the
          * IST1 stack.  The port names the vector; the frame is on the IST stack.  If the

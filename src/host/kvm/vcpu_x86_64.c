@@ -268,21 +268,25 @@ int vj_kvm_probe_host(struct vj_vcpu *c, vmjail_error **err)
      * a ring-3 syscall.  Before it, rdgsbase and rdpid: the fast syscall path finds a vCPU's
      * slot with rdpid (its TSC_AUX) or else rdgsbase (its GS base).  Some hosts run these
      * natively without saying so in CPUID (rdpid then reads the host CPU's number); others
-     * fault: each probe is tried in turn, down to a plain syscall. */
+     * fault: each probe is tried in turn (rdgsbase with rdpid, rdpid, rdgsbase alone), down to
+     * a plain syscall.  (rdgsbase runs only where the host lets user code run it whatever the
+     * guest's CR4 says, as PVM does: the guest's CR4 leaves FSGSBASE off.) */
     static const uint32_t idx[2] = {MSR_TSC_AUX, MSR_GS_BASE};
     uint64_t magic[2] = {VJ_PROBE_TSC_AUX, VJ_PROBE_TSC_AUX}, zero[2] = {0, 0};
     bool set = msr_access(c, KVM_SET_MSRS, idx, magic, 2) == 0;
-    static const uint64_t stubs[] = {VJ_STUB_PROBE_GS, VJ_STUB_PROBE, VJ_STUB_PROBE_PLAIN};
+    static const uint64_t stubs[] = {VJ_STUB_PROBE_GS, VJ_STUB_PROBE, VJ_STUB_PROBE_GS_PLAIN,
+                                     VJ_STUB_PROBE_PLAIN};
     int reached = 0;
-    for (size_t i = set ? 0 : 2; i < sizeof stubs / sizeof stubs[0] && !reached; i++) {
+    for (size_t i = set ? 0 : 3; i < sizeof stubs / sizeof stubs[0] && !reached; i++) {
         if (i > 0 && set && end_probe(c, err) < 0) /* after a probe that faulted */
             return -1;
         if ((reached = run_probe(c, stubs[i], err)) < 0)
             return -1;
         if (reached && stubs[i] != VJ_STUB_PROBE_PLAIN) {
             const struct kvm_regs *r = &c->run->s.regs.regs;
-            c->vm->rdpid = r->rax == VJ_PROBE_TSC_AUX;
-            c->vm->gs_index = stubs[i] == VJ_STUB_PROBE_GS && r->rdx == VJ_PROBE_TSC_AUX;
+            c->vm->rdpid = stubs[i] != VJ_STUB_PROBE_GS_PLAIN && r->rax == VJ_PROBE_TSC_AUX;
+            c->vm->gs_index = (stubs[i] == VJ_STUB_PROBE_GS || stubs[i] == VJ_STUB_PROBE_GS_PLAIN) &&
+                              r->rdx == VJ_PROBE_TSC_AUX;
         }
     }
     if (!reached)

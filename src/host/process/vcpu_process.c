@@ -130,16 +130,18 @@ int vj_process_vcpu_run(struct vj_vcpu *c, struct vj_stop *stop, vmjail_error **
     } else if (kind == VJ_STUB_KIND_FAULT) {
         int signo = x->signo, code = x->code;
         stop->kind = VJ_STOP_FAULT;
-        stop->fault.signo = signo == SIGSEGV || signo == SIGBUS || signo == SIGILL ||
-                                    signo == SIGFPE || signo == SIGTRAP
-                                ? signo
-                                : SIGSEGV;
-        stop->fault.code = code;
-        stop->fault.vector = (int)(x->trapno & 0xff);
-        stop->fault.error_code = x->err;
-        stop->fault.pc = r->rip;
-        stop->fault.addr = x->addr;
-        stop->fault.what = "fault";
+        stop->fault = (struct vj_fault){
+            .signo = signo == SIGSEGV || signo == SIGBUS || signo == SIGILL || signo == SIGFPE ||
+                             signo == SIGTRAP
+                         ? signo
+                         : SIGSEGV,
+            .code = code,
+            .vector = (int)(x->trapno & 0xff),
+            .error_code = x->err,
+            .pc = r->rip,
+            .addr = x->addr,
+            .what = "fault",
+        };
         /* Unmapped guest memory is mapped without access in the stub: the host says
          * SEGV_ACCERR for both. */
         stop->fault.code_unknown = stop->fault.signo == SIGSEGV && code == SEGV_ACCERR;
