@@ -6,6 +6,7 @@
 #include <sys/mman.h>
 
 #include "host/vm.h"
+#include "vmjail_abi.h"
 
 static void *host(uint8_t *mem, uint64_t gpa)
 {
@@ -64,7 +65,16 @@ int vj_private_mem_move(uint8_t *mem, uint64_t from, uint64_t to, uint64_t len)
 {
     void *h = mremap(host(mem, from), len, len, MREMAP_MAYMOVE | MREMAP_FIXED | MREMAP_DONTUNMAP,
                      host(mem, to));
-    return h == MAP_FAILED ? -errno : 0;
+    if (h != MAP_FAILED)
+        return 0;
+    /* EFAULT: the range spans host mappings the kernel keeps apart where the guest's are one
+     * (two anonymous mappings that both have pages are not merged, as after the guest grew a
+     * mapping in place): each half on its own, down to single host mappings. */
+    if (errno != EFAULT || len <= VJ_PAGE_SIZE)
+        return -errno;
+    uint64_t half = (len / 2) & ~(uint64_t)(VJ_PAGE_SIZE - 1);
+    int r = vj_private_mem_move(mem, from, to, half);
+    return r < 0 ? r : vj_private_mem_move(mem, from + half, to + half, len - half);
 }
 
 int vj_private_mem_advise(uint8_t *mem, uint64_t gpa, uint64_t len, int advice)
