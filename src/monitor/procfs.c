@@ -105,6 +105,13 @@ static const char *monitor_exe(void)
     return exe;
 }
 
+bool vj_procfs_is_self(long pid)
+{
+    char task[48];
+    snprintf(task, sizeof task, "/proc/self/task/%ld", pid);
+    return pid == getpid() || (pid > 0 && access(task, F_OK) == 0);
+}
+
 bool vj_procfs_is_monitor(pid_t pid)
 {
     char link[64], buf[PATH_MAX];
@@ -239,9 +246,7 @@ static enum entry entry_of(const char *path, pid_t *other)
         long pid = strtol(r, &end, 10);
         if (*end != '/' || pid <= 0 || pid > INT_MAX)
             return E_NONE;
-        char task[48];
-        snprintf(task, sizeof task, "/proc/self/task/%ld", pid);
-        if (pid != getpid() && access(task, F_OK) != 0) /* not a thread of this process */
+        if (!vj_procfs_is_self(pid)) /* not a thread of this process */
             *other = (pid_t)pid;
         r = end + 1;
     } else {

@@ -29,6 +29,8 @@ int64_t vj_procfs_kill_others(pid_t pgrp, int sig, int *sent);
 
 /* True if process PID is a vmjail monitor (runs the same program as this one). */
 bool vj_procfs_is_monitor(pid_t pid);
+/* True if PID is this monitor process or one of its threads (the payload's own process). */
+bool vj_procfs_is_self(long pid);
 
 /* PATH as the payload means it: its own /proc/self/exe (and /proc/PID/exe, ...) is its
  * program; any other path is returned unchanged. */

@@ -179,38 +179,35 @@ int64_t vj_sys_ppoll(struct vj_proc *p, const uint64_t a[6])
     return vj_signal_call_mask_end(vj_self, r);
 }
 
-int64_t vj_sys_epoll_pwait(struct vj_proc *p, const uint64_t a[6])
+/* epoll_pwait (NR SYS_epoll_pwait: its timeout TIMEOUT milliseconds) and epoll_pwait2 (its
+ * timeout a struct timespec the kernel reads, TIMEOUT its host address or NULL), under the
+ * payload's signal mask applied by the monitor. */
+static int64_t epoll_masked(struct vj_proc *p, long nr, const uint64_t a[6], uint64_t timeout)
 {
-    if (vj_monitor_fd(p, (int)a[0]))
-        return -EBADF;
     int max = (int)a[2];
     void *ev = vj_guest_arg(p, a[1], max > 0 ? (uint64_t)max * 12 : 0);
     int64_t r = vj_signal_call_mask_begin(vj_self, a[4], a[5]);
     if (r == -EINVAL || r == -EFAULT)
         return r;
     if (r == 0) {
-        long n = syscall(SYS_epoll_pwait, a[0], ev, a[2], a[3], NULL, 8);
+        long n = syscall(nr, a[0], ev, a[2], timeout, NULL, 8);
         r = n < 0 ? -errno : n;
     }
     return vj_signal_call_mask_end(vj_self, r);
 }
 
-/* epoll_pwait2: as epoll_pwait, its timeout a struct timespec the kernel reads (or NULL). */
+int64_t vj_sys_epoll_pwait(struct vj_proc *p, const uint64_t a[6])
+{
+    if (vj_monitor_fd(p, (int)a[0]))
+        return -EBADF;
+    return epoll_masked(p, SYS_epoll_pwait, a, a[3]);
+}
+
 int64_t vj_sys_epoll_pwait2(struct vj_proc *p, const uint64_t a[6])
 {
     if (vj_monitor_fd(p, (int)a[0]))
         return -EBADF;
-    int max = (int)a[2];
-    void *ev = vj_guest_arg(p, a[1], max > 0 ? (uint64_t)max * 12 : 0);
-    void *tmo = vj_guest_arg(p, a[3], 16);
-    int64_t r = vj_signal_call_mask_begin(vj_self, a[4], a[5]);
-    if (r == -EINVAL || r == -EFAULT)
-        return r;
-    if (r == 0) {
-        long n = syscall(SYS_epoll_pwait2, a[0], ev, a[2], tmo, NULL, 8);
-        r = n < 0 ? -errno : n;
-    }
-    return vj_signal_call_mask_end(vj_self, r);
+    return epoll_masked(p, SYS_epoll_pwait2, a, (uint64_t)(uintptr_t)vj_guest_arg(p, a[3], 16));
 }
 
 static int64_t do_select(struct vj_proc *p, long nr, const uint64_t a[6], uint64_t sigdata)

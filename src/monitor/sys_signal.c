@@ -285,14 +285,6 @@ static pid_t pidfd_target(int fd)
     return pid > 0 && pid <= INT_MAX && *end == '\0' ? (pid_t)pid : 0;
 }
 
-/* Is PID this monitor process or one of its threads (the payload's process)? */
-static bool is_self(pid_t pid)
-{
-    char task[48];
-    snprintf(task, sizeof task, "/proc/self/task/%d", (int)pid);
-    return pid == getpid() || (pid > 0 && access(task, F_OK) == 0);
-}
-
 /* pidfd_send_signal keeps kill's guarantees: a signal to the payload itself goes through its
  * own queue (never the host's signal to the monitor), and there are no flags (no process
  * group: kill(0) leaves vmjail's helpers out, PIDFD_SIGNAL_PROCESS_GROUP would not).  The
@@ -313,7 +305,7 @@ int64_t vj_sys_pidfd_send_signal(struct vj_proc *p, const uint64_t a[6])
     pid_t target = pidfd_target(own);
     if (target == -2) {
         r = -EPERM;
-    } else if (target > 0 && is_self(target)) {
+    } else if (target > 0 && vj_procfs_is_self(target)) {
         /* In Linux's order: the siginfo is read and matched first, the signal checked last. */
         if (a[2] == 0)
             r = to_self(p, NULL, sig, SI_USER);

@@ -143,9 +143,7 @@ static bool forbidden_target(const char *target)
     const char *const *denied = own;
     if (strcmp(rest, "fd") == 0 && pid == getpid())
         return false; /* its own descriptor directory: listed without the monitor's (getdents64) */
-    char task[48];
-    snprintf(task, sizeof task, "/proc/self/task/%ld", pid);
-    if (pid != getpid() && access(task, F_OK) != 0) { /* not this monitor or one of its threads */
+    if (!vj_procfs_is_self(pid)) { /* not this monitor or one of its threads */
         if (!vj_procfs_is_monitor((pid_t)pid))
             return false;
         denied = others;
