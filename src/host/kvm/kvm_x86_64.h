@@ -46,6 +46,7 @@ struct vj_vm {
     uint64_t apic_base0;           /* vCPU 0's APIC base as KVM made it (0: not known yet) */
     struct kvm_cpuid2 *cpuid;      /* and this CPUID */
     uint64_t xcr0;
+    bool fsgsbase;                 /* the CPUID has FSGSBASE: the guest's CR4 enables it */
     bool rdpid;                    /* rdpid reads TSC_AUX (the vCPU's index) in the guest */
     bool tsc_host;                 /* every vCPU's TSC is the host's (offset 0) */
     bool gs_index;                 /* else rdgsbase runs at CPL3: the GS base holds the index */
@@ -79,7 +80,7 @@ int vj_kvm_vdso_slot(struct vj_vm *vm);
 /* The memory slot the vDSO's pages use (the last; payload memory never takes it). */
 #define VJ_VDSO_SLOT(vm) ((vm)->max_slots - 1)
 /* The special registers of a vCPU running payload code with page tables at PML4. */
-void vj_kvm_user_sregs(struct kvm_sregs *s, uint64_t pml4);
+void vj_kvm_user_sregs(struct kvm_sregs *s, uint64_t pml4, bool fsgsbase);
 /* Create a vCPU with the VM's CPUID, XCR0, user-mode segments and syscall MSRs; FS and GS
  * base FS and GS; and, if FPU is not NULL, that FPU state. */
 int vj_kvm_vcpu_new(struct vj_vm *vm, uint64_t fs, uint64_t gs, const struct vj_fpu *fpu,

@@ -33,6 +33,7 @@
 #define CR4_PAE 0x20ULL
 #define CR4_OSFXSR 0x200ULL
 #define CR4_OSXMMEXCPT 0x400ULL
+#define CR4_FSGSBASE 0x10000ULL
 #define CR4_OSXSAVE 0x40000ULL
 #define EFER_SCE 0x1ULL
 #define EFER_LME 0x100ULL
@@ -82,11 +83,14 @@ static int msr_access(struct vj_vcpu *c, unsigned long req, const uint32_t *inde
     return 0;
 }
 
-void vj_kvm_user_sregs(struct kvm_sregs *s, uint64_t pml4)
+void vj_kvm_user_sregs(struct kvm_sregs *s, uint64_t pml4, bool fsgsbase)
 {
     memset(s, 0, sizeof *s);
     s->cr0 = CR0_PE | CR0_MP | CR0_ET | CR0_NE | CR0_WP | CR0_PG;
-    s->cr4 = CR4_PAE | CR4_OSFXSR | CR4_OSXMMEXCPT | CR4_OSXSAVE;
+    /* FSGSBASE where the CPUID the guest sees has it (KVM refuses the bit otherwise), as
+     * Linux enables it: rdgsbase then finds a vCPU's fast-call slot on hosts without RDPID,
+     * and a payload that reads the CPUID and runs rdfsbase does not fault. */
+    s->cr4 = CR4_PAE | CR4_OSFXSR | CR4_OSXMMEXCPT | CR4_OSXSAVE | (fsgsbase ? CR4_FSGSBASE : 0);
     s->efer = EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE;
     s->cr3 = pml4;
     s->gdt.base = VJ_MONITOR_VA + VJ_MON_GDT;
@@ -247,7 +251,7 @@ static int run_probe(struct vj_vcpu *c, uint64_t stub, vmjail_error **err)
 }
 
 /* After a probe run: complete the pending port I/O so that the next run does not replay it,
- * then restore user mode. */
+ * then restore user mode (keeping the GS base the probe set: the next probe reads it). */
 static int end_probe(struct vj_vcpu *c, vmjail_error **err)
 {
     c->run->immediate_exit = 1;
@@ -257,6 +261,7 @@ static int end_probe(struct vj_vcpu *c, vmjail_error **err)
     if (ioctl(c->fd, KVM_GET_SREGS, &cur) < 0)
         return vj_kvm_fail(err, "get special registers");
     s.apic_base = cur.apic_base;
+    s.gs.base = cur.gs.base;
     if (ioctl(c->fd, KVM_SET_SREGS, &s) < 0)
         return vj_kvm_fail(err, "set special registers");
     return 0;
@@ -269,8 +274,9 @@ int vj_kvm_probe_host(struct vj_vcpu *c, vmjail_error **err)
      * slot with rdpid (its TSC_AUX) or else rdgsbase (its GS base).  Some hosts run these
      * natively without saying so in CPUID (rdpid then reads the host CPU's number); others
      * fault: each probe is tried in turn (rdgsbase with rdpid, rdpid, rdgsbase alone), down to
-     * a plain syscall.  (rdgsbase runs only where the host lets user code run it whatever the
-     * guest's CR4 says, as PVM does: the guest's CR4 leaves FSGSBASE off.) */
+     * a plain syscall.  (rdgsbase runs where the guest's CR4 enables FSGSBASE, which it does
+     * where the CPUID has it, or where the host lets user code run it whatever the guest's
+     * CR4 says, as PVM does.) */
     static const uint32_t idx[2] = {MSR_TSC_AUX, MSR_GS_BASE};
     uint64_t magic[2] = {VJ_PROBE_TSC_AUX, VJ_PROBE_TSC_AUX}, zero[2] = {0, 0};
     bool set = msr_access(c, KVM_SET_MSRS, idx, magic, 2) == 0;

@@ -286,13 +286,16 @@ static int register_covered(struct vj_vm *vm, vmjail_error **err)
     return 0;
 }
 
-/* XCR0 follows from leaf 0xd of the CPUID C, which the VM takes. */
+/* XCR0 follows from leaf 0xd of the CPUID C, which the VM takes; FSGSBASE from leaf 7. */
 static void take_cpuid(struct vj_vm *vm, struct kvm_cpuid2 *c)
 {
     uint64_t xcr0 = 0;
-    for (uint32_t i = 0; i < c->nent; i++)
+    for (uint32_t i = 0; i < c->nent; i++) {
         if (c->entries[i].function == 0xd && c->entries[i].index == 0)
             xcr0 = c->entries[i].eax | ((uint64_t)c->entries[i].edx << 32);
+        if (c->entries[i].function == 7 && c->entries[i].index == 0)
+            vm->fsgsbase = (c->entries[i].ebx & 1) != 0; /* CPUID.(7,0):EBX.FSGSBASE */
+    }
     vm->cpuid = c;
     vm->xcr0 = (xcr0 & XCR0_USER_MASK) | 1;
 }
@@ -372,7 +375,7 @@ int vj_kvm_vm_create(uint64_t mem_size, const char *cache_dir, struct vj_vm **ou
         goto fail;
     }
     vm->pml4 = pml4;
-    vj_kvm_user_sregs(&vm->user_sregs, pml4);
+    vj_kvm_user_sregs(&vm->user_sregs, pml4, vm->fsgsbase);
     if (vj_kvm_vcpu_new(vm, 0, 0, NULL, &first, err) < 0 || vj_kvm_probe_host(first, err) < 0)
         goto fail;
     vj_kvm_vdso_map(vm);
