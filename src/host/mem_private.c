@@ -81,3 +81,15 @@ int vj_private_mem_advise(uint8_t *mem, uint64_t gpa, uint64_t len, int advice)
 {
     return madvise(host(mem, gpa), len, advice) < 0 ? -errno : 0;
 }
+
+/* The monitor's attachment at AT moves into place, as a file mapping does (vm.h). */
+int vj_private_mem_shm(uint8_t *mem, uint64_t gpa, uint64_t len, int prot, void *at)
+{
+    void *h = mremap(at, len, len, MREMAP_MAYMOVE | MREMAP_FIXED, host(mem, gpa));
+    if (h == MAP_FAILED)
+        return -errno;
+    /* At the payload's protection as the monitor's view takes it (SHM_EXEC's PROT_EXEC off);
+     * never more than the attachment allows, so this cannot fail. */
+    mprotect(h, len, vj_host_prot(prot));
+    return 0;
+}

@@ -14,5 +14,6 @@ int vj_private_mem_file(uint8_t *mem, uint64_t gpa, uint64_t len, int prot, bool
 int vj_private_mem_protect(uint8_t *mem, uint64_t gpa, uint64_t len, int prot);
 int vj_private_mem_move(uint8_t *mem, uint64_t from, uint64_t to, uint64_t len);
 int vj_private_mem_advise(uint8_t *mem, uint64_t gpa, uint64_t len, int advice);
+int vj_private_mem_shm(uint8_t *mem, uint64_t gpa, uint64_t len, int prot, void *at);
 
 #endif

@@ -103,6 +103,22 @@ int vj_vm_mem_prepare_write(struct vj_vm *vm, uint64_t gpa, uint64_t len, int pr
     return platform->vm_mem_prepare_write(vm, gpa, len, prot);
 }
 
+int vj_vm_mem_shm(struct vj_vm *vm, uint64_t gpa, uint64_t len, int prot, int shmid, int shmflg,
+                  void *at, bool *discarded)
+{
+    return platform->vm_mem_shm(vm, gpa, len, prot, shmid, shmflg, at, discarded);
+}
+
+int vj_vm_shm_views(const struct vj_vm *vm)
+{
+    return platform->vm_shm_views(vm);
+}
+
+int vj_vm_membarrier(struct vj_vm *vm, int cmd, unsigned flags, int cpu_id)
+{
+    return platform->vm_membarrier(vm, cmd, flags, cpu_id);
+}
+
 void vj_vm_destroy(struct vj_vm *vm)
 {
     platform->vm_destroy(vm);

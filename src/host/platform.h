@@ -28,6 +28,10 @@ struct vj_platform {
     int (*vm_mem_move)(struct vj_vm *vm, uint64_t from, uint64_t to, uint64_t len);
     int (*vm_mem_advise)(struct vj_vm *vm, uint64_t gpa, uint64_t len, int advice);
     int (*vm_mem_prepare_write)(struct vj_vm *vm, uint64_t gpa, uint64_t len, int prot);
+    int (*vm_mem_shm)(struct vj_vm *vm, uint64_t gpa, uint64_t len, int prot, int shmid,
+                      int shmflg, void *at, bool *discarded);
+    int (*vm_shm_views)(const struct vj_vm *vm);
+    int (*vm_membarrier)(struct vj_vm *vm, int cmd, unsigned flags, int cpu_id);
     void (*vm_destroy)(struct vj_vm *vm);
     void (*vm_forget)(struct vj_vm *vm);
     uint8_t *(*vm_mem)(const struct vj_vm *vm);

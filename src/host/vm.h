@@ -102,6 +102,24 @@ int vj_vm_mem_protect(struct vj_vm *vm, uint64_t gpa, uint64_t len, int prot);
 int vj_vm_mem_move(struct vj_vm *vm, uint64_t from, uint64_t to, uint64_t len);
 /* madvise(2) ADVICE on mapped guest memory. */
 int vj_vm_mem_advise(struct vj_vm *vm, uint64_t gpa, uint64_t len, int advice);
+/* Map the whole of SysV shared memory segment SHMID (LEN bytes: its size in pages) at
+ * [gpa, gpa + len) with PROT, over what is there.  The monitor attached the segment at host
+ * address AT (shmat(2) with SHMFLG's SHM_RDONLY and SHM_EXEC, which pins it: SHMID names that
+ * segment until it is detached); that attachment is moved into place and becomes the
+ * monitor's view.  On failure AT stays attached, for the caller to detach, and the range is as
+ * it was, or (*DISCARDED set: a failure after the segment was attached on the payload's side)
+ * in the unmapped state. */
+int vj_vm_mem_shm(struct vj_vm *vm, uint64_t gpa, uint64_t len, int prot, int shmid, int shmflg,
+                  void *at, bool *discarded);
+/* How many host attachments one attachment of the payload's makes, each counted in the
+ * segment's shm_nattch: 1 where the guest's memory is the monitor's own mapping (KVM), 2 where
+ * the payload's process maps the segment beside the monitor's view (the process platform). */
+int vj_vm_shm_views(const struct vj_vm *vm);
+/* membarrier(2) CMD (with FLAGS and CPU_ID) on the host for the payload's threads: a
+ * MEMBARRIER_CMD_REGISTER_* or _PRIVATE_EXPEDITED* command acts on the process whose threads
+ * run the payload's, which on KVM is the monitor's own and on the process platform is the
+ * stub's.  The call's result or a negative errno. */
+int vj_vm_membarrier(struct vj_vm *vm, int cmd, unsigned flags, int cpu_id);
 /* The monitor is about to write [gpa, gpa + len) (pages of protection PROT) through its view
  * of guest memory, whatever their protection (code patching): make sure what it writes is what
  * the payload sees.  0 or a negative errno. */

@@ -11,6 +11,7 @@
 #include "lib/error.h"
 #include "loader/loader.h"
 #include "monitor/fastcall.h"
+#include "monitor/ipc.h"
 #include "monitor/mm.h"
 #include "monitor/proc.h"
 #include "monitor/process.h"
@@ -95,6 +96,7 @@ int vmjail_run(const vmjail_config *cfg, struct vmjail_result *result, vmjail_er
         goto out;
     vj_thread_loop(first);
     vj_proc_join_threads(p);
+    vj_ipc_end(p);
     if (p->error) {
         if (err)
             *err = p->error;

@@ -17,6 +17,7 @@
 #include "lib/error.h"
 #include "loader/loader.h"
 #include "monitor/fastcall.h"
+#include "monitor/ipc.h"
 #include "monitor/mm.h"
 #include "monitor/proc_life.h"
 #include "monitor/procfs.h"
@@ -204,6 +205,7 @@ static int replace_program(struct vj_proc *p, struct vj_program *pg, const char 
         }
     }
     vj_timers_free(p); /* POSIX timers do not survive exec */
+    vj_ipc_after_exec(p);
     vj_fast_after_exec(p);
     t->ss_sp = t->ss_size = 0;
     t->ss_flags = SS_DISABLE;

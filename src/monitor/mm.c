@@ -5,7 +5,9 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <sys/mman.h>
+#include <stdlib.h>
 #include <sys/resource.h>
+#include <sys/shm.h>
 
 #include "monitor/mem_ahead.h"
 #include "vmjail_abi.h"
@@ -359,4 +361,69 @@ int64_t vj_mm_brk(struct vj_proc *p, uint64_t addr)
     }
     p->brk_cur = addr;
     return (int64_t)addr;
+}
+
+int64_t vj_mm_shmat(struct vj_proc *p, uint64_t addr, bool fixed, int shmflg,
+                    const struct vj_vma_shm *seg, void *at)
+{
+    uint64_t len = page_len(seg->size);
+    if (len == 0)
+        return -EINVAL;
+    if (fixed) {
+        /* As Linux: without SHM_REMAP a range that wraps or meets a mapping is -EINVAL; one
+         * outside payload memory is what mmap's placement gives there, -ENOMEM. */
+        if (!(shmflg & SHM_REMAP) && addr + len < addr)
+            return -EINVAL;
+        if (!in_bounds(p, addr, len))
+            return -ENOMEM;
+        if (!(shmflg & SHM_REMAP) && !vj_vmas_is_free(&p->vmas, addr, addr + len))
+            return -EINVAL;
+    } else if ((addr = place(p, 0, len, 0)) == 0) {
+        return -ENOMEM;
+    }
+    int prot = PROT_READ | ((shmflg & SHM_RDONLY) ? 0 : PROT_WRITE) |
+               ((shmflg & SHM_EXEC) ? PROT_EXEC : 0);
+    vj_mem_ahead_cut(p, addr, addr + len);
+    bool discarded = false;
+    int r = vj_vm_mem_shm(p->vm, addr, len, prot, seg->shmid, shmflg, at, &discarded);
+    if (r < 0) {
+        if (discarded) /* the range is in the unmapped state: what was there is gone */
+            vj_vmas_remove(&p->vmas, addr, addr + len);
+        return r;
+    }
+    struct vj_vma v = {.start = addr, .end = addr + len, .prot = prot, .kind = VJ_VMA_SHM,
+                       .shared = true, .offset = 0, .shm = *seg};
+    v.shm.attach = ++p->shm_attaches;
+    r = vj_vmas_insert_vma(&p->vmas, &v);
+    if (r < 0) {
+        host_discard(p, addr, len);
+        return r;
+    }
+    return (int64_t)addr;
+}
+
+int64_t vj_mm_shmdt(struct vj_proc *p, uint64_t addr)
+{
+    if ((addr & PAGE_MASK) || p->vmas.n == 0)
+        return -EINVAL;
+    uint64_t(*ranges)[2] = malloc(p->vmas.n * sizeof *ranges);
+    if (ranges == NULL)
+        return -ENOMEM;
+    size_t n = vj_vmas_shmdt(&p->vmas, addr, ranges, p->vmas.n);
+    int r = n ? 0 : -EINVAL;
+    for (size_t i = 0; i < n && r == 0; i++) /* each a whole range: the others stay as found */
+        r = unmap_range(p, ranges[i][0], ranges[i][1] - ranges[i][0]);
+    free(ranges);
+    return r;
+}
+
+void vj_mm_shm_detach_all(struct vj_proc *p)
+{
+    for (size_t i = 0; i < p->vmas.n;) {
+        const struct vj_vma *v = &p->vmas.v[i];
+        if (v->kind != VJ_VMA_SHM)
+            i++;
+        else if (unmap_range(p, v->start, v->end - v->start) < 0) /* entry i goes */
+            break;
+    }
 }

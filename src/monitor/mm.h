@@ -31,4 +31,16 @@ int64_t vj_mm_madvise(struct vj_proc *p, uint64_t addr, uint64_t len, int advice
 /* Guest brk: returns the new break, or the old one if it cannot move. */
 int64_t vj_mm_brk(struct vj_proc *p, uint64_t addr);
 
+/* Guest shmat of segment SEG (its shmid, key and size; .attach is set here), which the monitor
+ * attached at host address AT (vm.h's vj_vm_mem_shm): at ADDR if FIXED (over what is there
+ * with SHM_REMAP, else only where nothing is: -EINVAL), else where mmap would place it;
+ * SHMFLG's SHM_RDONLY and SHM_EXEC give the protection.  Returns the guest address or a
+ * negative errno (AT is then still attached, the caller's to detach). */
+int64_t vj_mm_shmat(struct vj_proc *p, uint64_t addr, bool fixed, int shmflg,
+                    const struct vj_vma_shm *seg, void *at);
+/* Guest shmdt(ADDR): what Linux would detach there (vma.h's vj_vmas_shmdt) is unmapped. */
+int64_t vj_mm_shmdt(struct vj_proc *p, uint64_t addr);
+/* Unmap every SysV shared memory range (the process ended). */
+void vj_mm_shm_detach_all(struct vj_proc *p);
+
 #endif

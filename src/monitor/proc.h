@@ -20,6 +20,7 @@ struct vj_proc;
 struct vj_fast_thread;
 struct vj_signalfds;
 struct vj_ptimer;
+struct vj_mq_notify;
 
 /* One queued instance of a signal, with its siginfo (signal.c). */
 struct vj_sigqueued {
@@ -114,6 +115,11 @@ struct vj_proc {
     int fast_ncpus;     /* online CPUs */
     uint32_t fast_next; /* offset of the next free trampoline in the low window's code */
     unsigned fast_patched; /* syscall sites patched */
+
+    uint32_t shm_attaches;       /* SysV shmat calls made (their vma.h attachment numbers) */
+    struct vj_mq_notify *mq_notify; /* message queue notifications asked (sys_ipc.c) ... */
+    int n_mq_notify;             /* ... and the room for them; under lock */
+    uint32_t membarrier_reg;     /* the membarrier registrations made (REGISTER_* bits) */
 
     int trace_fd;       /* --trace output, or -1 */
     int kept_fds[VJ_KEPT_FDS]; /* the caller's descriptors kept from the payload */

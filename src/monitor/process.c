@@ -18,6 +18,7 @@
 
 #include "lib/error.h"
 #include "monitor/fastcall.h"
+#include "monitor/ipc.h"
 #include "monitor/proc_life.h"
 #include "monitor/process.h"
 #include "monitor/procfs.h"
@@ -71,6 +72,7 @@ static int child(struct vj_proc *p, struct vj_thread *t, const struct vj_vcpu_sn
     }
     t->vcpu = vj_vm_first_vcpu(p->vm);
     t->sigreturned = true; /* the registers are set: no syscall return */
+    vj_ipc_after_fork(p);
     return vj_signals_after_fork(p) < 0 ? vj_error(err, VMJAIL_ERR_INTERNAL, EAGAIN, "signals")
                                         : 0;
 }
@@ -244,6 +246,7 @@ int64_t vj_sys_waitid(struct vj_proc *p, const uint64_t a[6])
 
 void vj_proc_exit_host(struct vj_proc *p)
 {
+    vj_ipc_end(p); /* its SysV attachments go before its parent can see it end */
     /* A forked payload process is a host process of its own: it ends as the payload ended,
      * by the same signal if one ended it (without a core file of the monitor). */
     if (p->result.signaled) {

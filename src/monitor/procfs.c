@@ -314,8 +314,13 @@ static int memfd_with(const char *name, const void *data, size_t len)
     return fd;
 }
 
-static const char *vma_name(const struct vj_proc *p, const struct vj_vma *v)
+static const char *vma_name(const struct vj_proc *p, const struct vj_vma *v, char *buf,
+                            size_t size)
 {
+    if (v->kind == VJ_VMA_SHM) { /* as Linux names a SysV segment's */
+        snprintf(buf, size, "/SYSV%08x (deleted)", (unsigned)v->shm.key);
+        return buf;
+    }
     if (v->kind == VJ_VMA_HEAP)
         return "[heap]";
     if (v->kind == VJ_VMA_STACK)
@@ -344,11 +349,14 @@ static int maps_fd(struct vj_proc *p)
     pthread_mutex_lock(&p->mm_lock);
     for (size_t i = 0; i < p->vmas.n; i++) {
         const struct vj_vma *v = &p->vmas.v[i];
-        const char *name = vma_name(p, v);
-        fprintf(f, "%08llx-%08llx %c%c%c%c %08llx 00:00 0%s%s\n",
+        char shm[40];
+        const char *name = vma_name(p, v, shm, sizeof shm);
+        bool sysv = v->kind == VJ_VMA_SHM; /* its offset and the segment's id, as Linux's */
+        fprintf(f, "%08llx-%08llx %c%c%c%c %08llx 00:00 %d%s%s\n",
                 (unsigned long long)v->start, (unsigned long long)v->end,
                 (v->prot & PROT_READ) ? 'r' : '-', (v->prot & PROT_WRITE) ? 'w' : '-',
-                (v->prot & PROT_EXEC) ? 'x' : '-', v->shared ? 's' : 'p', 0ULL,
+                (v->prot & PROT_EXEC) ? 'x' : '-', v->shared ? 's' : 'p',
+                sysv ? (unsigned long long)v->offset : 0ULL, sysv ? v->shm.shmid : 0,
                 *name ? "                          " : "", name);
     }
     pthread_mutex_unlock(&p->mm_lock);

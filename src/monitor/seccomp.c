@@ -34,10 +34,9 @@ static int allow_stub_calls(scmp_filter_ctx ctx)
      * -Wmissing-field-initializers refuses. */
     const struct scmp_arg_cmp with_user = {
         .arg = 0, .op = SCMP_CMP_EQ,
-        .datum_a = CLONE_NEWUSER | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS, .datum_b = 0};
+        .datum_a = CLONE_NEWUSER | CLONE_NEWNET | CLONE_NEWUTS, .datum_b = 0};
     const struct scmp_arg_cmp without_user = {
-        .arg = 0, .op = SCMP_CMP_EQ, .datum_a = CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS,
-        .datum_b = 0};
+        .arg = 0, .op = SCMP_CMP_EQ, .datum_a = CLONE_NEWNET | CLONE_NEWUTS, .datum_b = 0};
     int r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(seccomp), 0);
     if (r == 0)
         r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(unshare), 1, with_user);

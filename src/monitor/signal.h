@@ -168,6 +168,12 @@ void vj_timers_free(struct vj_proc *p);
 /* Forget P's timers without deleting them: they are the parent's (the child of a fork). */
 void vj_timers_after_fork(struct vj_proc *p);
 
+/* ---- message queue notifications (sys_ipc.c) ---- */
+
+/* The signal thread got VJ_SIG_TIMER with si_code SI_MESGQ: a message queue notification the
+ * payload asked with SIGEV_SIGNAL (the host's, sent with VJ_SIG_TIMER): queue its signal. */
+void vj_mq_fired(struct vj_proc *p, const siginfo_t *host);
+
 /* ---- the alternate signal stack ---- */
 
 static inline bool vj_on_altstack(const struct vj_thread *t, uint64_t sp)

@@ -198,6 +198,8 @@ static void *signal_thread_main(void *arg)
             break;
         if (s == VJ_SIG_TIMER && si.si_code == SI_TIMER)
             vj_timer_fired(p, &si);
+        else if (s == VJ_SIG_TIMER && si.si_code == SI_MESGQ)
+            vj_mq_fired(p, &si);
         else if (s > 0 && s != VJ_SIG_KICK)
             vj_signal_send(p, NULL, &si);
         uint64_t bits = __atomic_exchange_n(&async_bits, 0, __ATOMIC_ACQUIRE);

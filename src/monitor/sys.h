@@ -90,6 +90,16 @@ int64_t vj_sys_pselect6(struct vj_proc *p, const uint64_t a[6]);
 int64_t vj_sys_futex(struct vj_proc *p, const uint64_t a[6]);
 int64_t vj_sys_close_range(struct vj_proc *p, const uint64_t a[6]);
 
+int64_t vj_sys_msgsnd(struct vj_proc *p, const uint64_t a[6]);
+int64_t vj_sys_msgrcv(struct vj_proc *p, const uint64_t a[6]);
+int64_t vj_sys_msgctl(struct vj_proc *p, const uint64_t a[6]);
+int64_t vj_sys_semctl(struct vj_proc *p, const uint64_t a[6]);
+int64_t vj_sys_shmat(struct vj_proc *p, const uint64_t a[6]);
+int64_t vj_sys_shmdt(struct vj_proc *p, const uint64_t a[6]);
+int64_t vj_sys_shmctl(struct vj_proc *p, const uint64_t a[6]);
+int64_t vj_sys_mq_notify(struct vj_proc *p, const uint64_t a[6]);
+int64_t vj_sys_membarrier(struct vj_proc *p, const uint64_t a[6]);
+
 /* A signal the kernel raises for the calling payload thread on its own behalf (SIGPIPE after
  * EPIPE): sent to that thread as Linux's send_sig does (signal.h). */
 void vj_signal_default(struct vj_proc *p, int signo);

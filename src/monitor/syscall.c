@@ -29,14 +29,15 @@ const struct vj_syscall_desc *vj_syscall_lookup(uint64_t nr)
 }
 
 /* Size of the memory argument SPEC of a call described by D, in bytes, or UINT64_MAX if it
- * overflows.  A length the kernel takes as an int is read from the low 32 bits, as it does. */
+ * overflows.  A length the kernel takes as an int or unsigned int is read from the low 32
+ * bits, as it does. */
 static uint64_t arg_size(const struct vj_syscall_desc *d, const struct vj_arg *spec,
                          const uint64_t a[6])
 {
     if (spec->len < 0)
         return spec->size;
     uint64_t count = a[spec->len];
-    if (d->arg[spec->len].type == VJ_A_INT)
+    if (d->arg[spec->len].type == VJ_A_INT || d->arg[spec->len].type == VJ_A_UINT)
         count = (uint32_t)count;
     uint64_t n;
     if (__builtin_mul_overflow(count, (uint64_t)spec->size, &n))

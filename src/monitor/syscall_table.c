@@ -12,7 +12,45 @@
  *       process without the capability (a container's): programs then say "not permitted".
  * Anything not listed is answered -ENOSYS.  Calls that would act on the monitor's own address
  * space, threads or descriptors (clone, execve, rseq, io_uring, userfaultfd, seccomp,
- * process_vm_*, ptrace, shmat, modify_ldt, ...) are deliberately not passed through. */
+ * process_vm_*, ptrace, modify_ldt, ...) are deliberately not passed through.
+ *
+ * SysV IPC and POSIX message queues are the host's objects, in the IPC namespace the monitor
+ * runs in (the host's without --root; the sandbox's own with it: docs/security.md).  msgget,
+ * semget, shmget, semop, semtimedop (the sembuf array sized by nsops, taken from its low 32
+ * bits, as the kernel does: a count over semopm is E2BIG before any read) and the mq_* calls
+ * but mq_notify pass through: a queue's name is not a path, the kernel looks it up in its
+ * namespace's own mqueue mount.  sys_ipc.c: msgsnd and msgrcv (the msgbuf: mtype and msgsz
+ * bytes), msgctl, semctl and shmctl (each command's buffer as ipc_args.c says: a structure
+ * of the 64-bit layout, GETALL and SETALL's array of the set's nsems, which IPC_STAT or
+ * SEM_STAT_ANY gives, SETVAL's value; an unknown command, IPC_64 included, which x86-64
+ * refuses, reaches the host with no usable pointer); mq_notify (SIGEV_SIGNAL becomes the
+ * host's notification of the monitor with its own signal, which the signal thread turns into
+ * the payload's, SI_MESGQ with the sender's pid; SIGEV_THREAD's kernel form, a netlink socket
+ * and a 32-byte cookie, is copied and passed).  sys_shm.c: shmat maps the segment into guest
+ * memory, never the monitor's address space: the monitor attaches it where the host chooses
+ * (which pins it, so the size it reads next is the size of what is mapped) and the platform
+ * moves that attachment into place (vm.h's vj_vm_mem_shm): on KVM it is the guest's memory
+ * itself, as a MAP_SHARED file mapping is; on the process platform the stub attaches it too
+ * (it shares the monitor's IPC namespace for this) and the monitor's attachment is its view,
+ * as shared_process.c does with descriptors.  The address-space map records each attachment
+ * (vma.h), so shmdt detaches what Linux would, a fork's child has the attachments (KVM: the
+ * host fork's; the process platform: the child's stub attaches them again) and exec and the
+ * process's end detach them.  shm_nattch counts host attachments: the process platform makes
+ * two per attachment of the payload's, so shmctl tells the payload half, rounded up.  On KVM
+ * the move sets the segment's shm_dtime at attach.
+ *
+ * membarrier: QUERY answers the host's commands less the rseq ones (rseq is ENOSYS, so
+ * there is nothing to restart: they are EINVAL, as where the kernel has no rseq).  GLOBAL
+ * (synchronize_rcu: every CPU passes a quiescent state, for a vCPU in guest mode as for a
+ * thread in user mode) and GLOBAL_EXPEDITED (an IPI to every CPU running a registered
+ * process) act on others whoever asks: passed.  The registrations and the PRIVATE_EXPEDITED
+ * barriers (with SYNC_CORE) act on the caller's own process, and the monitor's is not always
+ * the one whose threads run the payload's: on KVM it is (each vCPU runs on the host thread
+ * that drives it, in the monitor's address space, and an IPI makes a vCPU in guest mode exit,
+ * which serializes it as a return to user mode does), so the call is the monitor's; on the
+ * process platform the payload's threads are the stub's, and the stub's control thread makes
+ * the call (vj_vm_membarrier).  The monitor keeps the payload's registrations: EPERM before
+ * one, as Linux; a fork's child keeps them (made again for its stub), an exec drops them. */
 #include <stdint.h>
 #include <sys/syscall.h>
 
@@ -48,6 +86,8 @@
 #define SIGINFO 128
 #define CAP_HEADER 8
 #define CAP_DATA 24
+#define SEMBUF 6
+#define MQ_ATTR 64
 
 const struct vj_syscall_desc vj_syscalls[VJ_NR_SYSCALLS] = {
     /* files and descriptors */
@@ -291,6 +331,27 @@ const struct vj_syscall_desc vj_syscalls[VJ_NR_SYSCALLS] = {
     EMUL(sendmmsg, vj_sys_sendmmsg, 4, A(FD), A(HEX), A(UINT), A(HEX)),
     EMUL(recvmmsg, vj_sys_recvmmsg, 5, A(FD), A(HEX), A(UINT), A(HEX), A(HEX)),
 
+    /* SysV IPC and POSIX message queues: the host's objects (sys_ipc.c, sys_shm.c) */
+    PASS(msgget, 2, A(INT), A(HEX)),
+    EMUL(msgsnd, vj_sys_msgsnd, 4, A(INT), A(HEX), A(ULONG), A(HEX)),
+    EMUL(msgrcv, vj_sys_msgrcv, 5, A(INT), A(HEX), A(ULONG), A(LONG), A(HEX)),
+    EMUL(msgctl, vj_sys_msgctl, 3, A(INT), A(INT), A(HEX)),
+    PASS(semget, 3, A(INT), A(INT), A(HEX)),
+    PASS(semop, 3, A(INT), B(IN, 2, SEMBUF), A(UINT)),
+    PASS(semtimedop, 4, A(INT), B(IN, 2, SEMBUF), A(UINT), M(IN, TIMESPEC)),
+    EMUL(semctl, vj_sys_semctl, 4, A(INT), A(INT), A(INT), A(HEX)),
+    PASS(shmget, 3, A(INT), A(ULONG), A(HEX)),
+    EMUL_HEX(shmat, vj_sys_shmat, 3, A(INT), A(HEX), A(HEX)),
+    EMUL(shmdt, vj_sys_shmdt, 1, A(HEX)),
+    EMUL(shmctl, vj_sys_shmctl, 3, A(INT), A(INT), A(HEX)),
+    PASS_FD(mq_open, 4, A(PATH), A(HEX), A(OCT), M(IN, MQ_ATTR)),
+    PASS(mq_unlink, 1, A(PATH)),
+    PASS(mq_timedsend, 5, A(FD), B(IN, 2, 1), A(ULONG), A(UINT), M(IN, TIMESPEC)),
+    PASS(mq_timedreceive, 5, A(FD), B(OUT, 2, 1), A(ULONG), M(OUT, 4), M(IN, TIMESPEC)),
+    EMUL(mq_notify, vj_sys_mq_notify, 2, A(FD), A(HEX)),
+    PASS(mq_getsetattr, 3, A(FD), M(IN, MQ_ATTR), M(OUT, MQ_ATTR)),
+    EMUL(membarrier, vj_sys_membarrier, 3, A(INT), A(HEX), A(INT)),
+
     /* served in later steps (processes): refused for now; clone3 makes glibc fall back to
      * clone, rseq makes it do without */
     NOSYS(clone3, 2),
@@ -304,7 +365,6 @@ const struct vj_syscall_desc vj_syscalls[VJ_NR_SYSCALLS] = {
     NOSYS(io_setup, 2),
     NOSYS(seccomp, 3),
     NOSYS(modify_ldt, 3),
-    NOSYS(shmat, 3),
     NOSYS(pidfd_getfd, 3),
     NOSYS(vmsplice, 4),
     NOSYS(remap_file_pages, 5),

@@ -89,7 +89,14 @@ static size_t first_starting_at(const struct vj_vmas *m, uint64_t addr)
 static bool can_merge(const struct vj_vma *a, const struct vj_vma *b)
 {
     return a->end == b->start && a->prot == b->prot && a->kind == b->kind &&
-           a->shared == b->shared && a->kind != VJ_VMA_FILE;
+           a->shared == b->shared && a->kind != VJ_VMA_FILE && a->kind != VJ_VMA_SHM;
+}
+
+/* V's start moves up to START (a split's right part): its offset follows. */
+static void start_at(struct vj_vma *v, uint64_t start)
+{
+    v->offset += start - v->start;
+    v->start = start;
 }
 
 /* Replace entries [i, j) with the R entries of REPL (capacity must already suffice). */
@@ -135,13 +142,20 @@ static void edge_pieces(const struct vj_vmas *m, size_t i, size_t j, uint64_t st
     }
     if (*has_right) {
         *right = m->v[j - 1];
-        right->start = end;
+        start_at(right, end);
     }
 }
 
 int vj_vmas_insert(struct vj_vmas *m, uint64_t start, uint64_t end, int prot,
                    enum vj_vma_kind kind, bool shared)
 {
+    struct vj_vma v = {.start = start, .end = end, .prot = prot, .kind = kind, .shared = shared};
+    return vj_vmas_insert_vma(m, &v);
+}
+
+int vj_vmas_insert_vma(struct vj_vmas *m, const struct vj_vma *v)
+{
+    uint64_t start = v->start, end = v->end;
     int rc = check_range(m, start, end);
     if (rc < 0)
         return rc;
@@ -155,8 +169,7 @@ int vj_vmas_insert(struct vj_vmas *m, uint64_t start, uint64_t end, int prot,
     if (has_left)
         repl[r++] = left;
     size_t k = i + r; /* where the new range lands */
-    repl[r++] = (struct vj_vma){.start = start, .end = end, .prot = prot, .kind = kind,
-                                .shared = shared};
+    repl[r++] = *v;
     if (has_right)
         repl[r++] = right;
     rc = reserve(m, m->n - (j - i) + r);
@@ -210,14 +223,14 @@ int vj_vmas_protect(struct vj_vmas *m, uint64_t start, uint64_t end, int prot)
     if (split_left) {
         struct vj_vma piece = m->v[i];
         piece.end = start;
-        m->v[i].start = start;
+        start_at(&m->v[i], start);
         splice(m, i, i, &piece, 1);
         i++;
         j++;
     }
     if (split_right) {
         struct vj_vma piece = m->v[j - 1];
-        piece.start = end;
+        start_at(&piece, end);
         m->v[j - 1].end = end;
         splice(m, j, j, &piece, 1);
     }
@@ -254,6 +267,40 @@ const struct vj_vma *vj_vmas_find(const struct vj_vmas *m, uint64_t addr)
     if (i < m->n && m->v[i].start <= addr)
         return &m->v[i];
     return NULL;
+}
+
+const struct vj_vma *vj_vmas_next(const struct vj_vmas *m, uint64_t addr)
+{
+    size_t i = first_ending_after(m, addr);
+    return i < m->n ? &m->v[i] : NULL;
+}
+
+/* Does SHM range V lie where its attachment's offset puts it, for an attachment at ADDR?
+ * Linux's test, (vm_start - addr) / PAGE_SIZE == vm_pgoff, in unsigned arithmetic. */
+static bool shm_placed(const struct vj_vma *v, uint64_t addr)
+{
+    return v->kind == VJ_VMA_SHM && (v->start - addr) / VMA_PAGE == v->offset / VMA_PAGE;
+}
+
+size_t vj_vmas_shmdt(const struct vj_vmas *m, uint64_t addr, uint64_t (*out)[2], size_t max)
+{
+    size_t i = first_ending_after(m, addr), n = 0;
+    while (i < m->n && !shm_placed(&m->v[i], addr))
+        i++;
+    if (i == m->n || max == 0)
+        return 0;
+    const struct vj_vma *first = &m->v[i];
+    uint64_t size = (first->shm.size + VMA_PAGE - 1) & ~(VMA_PAGE - 1);
+    if (size < first->shm.size)
+        size = ~(VMA_PAGE - 1); /* rounding overflowed: no bound (Linux's loff_t cannot) */
+    out[n][0] = first->start;
+    out[n++][1] = first->end;
+    for (i++; i < m->n && m->v[i].end - addr <= size && n < max; i++)
+        if (shm_placed(&m->v[i], addr) && m->v[i].shm.attach == first->shm.attach) {
+            out[n][0] = m->v[i].start;
+            out[n++][1] = m->v[i].end;
+        }
+    return n;
 }
 
 /* The highest ALIGN-aligned A with [A, A + len) inside [gap_lo, gap_hi), or 0. */

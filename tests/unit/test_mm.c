@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/shm.h>
 #include <unistd.h>
 
 #include "host/mem_private.h"
@@ -65,10 +66,22 @@ static int mem_advise(struct vj_vm *vm, uint64_t gpa, uint64_t len, int advice)
     (void)vm;
     return vj_private_mem_advise(base_mem, gpa, len, advice);
 }
+static int mem_shm(struct vj_vm *vm, uint64_t gpa, uint64_t len, int prot, int shmid,
+                   int shmflg, void *at, bool *discarded)
+{
+    (void)vm, (void)shmid, (void)shmflg;
+    *discarded = false;
+    return vj_private_mem_shm(base_mem, gpa, len, prot, at);
+}
+static int shm_views(const struct vj_vm *vm)
+{
+    (void)vm;
+    return 1;
+}
 static const struct vj_platform reservation = {
     .name = "reservation", .vm_mem_discard = mem_discard, .vm_mem_anon = mem_anon,
     .vm_mem_file = mem_file, .vm_mem_protect = mem_protect, .vm_mem_move = mem_move,
-    .vm_mem_advise = mem_advise};
+    .vm_mem_advise = mem_advise, .vm_mem_shm = mem_shm, .vm_shm_views = shm_views};
 
 static void env_init(struct env *e)
 {
@@ -622,6 +635,71 @@ static bool reservation_whole(const struct env *e)
     return covered >= hi;
 }
 
+/* ---- SysV shared memory: shmat and shmdt over the reservation, as on KVM ----------------- */
+
+static unsigned long host_nattch(int id)
+{
+    struct shmid_ds ds;
+    return shmctl(id, IPC_STAT, &ds) < 0 ? 999 : ds.shm_nattch;
+}
+
+/* What sys_shm.c does before vj_mm_shmat: the segment attached where the host chooses. */
+static int64_t guest_shmat(int id, uint64_t addr, bool fixed, int shmflg)
+{
+    void *at = shmat(id, NULL, shmflg & (SHM_RDONLY | SHM_EXEC));
+    struct shmid_ds ds;
+    if (at == (void *)-1 || shmctl(id, IPC_STAT, &ds) < 0)
+        return -errno;
+    struct vj_vma_shm seg = {.shmid = id, .key = ds.shm_perm.__key, .size = ds.shm_segsz};
+    int64_t r = vj_mm_shmat(P, addr, fixed, shmflg, &seg, at);
+    if (r < 0)
+        shmdt(at);
+    return r;
+}
+
+static void test_shm(void)
+{
+    int id = shmget(IPC_PRIVATE, 3 * PG - 10, 0600 | IPC_CREAT);
+    ok(id >= 0, "shm: a host segment of 3 pages less 10 bytes");
+    char *host = shmat(id, NULL, 0);
+    memcpy(host, "shared", 7);
+    int64_t a = guest_shmat(id, 0, false, 0);
+    ok(a > 0 && a % PG == 0, "shmat placed: %#llx", (unsigned long long)a);
+    ok(vma_is(P, a, a + 3 * PG, RW, VJ_VMA_SHM), "recorded as one SysV range of 3 pages");
+    ok(readable(P, a, 3 * PG) && memcmp(P->mem + a, "shared", 7) == 0,
+       "guest memory shows the segment");
+    P->mem[a + 100] = 'g';
+    ok(host[100] == 'g', "and writes reach it");
+    is_int(host_nattch(id), 2, "nattch: the host's attachment and the guest's (the move kept one)");
+    /* Fixed: over a mapping without SHM_REMAP, refused; with it, replaced. */
+    int64_t m = anon(0, 3 * PG, PROT_READ, 0);
+    is_int(guest_shmat(id, m, true, 0), -EINVAL, "shmat at a mapping without SHM_REMAP: EINVAL");
+    is_int(host_nattch(id), 2, "the monitor's attachment went again");
+    ok(vma_is(P, m, m + 3 * PG, PROT_READ, VJ_VMA_ANON), "and the mapping stays");
+    is_int(guest_shmat(id, m, true, SHM_REMAP | SHM_RDONLY), m, "with SHM_REMAP|SHM_RDONLY");
+    ok(vma_is(P, m, m + 3 * PG, PROT_READ, VJ_VMA_SHM), "the mapping became a read-only SysV range");
+    ok(memcmp(P->mem + m, "shared", 7) == 0, "showing the segment");
+    is_int(vj_mm_mprotect(P, m, PG, RW), -EACCES, "a read-only attachment cannot be made writable");
+    is_int(guest_shmat(id, MEM_SIZE, true, 0), -ENOMEM, "shmat past guest memory: ENOMEM");
+    is_int(guest_shmat(id, 0xfffffffffffff000ULL, true, 0), -EINVAL, "shmat where it wraps: EINVAL");
+    is_int(host_nattch(id), 3, "nattch 3 (the host's and two)");
+    /* Fragments: the first page unmapped, the third protected; shmdt finds both. */
+    is_int(vj_mm_munmap(P, a, PG), 0, "munmap the first page");
+    is_int(vj_mm_mprotect(P, a + 2 * PG, PG, PROT_READ), 0, "protect the third");
+    is_int(host_nattch(id), 4, "nattch 4: the split counts, as on Linux");
+    is_int(vj_mm_shmdt(P, a + PG), -EINVAL, "shmdt at a fragment's start: EINVAL");
+    is_int(vj_mm_shmdt(P, a + 1), -EINVAL, "shmdt misaligned: EINVAL");
+    is_int(vj_mm_shmdt(P, a), 0, "shmdt at the attachment's start");
+    ok(gone(P, a, 3 * PG) && vj_vmas_is_free(&P->vmas, a, a + 3 * PG), "both fragments went");
+    is_int(host_nattch(id), 2, "nattch 2");
+    is_int(vj_mm_shmdt(P, a), -EINVAL, "shmdt there again: EINVAL");
+    vj_mm_shm_detach_all(P);
+    ok(gone(P, m, 3 * PG) && vj_vmas_is_free(&P->vmas, m, m + 3 * PG), "detach_all: the rest went");
+    is_int(host_nattch(id), 1, "nattch 1: the host's own");
+    shmdt(host);
+    shmctl(id, IPC_RMID, NULL);
+}
+
 /* ---- reproductions of bugs, each in its own process address space ----------------------- */
 
 /* brk with an address near 2^64: page_up() wraps to 0, so vj_mm_brk takes the shrink path and
@@ -695,6 +773,7 @@ int main(void)
     test_invariant(&E, "before the limits");
     test_invalid();
     test_bug_shared_validate_anon();
+    test_shm();
     test_invariant(&E, "at the end");
     ok(reservation_whole(&E), "the whole reservation [mem, mem + mem_size + 2 MiB) is mapped");
     vj_mm_fini(P);

@@ -48,9 +48,9 @@ static int run_child(int platform, uint8_t out[T_N])
             r[T_SECCOMP] = (uint8_t)try_errno(syscall(SYS_seccomp, SECCOMP_GET_ACTION_AVAIL, 0, &action));
             /* The stub's own flags (made in this child: a namespace of its own, gone with it). */
             r[T_UNSHARE_STUB] = (uint8_t)try_errno(
-                syscall(SYS_unshare, CLONE_NEWUSER | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS));
+                syscall(SYS_unshare, CLONE_NEWUSER | CLONE_NEWNET | CLONE_NEWUTS));
             r[T_UNSHARE_STUB_NOUSER] = (uint8_t)try_errno(
-                syscall(SYS_unshare, CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS));
+                syscall(SYS_unshare, CLONE_NEWNET | CLONE_NEWUTS));
             r[T_UNSHARE_MNT] = (uint8_t)try_errno(syscall(SYS_unshare, CLONE_NEWNS));
             r[T_MOUNT] = (uint8_t)try_errno(mount("none", "/", NULL, MS_REMOUNT | MS_BIND, NULL));
             r[T_PTRACE] = (uint8_t)try_errno(ptrace(PTRACE_TRACEME, 0, 0, 0));

@@ -67,7 +67,7 @@ static uint64_t gstr(uint64_t g, const char *s)
 
 static bool is_int_type(uint8_t t)
 {
-    return t == VJ_A_INT || t == VJ_A_LONG || t == VJ_A_ULONG;
+    return t == VJ_A_INT || t == VJ_A_LONG || t == VJ_A_ULONG || t == VJ_A_UINT;
 }
 
 static bool is_mem_type(uint8_t t)

@@ -58,7 +58,7 @@ static bool well_formed(const struct vj_vmas *m)
         if (p->end > v->start)
             return false;
         if (p->end == v->start && p->prot == v->prot && p->kind == v->kind &&
-            p->shared == v->shared && v->kind != VJ_VMA_FILE)
+            p->shared == v->shared && v->kind != VJ_VMA_FILE && v->kind != VJ_VMA_SHM)
             return false;
     }
     return true;
@@ -470,6 +470,82 @@ static void test_random(void)
     vj_vmas_free(&m);
 }
 
+/* A SysV attachment of SIZE bytes, number ATTACH, at page START. */
+static int attach(struct vj_vmas *m, unsigned start, uint64_t size, uint32_t attach_no)
+{
+    uint64_t len = (size + PG - 1) & ~(PG - 1);
+    struct vj_vma v = {.start = P(start), .end = P(start) + len, .prot = RW,
+                       .kind = VJ_VMA_SHM, .shared = true,
+                       .shm = {.attach = attach_no, .shmid = 7, .key = 0, .size = size}};
+    return vj_vmas_insert_vma(m, &v);
+}
+
+/* The ranges shmdt(page AT) detaches, as "start-end start-end ..." in pages. */
+static const char *shmdt_at(const struct vj_vmas *m, uint64_t at)
+{
+    static char buf[256];
+    uint64_t r[16][2];
+    size_t n = vj_vmas_shmdt(m, at, r, 16);
+    buf[0] = '\0';
+    for (size_t i = 0; i < n; i++)
+        snprintf(buf + strlen(buf), sizeof buf - strlen(buf), "%s%llu-%llu", i ? " " : "",
+                 (unsigned long long)((r[i][0] - LO) / PG), (unsigned long long)((r[i][1] - LO) / PG));
+    return n ? buf : "none";
+}
+
+static void test_shm(void)
+{
+    struct vj_vmas m;
+    vj_vmas_init(&m, LO, HI);
+    is_int(attach(&m, 10, 3 * PG - 100, 1), 0, "shm: attach 3 pages at 10");
+    is_int(attach(&m, 13, 2 * PG, 2), 0, "shm: another attachment right after it");
+    struct want w[] = {{10, 13, RW, VJ_VMA_SHM}, {13, 15, RW, VJ_VMA_SHM}};
+    ok(map_is(&m, w, 2), "shm: two ranges, never merged");
+    is_str(shmdt_at(&m, P(10)), "10-13", "shmdt at the first: the first only");
+    is_str(shmdt_at(&m, P(13)), "13-15", "shmdt at the second: the second only");
+    is_str(shmdt_at(&m, P(11)), "none", "shmdt inside an attachment: nothing (EINVAL)");
+    is_str(shmdt_at(&m, P(0)), "none", "shmdt below: nothing placed for it");
+    is_str(shmdt_at(&m, P(200)), "none", "shmdt above everything: nothing");
+    /* Fragments keep their offsets: unmap the first page, protect the third. */
+    is_int(vj_vmas_remove(&m, P(10), P(11)), 0, "shm: unmap its first page");
+    is_int(vj_vmas_protect(&m, P(12), P(13), RO), 0, "shm: protect its third page");
+    const struct vj_vma *v = vj_vmas_find(&m, P(11));
+    ok(v && v->offset == PG && v->shm.attach == 1, "shm: the second page keeps offset 1 page");
+    v = vj_vmas_find(&m, P(12));
+    ok(v && v->offset == 2 * PG && v->prot == RO, "shm: the third keeps offset 2 pages");
+    is_str(shmdt_at(&m, P(10)), "11-12 12-13", "shmdt at the start finds both fragments");
+    is_str(shmdt_at(&m, P(11)), "none", "shmdt at a fragment's own start: its offset is not 0");
+    /* A fragment of another attachment placed as if attached at 10 is not taken with it. */
+    is_int(vj_vmas_remove(&m, P(13), P(15)), 0, "shm: the second attachment goes");
+    is_int(attach(&m, 100, 4 * PG, 3), 0, "shm: a third attachment at 100");
+    is_int(vj_vmas_remove(&m, P(100), P(102)), 0, "shm: its first two pages unmapped");
+    is_str(shmdt_at(&m, P(100)), "102-104", "shmdt at its start finds what is left 2 pages in");
+    is_str(shmdt_at(&m, P(102)), "none", "shmdt at that fragment's own start: nothing");
+    is_str(shmdt_at(&m, P(10)), "11-12 12-13", "shmdt at 10 still only its own");
+    /* The segment's size bounds the search: a fragment past it is not taken. */
+    struct vj_vma far = {.start = P(20), .end = P(21), .prot = RW, .kind = VJ_VMA_SHM,
+                         .shared = true, .offset = 10 * PG,
+                         .shm = {.attach = 1, .shmid = 7, .size = 3 * PG - 100}};
+    is_int(vj_vmas_insert_vma(&m, &far), 0, "shm: a part of attachment 1 at 20, offset 10 pages");
+    is_str(shmdt_at(&m, P(10)), "11-12 12-13", "shmdt does not reach past the segment's size");
+    /* Replaced by an anonymous mapping: nothing to detach there. */
+    is_int(vj_vmas_insert(&m, P(11), P(13), RW, VJ_VMA_ANON, false), 0, "shm: mapped over");
+    is_str(shmdt_at(&m, P(10)), "20-21",
+           "shmdt's first search has no bound, as Linux's: it finds the part at 20");
+    is_int(vj_vmas_remove(&m, P(20), P(21)), 0, "shm: that part goes");
+    is_str(shmdt_at(&m, P(10)), "none", "shmdt finds nothing left");
+    /* Hostile sizes: 0 and one that overflows when rounded. */
+    is_int(attach(&m, 150, UINT64_MAX - 10, 4), -EINVAL, "shm: a size that overflows is refused");
+    struct vj_vma huge = {.start = P(150), .end = P(152), .prot = RW, .kind = VJ_VMA_SHM,
+                          .shared = true, .shm = {.attach = 5, .size = UINT64_MAX - 10}};
+    is_int(vj_vmas_insert_vma(&m, &huge), 0, "shm: a range claiming a huge segment");
+    is_str(shmdt_at(&m, P(150)), "150-152", "shmdt of it: its own range");
+    uint64_t r[1][2];
+    is_int((long long)vj_vmas_shmdt(&m, P(150), r, 0), 0, "shmdt with no room: nothing");
+    ok(well_formed(&m), "shm: the map stays well formed");
+    vj_vmas_free(&m);
+}
+
 int main(void)
 {
     test_insert_merge();
@@ -481,5 +557,6 @@ int main(void)
     test_find_free();
     test_einval();
     test_random();
+    test_shm();
     return done_testing();
 }

@@ -108,6 +108,10 @@ int vj_kvm_vm_mem_protect(struct vj_vm *vm, uint64_t gpa, uint64_t len, int prot
 int vj_kvm_vm_mem_move(struct vj_vm *vm, uint64_t from, uint64_t to, uint64_t len);
 int vj_kvm_vm_mem_advise(struct vj_vm *vm, uint64_t gpa, uint64_t len, int advice);
 int vj_kvm_vm_mem_prepare_write(struct vj_vm *vm, uint64_t gpa, uint64_t len, int prot);
+int vj_kvm_vm_mem_shm(struct vj_vm *vm, uint64_t gpa, uint64_t len, int prot, int shmid,
+                      int shmflg, void *at, bool *discarded);
+int vj_kvm_vm_shm_views(const struct vj_vm *vm);
+int vj_kvm_vm_membarrier(struct vj_vm *vm, int cmd, unsigned flags, int cpu_id);
 void vj_kvm_vm_destroy(struct vj_vm *vm);
 void vj_kvm_vm_forget(struct vj_vm *vm);
 uint8_t *vj_kvm_vm_mem(const struct vj_vm *vm);

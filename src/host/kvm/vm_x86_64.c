@@ -7,6 +7,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "arch/x86_64/cpu.h"
@@ -254,6 +255,32 @@ int vj_kvm_vm_mem_move(struct vj_vm *vm, uint64_t from, uint64_t to, uint64_t le
 {
     int r = cover(vm, to, len);
     return r < 0 ? r : vj_private_mem_move(vm->mem, from, to, len);
+}
+
+int vj_kvm_vm_mem_shm(struct vj_vm *vm, uint64_t gpa, uint64_t len, int prot, int shmid,
+                      int shmflg, void *at, bool *discarded)
+{
+    (void)shmid, (void)shmflg;
+    *discarded = false; /* a failed mremap leaves both mappings as they were */
+    int r = cover(vm, gpa, len);
+    return r < 0 ? r : vj_private_mem_shm(vm->mem, gpa, len, prot, at);
+}
+
+/* The guest's mapping is the monitor's: one attachment. */
+int vj_kvm_vm_shm_views(const struct vj_vm *vm)
+{
+    (void)vm;
+    return 1;
+}
+
+/* The payload's threads are the monitor's own (each vCPU runs on the host thread that drives
+ * it, in the monitor's address space): the monitor's call is theirs.  An expedited barrier's
+ * IPI makes a vCPU in guest mode exit, which serializes it as a return to user mode does. */
+int vj_kvm_vm_membarrier(struct vj_vm *vm, int cmd, unsigned flags, int cpu_id)
+{
+    (void)vm;
+    long r = syscall(SYS_membarrier, cmd, flags, cpu_id);
+    return r < 0 ? -errno : (int)r;
 }
 
 /* The monitor's view is the guest's memory itself: nothing to do. */

@@ -59,6 +59,10 @@ struct vj_vm {
 int vj_process_usable(vmjail_error **err);
 int vj_process_vcpu_open_schedstat(struct vj_vcpu *c);
 int vj_process_vm_mem_prepare_write(struct vj_vm *vm, uint64_t gpa, uint64_t len, int prot);
+int vj_process_vm_mem_shm(struct vj_vm *vm, uint64_t gpa, uint64_t len, int prot, int shmid,
+                          int shmflg, void *at, bool *discarded);
+int vj_process_vm_shm_views(const struct vj_vm *vm);
+int vj_process_vm_membarrier(struct vj_vm *vm, int cmd, unsigned flags, int cpu_id);
 bool vj_process_vm_fast_by_default(const struct vj_vm *vm);
 int vj_process_vm_create(uint64_t mem_size, const char *cache_dir, struct vj_vm **out,
                       vmjail_error **err);
@@ -151,9 +155,11 @@ int vj_process_ask_fd(struct vj_vm *vm, uint32_t op, uint64_t gpa, uint64_t len,
  * cache pages, and nothing is copied). */
 struct vj_shared_map {
     uint64_t start, end; /* guest range */
-    int fd;              /* owned */
-    uint64_t offset;     /* of start, in fd */
+    int fd;              /* owned; -1 for a SysV segment's */
+    uint64_t offset;     /* of start, in fd (in the segment) */
     bool private;        /* MAP_PRIVATE, never writable while it is here */
+    int shmid;           /* a SysV shared memory segment's (attached in both views), or -1 */
+    uint32_t shmflg;     /* how it was attached: VJ_STUB_SHM_RDONLY, VJ_STUB_SHM_EXEC */
 };
 /* Map FD (dup'd here) at [gpa, gpa + len) with PROT, shared (or PRIVATE), in both views. */
 int vj_process_shared_map(struct vj_vm *vm, uint64_t gpa, uint64_t len, int prot, int fd,
@@ -164,6 +170,19 @@ int vj_process_private_to_copy(struct vj_vm *vm, uint64_t gpa, uint64_t len);
 /* Give [gpa, gpa + len) back to guest memory's own pages (without access) where shared
  * mappings were; 0 if none were. */
 int vj_process_shared_clear(struct vj_vm *vm, uint64_t gpa, uint64_t len);
+/* The same without giving anything back: what maps the range now has replaced them. */
+int vj_process_shared_forget(struct vj_vm *vm, uint64_t gpa, uint64_t len);
+/* Guest memory's own pages at [a, b), without access, in both views. */
+int vj_process_give_back(struct vj_vm *vm, uint64_t a, uint64_t b);
+/* Record SysV segment SHMID attached whole at [gpa, gpa + len) in both views (FLAGS as
+ * VJ_STUB_REQ_SHMAT's). */
+int vj_process_shared_add_shm(struct vj_vm *vm, uint64_t gpa, uint64_t len, int shmid,
+                              uint32_t flags);
+/* VJ_STUB_REQ_SHMAT's argument. */
+uint64_t vj_process_shm_arg(int prot, uint32_t flags, int shmid);
+/* In a fork's child: map guest memory's copy MEM_FD in the monitor's view, except where SysV
+ * segments are (the view's attachments, copied by the host fork, stay). */
+int vj_process_shared_view(struct vj_vm *vm, int mem_fd);
 /* Does [gpa, gpa + len) meet a shared mapping? */
 bool vj_process_shared_meets(const struct vj_vm *vm, uint64_t gpa, uint64_t len);
 /* In a fork's child: map every shared mapping again, in the monitor's view (replaced with the

@@ -24,10 +24,17 @@ static int give_back(struct vj_vm *vm, uint64_t a, uint64_t b)
     return vj_process_ask(vm, VJ_STUB_REQ_MAP_MEM, a, b - a, PROT_NONE);
 }
 
+int vj_process_give_back(struct vj_vm *vm, uint64_t a, uint64_t b)
+{
+    return give_back(vm, a, b);
+}
+
 static void drop(struct vj_vm *vm, int i)
 {
-    vj_process_vm_disown_fd(vm, vm->shared[i].fd);
-    close(vm->shared[i].fd);
+    if (vm->shared[i].fd >= 0) {
+        vj_process_vm_disown_fd(vm, vm->shared[i].fd);
+        close(vm->shared[i].fd);
+    }
     vm->shared[i] = vm->shared[--vm->nshared];
 }
 
@@ -45,7 +52,9 @@ static int add(struct vj_vm *vm, struct vj_shared_map m)
     return 0;
 }
 
-int vj_process_shared_clear(struct vj_vm *vm, uint64_t gpa, uint64_t len)
+/* The entries' parts in [gpa, gpa + len) go, given back to guest memory's own pages in both
+ * views if GIVE (else what maps the range now is someone else's to change). */
+static int clear(struct vj_vm *vm, uint64_t gpa, uint64_t len, bool give)
 {
     uint64_t end = gpa + len;
     for (int i = 0; i < vm->nshared;) {
@@ -55,7 +64,7 @@ int vj_process_shared_clear(struct vj_vm *vm, uint64_t gpa, uint64_t len)
             continue;
         }
         uint64_t a = m->start > gpa ? m->start : gpa, b = m->end < end ? m->end : end;
-        int r = give_back(vm, a, b);
+        int r = give ? give_back(vm, a, b) : 0;
         if (r < 0)
             return r;
         if (a == m->start && b == m->end) {
@@ -63,16 +72,21 @@ int vj_process_shared_clear(struct vj_vm *vm, uint64_t gpa, uint64_t len)
             continue; /* the last entry moved to i */
         }
         if (a > m->start && b < m->end) {
-            /* The middle goes: the tail becomes an entry of its own. */
-            int fd = fcntl(m->fd, F_DUPFD_CLOEXEC, 0);
-            struct vj_shared_map tail = {b, m->end, fd, m->offset + (b - m->start), m->private};
+            /* The middle goes: the tail becomes an entry of its own (a segment's has no
+             * descriptor). */
+            int fd = m->fd >= 0 ? fcntl(m->fd, F_DUPFD_CLOEXEC, 0) : -1;
+            struct vj_shared_map tail = *m;
+            tail.start = b;
+            tail.offset = m->offset + (b - m->start);
             m->end = a;
-            if (fd < 0)
+            if (m->fd >= 0 && fd < 0)
                 return -errno;
-            tail.fd = vj_process_vm_own_fd(vm, fd);
+            tail.fd = fd >= 0 ? vj_process_vm_own_fd(vm, fd) : -1;
             if ((r = add(vm, tail)) < 0) {
-                vj_process_vm_disown_fd(vm, tail.fd);
-                close(tail.fd);
+                if (tail.fd >= 0) {
+                    vj_process_vm_disown_fd(vm, tail.fd);
+                    close(tail.fd);
+                }
                 return r;
             }
         } else if (a == m->start) {
@@ -84,6 +98,16 @@ int vj_process_shared_clear(struct vj_vm *vm, uint64_t gpa, uint64_t len)
         i++;
     }
     return 0;
+}
+
+int vj_process_shared_clear(struct vj_vm *vm, uint64_t gpa, uint64_t len)
+{
+    return clear(vm, gpa, len, true);
+}
+
+int vj_process_shared_forget(struct vj_vm *vm, uint64_t gpa, uint64_t len)
+{
+    return clear(vm, gpa, len, false);
 }
 
 bool vj_process_shared_meets(const struct vj_vm *vm, uint64_t gpa, uint64_t len)
@@ -100,6 +124,18 @@ static uint64_t map_arg(int prot, bool private)
     return (uint64_t)prot | (private ? VJ_STUB_MAP_PRIVATE : 0);
 }
 
+uint64_t vj_process_shm_arg(int prot, uint32_t flags, int shmid)
+{
+    return (uint64_t)prot | flags | (uint64_t)(uint32_t)shmid << 32;
+}
+
+int vj_process_shared_add_shm(struct vj_vm *vm, uint64_t gpa, uint64_t len, int shmid,
+                              uint32_t flags)
+{
+    struct vj_shared_map m = {gpa, gpa + len, -1, 0, false, shmid, flags};
+    return add(vm, m);
+}
+
 int vj_process_shared_map(struct vj_vm *vm, uint64_t gpa, uint64_t len, int prot, int fd,
                           uint64_t offset, bool private)
 {
@@ -110,7 +146,7 @@ int vj_process_shared_map(struct vj_vm *vm, uint64_t gpa, uint64_t len, int prot
     if (own < 0)
         return -errno;
     own = vj_process_vm_own_fd(vm, own);
-    struct vj_shared_map m = {gpa, gpa + len, own, offset, private};
+    struct vj_shared_map m = {gpa, gpa + len, own, offset, private, -1, 0};
     if (mmap(vm->mem + gpa, len, vj_host_prot(prot), (private ? MAP_PRIVATE : MAP_SHARED) | MAP_FIXED,
              own, (off_t)offset) == MAP_FAILED)
         r = -errno;
@@ -196,10 +232,38 @@ int vj_process_private_to_copy(struct vj_vm *vm, uint64_t gpa, uint64_t len)
     return 0;
 }
 
+int vj_process_shared_view(struct vj_vm *vm, int mem_fd)
+{
+    for (uint64_t at = 0; at < vm->mem_size;) {
+        /* The next segment's entry at or above AT, if any: guest memory below it. */
+        const struct vj_shared_map *next = NULL;
+        for (int i = 0; i < vm->nshared; i++)
+            if (vm->shared[i].shmid >= 0 && vm->shared[i].start >= at &&
+                (next == NULL || vm->shared[i].start < next->start))
+                next = &vm->shared[i];
+        uint64_t to = next ? next->start : vm->mem_size;
+        if (to > at && mmap(vm->mem + at, to - at, PROT_NONE, MAP_SHARED | MAP_FIXED, mem_fd,
+                            (off_t)at) == MAP_FAILED)
+            return -errno;
+        at = next ? next->end : to;
+    }
+    return 0;
+}
+
 int vj_process_shared_rebuild(struct vj_vm *vm)
 {
     for (int i = 0; i < vm->nshared; i++) {
         struct vj_shared_map *m = &vm->shared[i];
+        if (m->shmid >= 0) {
+            /* The monitor's view is the fork's copy of the parent's (vj_process_shared_view
+             * left it), which keeps the segment from going while the stub attaches it. */
+            int r = vj_process_ask_fd(vm, VJ_STUB_REQ_SHMAT, m->start, m->end - m->start,
+                                      vj_process_shm_arg(PROT_NONE, m->shmflg, m->shmid),
+                                      m->offset, -1);
+            if (r < 0)
+                return r;
+            continue;
+        }
         if (mmap(vm->mem + m->start, m->end - m->start, PROT_NONE,
                  (m->private ? MAP_PRIVATE : MAP_SHARED) | MAP_FIXED, m->fd,
                  (off_t)m->offset) == MAP_FAILED)

@@ -87,6 +87,13 @@ struct vj_stub_head {
                                * offset; arg: prot, and VJ_STUB_MAP_PRIVATE or shared) */
 #define VJ_STUB_MAP_PRIVATE 0x100
 #define VJ_STUB_REQ_MAP_MEM 4 /* map guest memory's own pages at gpa again (len, prot arg) */
+#define VJ_STUB_REQ_SHMAT 5   /* map bytes [offset, offset + len) of a SysV shared memory
+                               * segment at gpa (arg: prot, VJ_STUB_SHM_* flags, and the
+                               * segment's id in the upper 32 bits) */
+#define VJ_STUB_SHM_RDONLY 0x200 /* attached with SHM_RDONLY */
+#define VJ_STUB_SHM_EXEC 0x400   /* attached with SHM_EXEC */
+#define VJ_STUB_REQ_MEMBARRIER 6 /* membarrier(gpa: the command, len: its flags, arg: cpu) for
+                                  * the stub's process, whose threads are the payload's */
 struct vj_stub_req {
     uint32_t seq;  /* a futex: the monitor bumps it to post a request */
     uint32_t done; /* a futex: the control thread sets it to seq when done */

@@ -50,11 +50,13 @@ exec_stub(const struct keeper_start *k)
     syscall(SYS_rt_sigprocmask, SIG_SETMASK, &none, NULL, sizeof none);
     /* Namespaces of the stub's own: a user namespace in which it has no identity of the
      * caller's (no uid is mapped: it holds no capability outside it, even where the monitor is
-     * root), and with it network, IPC and UTS namespaces it never uses.  The stub needs none
-     * of the caller's: every call it makes for the payload is the monitor's.  Where the host
-     * refuses (user namespaces disabled), it runs without. */
-    if (syscall(SYS_unshare, CLONE_NEWUSER | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS) < 0)
-        syscall(SYS_unshare, CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS);
+     * root), and with it network and UTS namespaces it never uses.  The stub needs none of the
+     * caller's: every call it makes for the payload is the monitor's, but for one: it attaches
+     * the SysV shared memory segments the payload attaches (shmat, VJ_STUB_REQ_SHMAT), which
+     * are the monitor's IPC namespace's, so it stays in that one.  Where the host refuses
+     * (user namespaces disabled), it runs without the user namespace. */
+    if (syscall(SYS_unshare, CLONE_NEWUSER | CLONE_NEWNET | CLONE_NEWUTS) < 0)
+        syscall(SYS_unshare, CLONE_NEWNET | CLONE_NEWUTS);
     /* A session of its own: the terminal's signals (^C, a hangup) and those sent to the
      * caller's process group are the monitor's to give the payload, not the stub's. */
     syscall(SYS_setsid);

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/shm.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -185,6 +186,49 @@ int vj_process_vm_mem_advise(struct vj_vm *vm, uint64_t gpa, uint64_t len, int a
     default:
         return 0; /* hints */
     }
+}
+
+/* The stub attaches the segment first: if it cannot (its permissions, a segment gone), nothing
+ * changed.  Then the range's old mappings are forgotten (the stub's were replaced), guest
+ * memory's pages under it given back, and the monitor's attachment becomes its view. */
+int vj_process_vm_mem_shm(struct vj_vm *vm, uint64_t gpa, uint64_t len, int prot, int shmid,
+                          int shmflg, void *at, bool *discarded)
+{
+    uint32_t flags = (shmflg & SHM_RDONLY ? VJ_STUB_SHM_RDONLY : 0) |
+                     (shmflg & SHM_EXEC ? VJ_STUB_SHM_EXEC : 0);
+    *discarded = false;
+    int r = vj_process_ask(vm, VJ_STUB_REQ_SHMAT, gpa, len, vj_process_shm_arg(prot, flags, shmid));
+    if (r < 0)
+        return r;
+    r = vj_process_shared_forget(vm, gpa, len);
+    if (r == 0)
+        r = punch(vm, gpa, len);
+    if (r == 0 &&
+        mremap(at, len, len, MREMAP_MAYMOVE | MREMAP_FIXED, vm->mem + gpa) == MAP_FAILED)
+        r = -errno;
+    if (r == 0) {
+        mprotect(vm->mem + gpa, len, vj_host_prot(prot)); /* SHM_EXEC's PROT_EXEC off */
+        r = vj_process_shared_add_shm(vm, gpa, len, shmid, flags);
+    }
+    if (r < 0) {
+        vj_process_give_back(vm, gpa, gpa + len);
+        *discarded = true;
+    }
+    return r;
+}
+
+/* The stub's process maps the segment beside the monitor's view. */
+int vj_process_vm_shm_views(const struct vj_vm *vm)
+{
+    (void)vm;
+    return 2;
+}
+
+/* The payload's threads are the stub's: its control thread makes the call in their process
+ * (registrations are its process's; an expedited barrier reaches the CPUs that run them). */
+int vj_process_vm_membarrier(struct vj_vm *vm, int cmd, unsigned flags, int cpu_id)
+{
+    return vj_process_ask(vm, VJ_STUB_REQ_MEMBARRIER, (uint32_t)cmd, flags, (uint32_t)cpu_id);
 }
 
 /* Make the low window's fast-call code readable and executable and its slots writable, in the
@@ -405,9 +449,7 @@ int vj_process_vm_rebuild_in_child(struct vj_vm *vm, const struct vj_vcpu_snapsh
     vj_process_vm_disown_fd(vm, mem);
     vm->fork_mem_fd = -1;
     int r = mem < 0 || ctl < 0 || ftruncate(ctl, VJ_STUB_CTL_SIZE) < 0 ? -EBADF : 0;
-    if (r < 0 ||
-        mmap(vm->mem, vm->mem_size, PROT_NONE, MAP_SHARED | MAP_FIXED, mem, 0) == MAP_FAILED ||
-        open_low(vm) < 0 ||
+    if (r < 0 || (r = vj_process_shared_view(vm, mem)) < 0 || open_low(vm) < 0 ||
         mmap(vm->ctl, VJ_STUB_CTL_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, ctl, 0) ==
             MAP_FAILED) {
         if (r == 0)

@@ -279,8 +279,8 @@ static void handle(int sig)
 static void confine(const uint32_t *nrs, unsigned n, int fail)
 {
     uint64_t lo = (uint64_t)__executable_start, hi = (uint64_t)_etext;
-    struct sock_filter f[24];
-    if (n > 12)
+    struct sock_filter f[32];
+    if (n > 20)
         die(fail);
     uint8_t trap = (uint8_t)(9 + n), allow = (uint8_t)(10 + n); /* their indexes */
     unsigned k = 0;
@@ -372,16 +372,23 @@ static void confine_control_thread(void)
 {
     static const uint32_t nrs[] = {SYS_futex,     SYS_mprotect, SYS_clone,        SYS_exit,
                                    SYS_sigaltstack, SYS_seccomp, SYS_gettid, SYS_rt_sigreturn,
-                                   SYS_arch_prctl, SYS_recvmsg, SYS_mmap, SYS_close};
+                                   SYS_arch_prctl, SYS_recvmsg, SYS_mmap, SYS_close,
+                                   SYS_shmat, SYS_shmdt, SYS_shmctl, SYS_mremap, SYS_membarrier};
     confine(nrs, sizeof nrs / sizeof nrs[0], 106);
 }
 
-/* Map descriptor FD at guest address GPA (shared, or private: ARG's VJ_STUB_MAP_PRIVATE), where guest memory is (never the stub's own
- * pages or the low window: the monitor asks, but the check costs nothing). */
+/* Is [gpa, gpa + len) where guest memory is (never the stub's own pages or the low window: the
+ * monitor asks for nothing else, but the check costs nothing)? */
+static int in_guest(uint64_t gpa, uint64_t len)
+{
+    return gpa >= 0x200000 && len <= VJ_STUB_VA && gpa <= VJ_STUB_VA - len;
+}
+
+/* Map descriptor FD at guest address GPA (shared, or private: ARG's VJ_STUB_MAP_PRIVATE). */
 static long map_fd(uint64_t gpa, uint64_t len, uint64_t arg, int fd, uint64_t offset)
 {
     uint64_t prot = arg & ~(uint64_t)VJ_STUB_MAP_PRIVATE;
-    if (gpa < 0x200000 || len > VJ_STUB_VA || gpa > VJ_STUB_VA - len || (prot & ~7ULL))
+    if (!in_guest(gpa, len) || (prot & ~7ULL))
         return -22;
     long flags = arg & VJ_STUB_MAP_PRIVATE ? 0x12 /* PRIVATE|FIXED */ : 0x11 /* SHARED|FIXED */;
     long r = sc6(SYS_mmap, (long)gpa, (long)len, (long)prot, flags, fd, (long)offset);
@@ -421,6 +428,46 @@ static long map_received(uint64_t gpa, uint64_t len, uint64_t prot, uint64_t off
     return r;
 }
 
+/* The kernel's struct shmid64_ds, as far as the stub reads it. */
+struct shm_stat {
+    uint8_t perm[48]; /* struct ipc64_perm */
+    uint64_t segsz;
+    uint8_t rest[56];
+};
+
+/* Bytes [offset, offset + len) of SysV shared memory segment ID (ARG's upper half) at GPA with
+ * ARG's protection: the segment attached (SHM_RDONLY, SHM_EXEC as ARG says) where the kernel
+ * chooses, which never covers another mapping, that part of the attachment moved into place,
+ * the rest of it detached.  The payload can write the request: the range moved must lie in
+ * the attachment (its size read while it is attached, when the id cannot name another
+ * segment), so nothing but [gpa, gpa + len), inside guest memory, ever changes. */
+static long map_shm(uint64_t gpa, uint64_t len, uint64_t arg, uint64_t offset)
+{
+    uint64_t flags = arg & 0xffffffffULL;
+    if (!in_guest(gpa, len) || len == 0 || ((gpa | len | offset) & 0xfff) ||
+        (flags & ~(7ULL | VJ_STUB_SHM_RDONLY | VJ_STUB_SHM_EXEC)))
+        return -22;
+    long id = (int32_t)(arg >> 32);
+    long shmflg = (flags & VJ_STUB_SHM_RDONLY ? 010000 : 0) | (flags & VJ_STUB_SHM_EXEC ? 0100000 : 0);
+    long at = sc3(SYS_shmat, id, 0, shmflg);
+    if (at < 0)
+        return at;
+    struct shm_stat st;
+    long r = sc3(SYS_shmctl, id, 2 /* IPC_STAT */, &st);
+    if (r == 0) {
+        uint64_t size = (st.segsz + 0xfff) & ~0xfffULL;
+        if (st.segsz == 0 || size < st.segsz || offset > size || len > size - offset)
+            r = -22;
+    }
+    if (r == 0)
+        r = sc6(SYS_mremap, at + (long)offset, (long)len, (long)len, 3 /* MAYMOVE|FIXED */,
+                (long)gpa, 0);
+    sc3(SYS_shmdt, at, 0, 0); /* what is left there, if anything */
+    if (r != (long)gpa)
+        return r < 0 ? r : -14;
+    return sc3(SYS_mprotect, gpa, len, flags & 7);
+}
+
 /* The control thread: carries out the monitor's requests (the header page), one at a time. */
 static void control_main(unsigned unused) __attribute__((noreturn));
 static void control_main(unsigned unused)
@@ -443,6 +490,10 @@ static void control_main(unsigned unused)
             r = map_received(gpa, len, arg, q->offset);
         else if (q->op == VJ_STUB_REQ_MAP_MEM)
             r = map_fd(gpa, len, arg, VJ_STUB_MEM_FD, gpa);
+        else if (q->op == VJ_STUB_REQ_SHMAT)
+            r = map_shm(gpa, len, arg, q->offset);
+        else if (q->op == VJ_STUB_REQ_MEMBARRIER)
+            r = sc3(SYS_membarrier, (long)(int32_t)gpa, (long)(uint32_t)len, (long)(int32_t)arg);
         else if (q->op == VJ_STUB_REQ_CLONE && arg < VJ_STUB_MAX_VCPUS && arg > 0)
             r = start_thread(altstacks[arg] + ALT_SIZE - 8192, payload_thread, (unsigned)arg,
                              &ctx_of((unsigned)arg)->alive);
