@@ -167,7 +167,7 @@ fuzz-ci:
 # ---- what a fresh Debian 12 machine needs ----------------------------------------------------
 DEPS := gcc make musl-tools busybox-static golang-go clang python3 perl sqlite3 \
         libjson-c-dev libseccomp-dev libcap-dev jq iproute2 util-linux runc podman containerd \
-        passt pkgconf groff-base debootstrap uidmap
+        passt pkgconf groff-base debootstrap uidmap gdb
 deps:
 	@./scripts/install-deps $(DEPS)
 

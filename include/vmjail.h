@@ -122,6 +122,14 @@ VMJAIL_PUBLIC int vmjail_platform_usable(int platform, vmjail_error **err);
 VMJAIL_PUBLIC int vmjail_config_set_exit_after_run(vmjail_config *cfg, int on,
                                                    vmjail_error **err);
 
+/* Where the payload's core file goes when a signal whose default action dumps core ends it
+ * (docs/cli.md, --core-dump): PATH, relative to the payload's working directory, with
+ * core_pattern's %-specifiers (%p %e %s %t %h %u %g %%).  NULL (the default): where the host's
+ * core_pattern says if it is a plain path, else "core".  Written only where the payload's
+ * RLIMIT_CORE allows, never through a symlink or over another owner's file, mode 0600. */
+VMJAIL_PUBLIC int vmjail_config_set_core_dump(vmjail_config *cfg, const char *path,
+                                              vmjail_error **err);
+
 /* Keep facts about the host's KVM that cost time to learn (its supported CPUID: about 0.4 ms
  * of every start on a nested host) in directory DIR between runs: made 0700 if missing; used
  * only if it and its files belong to the caller and nobody else can write them, and only for
@@ -184,6 +192,7 @@ struct vmjail_result {
     int signaled;  /* 1 if the payload was ended by a signal (a fault or a default action) */
     int exit_code; /* exit status 0..255 when !signaled */
     int signal;    /* the signal number when signaled */
+    int core_dumped; /* 1 if that signal's default action wrote a core file (docs/cli.md) */
 };
 
 /* Load the program into a fresh VM and run it to its end.  Returns 0 and fills RESULT when

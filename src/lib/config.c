@@ -58,6 +58,7 @@ void vmjail_config_free(vmjail_config *c)
     free_strv(c->envp);
     free(c->cwd);
     free(c->host_cache);
+    free(c->core_path);
     vj_confine_free(&c->confine);
     free(c);
 }
@@ -78,13 +79,14 @@ struct vmjail_config *vj_config_copy(const struct vmjail_config *c)
     *d = *c;
     d->program = NULL;
     d->argv = d->envp = NULL;
-    d->cwd = d->host_cache = NULL;
+    d->cwd = d->host_cache = d->core_path = NULL;
     memset(&d->confine, 0, sizeof d->confine);
     bool ok = (c->program == NULL || (d->program = strdup(c->program)) != NULL) &&
               (c->argv == NULL || (d->argv = dup_strv(c->argv, strv_len(c->argv))) != NULL) &&
               (d->envp = dup_strv(c->envp, strv_len(c->envp))) != NULL &&
               (c->cwd == NULL || (d->cwd = strdup(c->cwd)) != NULL) &&
               (c->host_cache == NULL || (d->host_cache = strdup(c->host_cache)) != NULL) &&
+              (c->core_path == NULL || (d->core_path = strdup(c->core_path)) != NULL) &&
               vj_confine_copy(&d->confine, &c->confine) == 0;
     if (!ok) {
         vmjail_config_free(d);
@@ -208,6 +210,20 @@ int vmjail_config_set_host_cache(vmjail_config *c, const char *dir, vmjail_error
         return vj_error(err, VMJAIL_ERR_INTERNAL, ENOMEM, "host cache directory");
     free(c->host_cache);
     c->host_cache = copy;
+    return 0;
+}
+
+int vmjail_config_set_core_dump(vmjail_config *c, const char *path, vmjail_error **err)
+{
+    if (c == NULL)
+        return vj_error(err, VMJAIL_ERR_USAGE, 0, "no configuration");
+    if (path != NULL && path[0] == '\0')
+        return vj_error(err, VMJAIL_ERR_USAGE, 0, "--core-dump: an empty path");
+    char *copy = NULL;
+    if (path && (copy = strdup(path)) == NULL)
+        return vj_error(err, VMJAIL_ERR_INTERNAL, ENOMEM, "core dump path");
+    free(c->core_path);
+    c->core_path = copy;
     return 0;
 }
 

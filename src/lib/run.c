@@ -74,6 +74,7 @@ int vmjail_run(const vmjail_config *cfg, struct vmjail_result *result, vmjail_er
         }
     }
     p->proctitle = cfg->proctitle;
+    p->core_path = cfg->core_path;
     _Static_assert(sizeof p->kept_fds == sizeof cfg->kept_fds, "kept descriptors");
     memcpy(p->kept_fds, cfg->kept_fds, sizeof p->kept_fds);
     p->n_kept_fds = cfg->n_kept_fds;

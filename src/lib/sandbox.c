@@ -70,6 +70,7 @@ int vj_sandbox_run(const vmjail_config *cfg, struct vmjail_result *result, vmjai
         .memory = memory,
         .platform = vj_platform_name(cfg->platform),
         .syscall_path = vj_syscall_path_name(cfg->syscall_path),
+        .core_dump = cfg->core_path,
         .trace = cfg->trace_fd >= 0,
     };
     int status = 0;

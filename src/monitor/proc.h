@@ -61,6 +61,7 @@ struct vj_thread {
     struct vj_fast_thread *fast; /* its poller, once it has one (fastcall.c; this thread only) */
     uint64_t fast_first_ns;  /* its last call a poller could have served, before it had one */
     unsigned fast_streak;    /* such calls in a row, each soon after the one before */
+    struct vj_vcpu_snapshot *core; /* its state as it stopped, for a core file (coredump.c) */
 };
 
 /* The payload thread the calling host thread runs (NULL outside a payload thread). */
@@ -128,6 +129,12 @@ struct vj_proc {
     bool forked;        /* this monitor is a fork of another: a payload process's child */
     bool exited;        /* the payload ended: see result (read it under lock) */
     struct vmjail_result result;
+    /* Core dumps (coredump.c): where (NULL: core_pattern's place), whether at all, and the
+     * signal that ended the process and the thread it ended (under lock). */
+    const char *core_path;
+    bool core_off;
+    siginfo_t core_info;
+    pid_t core_tid;
 };
 
 /* True if FD is one of the monitor's own descriptors, which the payload may not use. */

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "lib/error.h"
+#include "monitor/coredump.h"
 #include "monitor/fastcall.h"
 #include "monitor/ipc.h"
 #include "monitor/proc_life.h"
@@ -108,6 +109,7 @@ int64_t vj_proc_fork(struct vj_proc *p, uint64_t flags, uint64_t newsp, uint64_t
         free(s);
         return -ENOMEM;
     }
+    vj_core_marks_init(); /* before the first fork, so that every monitor shares them */
     pid_t pid = fork();
     if (pid != 0) {
         int e = errno;
@@ -234,14 +236,32 @@ static int64_t wait_children(struct vj_proc *p, uint64_t nr, const uint64_t a[6]
     }
 }
 
+/* The host saw a forked monitor die of its signal without a core (the monitor never dumps
+ * itself): where that payload process wrote its core file, the status says so as Linux's
+ * does (WCOREDUMP, CLD_DUMPED). */
 int64_t vj_sys_wait4(struct vj_proc *p, const uint64_t a[6])
 {
-    return wait_children(p, SYS_wait4, a, 2);
+    int64_t r = wait_children(p, SYS_wait4, a, 2);
+    int status;
+    if (r > 0 && a[1] && vj_copy_from_guest(p, &status, a[1], sizeof status) == 0 &&
+        WIFSIGNALED(status) && !WCOREDUMP(status) && vj_core_take_mark((pid_t)r, false)) {
+        status |= 0x80;
+        vj_copy_to_guest(p, a[1], &status, sizeof status);
+    }
+    return r;
 }
 
 int64_t vj_sys_waitid(struct vj_proc *p, const uint64_t a[6])
 {
-    return wait_children(p, SYS_waitid, a, 3);
+    int64_t r = wait_children(p, SYS_waitid, a, 3);
+    siginfo_t si;
+    if (r == 0 && a[2] && vj_copy_from_guest(p, &si, a[2], sizeof si) == 0 &&
+        si.si_signo == SIGCHLD && si.si_code == CLD_KILLED &&
+        vj_core_take_mark(si.si_pid, (a[3] & WNOWAIT) != 0)) {
+        si.si_code = CLD_DUMPED;
+        vj_copy_to_guest(p, a[2], &si, sizeof si);
+    }
+    return r;
 }
 
 void vj_proc_exit_host(struct vj_proc *p)

@@ -176,12 +176,14 @@ static int read_published(pid_t pid, char **exe, const char **cmdline, size_t *c
 /* A file mapping's name: the most recent record that covers a range names it. */
 struct vj_file_map {
     uint64_t start, end;
+    uint64_t offset; /* of START in the file */
     char *path;
 };
 
 #define MAX_FILE_MAPS 4096
 
-void vj_procfs_note_file(struct vj_proc *p, uint64_t start, uint64_t end, int fd)
+void vj_procfs_note_file(struct vj_proc *p, uint64_t start, uint64_t end, int fd,
+                         uint64_t offset)
 {
     char link[64], path[PATH_MAX];
     snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
@@ -200,7 +202,18 @@ void vj_procfs_note_file(struct vj_proc *p, uint64_t start, uint64_t end, int fd
     char *copy = strdup(path);
     if (copy == NULL)
         return;
-    p->file_maps[p->nfile_maps++] = (struct vj_file_map){start, end, copy};
+    p->file_maps[p->nfile_maps++] = (struct vj_file_map){start, end, offset, copy};
+}
+
+const char *vj_procfs_file_of(const struct vj_proc *p, uint64_t start, uint64_t end,
+                              uint64_t *offset)
+{
+    for (size_t i = p->nfile_maps; i-- > 0;)
+        if (p->file_maps[i].start <= start && end <= p->file_maps[i].end) {
+            *offset = p->file_maps[i].offset + (start - p->file_maps[i].start);
+            return p->file_maps[i].path;
+        }
+    return NULL;
 }
 
 static const char *file_name(const struct vj_proc *p, const struct vj_vma *v)

@@ -13,7 +13,11 @@ int vj_procfs_init(struct vj_proc *p, const char *exe, char *const argv[], char 
 void vj_procfs_fini(struct vj_proc *p);
 /* Remember that [START, END) maps the file open as host descriptor FD, for maps.  Called
  * under p->mm_lock. */
-void vj_procfs_note_file(struct vj_proc *p, uint64_t start, uint64_t end, int fd);
+void vj_procfs_note_file(struct vj_proc *p, uint64_t start, uint64_t end, int fd,
+                         uint64_t offset);
+/* The file mapped over [start, end) and the file offset of START, or NULL if none is known. */
+const char *vj_procfs_file_of(const struct vj_proc *p, uint64_t start, uint64_t end,
+                              uint64_t *offset);
 
 /* True if process PID, seen in the /proc open as PROC (or AT_FDCWD: /proc), is one of
  * vmjail's helpers (host/vm.h: a stub, a keeper, a teardown helper), by its name, or before

@@ -118,6 +118,10 @@ static int get_signal(struct vj_proc *p, struct vj_thread *t, siginfo_t *info,
                 /* the trace is best effort */
             }
         }
+        if (!p->exited) { /* what a core file's NT_SIGINFO and first thread are */
+            p->core_info = *info;
+            p->core_tid = t->tid;
+        }
         vj_proc_end_locked(p, true, s);
         pthread_mutex_unlock(&p->lock);
         return -1;

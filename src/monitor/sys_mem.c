@@ -26,7 +26,7 @@ int64_t vj_sys_mmap(struct vj_proc *p, const uint64_t a[6])
     if (r >= 0 && !(flags & MAP_ANONYMOUS))
         vj_procfs_note_file(p, (uint64_t)r,
                             ((uint64_t)r + a[1] + VJ_PAGE_SIZE - 1) & ~(uint64_t)(VJ_PAGE_SIZE - 1),
-                            fd);
+                            fd, a[5]);
     pthread_mutex_unlock(&p->mm_lock);
     return r;
 }

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "lib/error.h"
+#include "monitor/coredump.h"
 #include "monitor/fastcall.h"
 #include "monitor/proc_life.h"
 #include "monitor/process.h"
@@ -168,6 +169,7 @@ void vj_thread_loop(struct vj_thread *t)
             break;
     }
     vj_fast_thread_end(t);
+    vj_core_capture(t); /* if a core-dumping signal ended the process */
     /* A thread stopped by the end of the process leaves its vCPU with the VM. */
     if (!t->exited) {
         pthread_mutex_lock(&p->lock);
@@ -284,16 +286,17 @@ void vj_proc_join_threads(struct vj_proc *p)
     size_t n = p->nthreads;
     bool done = p->forked && p->error == NULL && n == 1;
     pthread_mutex_unlock(&p->lock);
+    /* No thread is added once the process has ended. */
+    for (size_t i = 1; i < n; i++)
+        pthread_join(p->threads[i]->host, NULL);
+    vj_core_dump(p); /* every thread stopped */
     if (done) {
         /* A forked payload process of one thread: its host process ends here, and the host's
-         * exit stops the monitor's own threads; joining them would only delay the parent. */
+         * exit stops the monitor's own threads. */
         if (p->trace_fd >= 0)
             vj_trace_end(p);
         vj_proc_exit_host(p);
     }
-    /* No thread is added once the process has ended. */
-    for (size_t i = 1; i < n; i++)
-        pthread_join(p->threads[i]->host, NULL);
     vj_signals_stop(p);
     for (size_t i = 0; i < n; i++) {
         vj_signal_thread_free(p->threads[i]);

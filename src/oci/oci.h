@@ -349,6 +349,7 @@ struct oci_sandbox_opts {
     const char *memory;       /* guest memory (run.vmjail.memory), or NULL */
     const char *platform;     /* kvm, process or auto */
     const char *syscall_path; /* or NULL */
+    const char *core_dump;    /* --core-dump's path, resolved inside the root; or NULL */
     bool trace;
 };
 /* Guest memory (and so each tmpfs's size) where the options give none: vmjail's 1 GiB. */
@@ -385,6 +386,7 @@ _Noreturn void oci_run_payload(const struct oci_process *proc, const struct oci_
 #define OCI_ANNOTATION_MEMORY "run.vmjail.memory"
 #define OCI_ANNOTATION_TRACE "run.vmjail.trace"
 #define OCI_ANNOTATION_SYSCALL_PATH "run.vmjail.syscall-path"
+#define OCI_ANNOTATION_CORE_DUMP "run.vmjail.core-dump"
 /* The value of annotation KEY among the N of ANN, or NULL. */
 const char *oci_annotation(const struct oci_kv *ann, size_t n, const char *key);
 /* The platform the annotations ask for (VMJAIL_PLATFORM_AUTO without one), or -1 and why. */

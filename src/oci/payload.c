@@ -53,6 +53,10 @@ static int apply_annotations(vmjail_config *cfg, const struct oci_kv *ann, size_
                         OCI_ANNOTATION_TRACE, trace);
     if (trace && vmjail_config_set_trace_fd(cfg, STDERR_FILENO, err) < 0)
         return -1;
+    /* The core file's path, resolved by the monitor in the container's root. */
+    const char *core = oci_annotation(ann, n, OCI_ANNOTATION_CORE_DUMP);
+    if (core && vmjail_config_set_core_dump(cfg, core, err) < 0)
+        return -1;
     const char *path = oci_annotation(ann, n, OCI_ANNOTATION_SYSCALL_PATH);
     int which = vmjail_syscall_path_by_name(path);
     if (which >= 0)

@@ -203,6 +203,9 @@ static json_object *sandbox_spec(const struct oci_sandbox_opts *o, const char *r
     if (o->syscall_path)
         json_object_object_add(ann, OCI_ANNOTATION_SYSCALL_PATH,
                                json_object_new_string(o->syscall_path));
+    if (o->core_dump)
+        json_object_object_add(ann, OCI_ANNOTATION_CORE_DUMP,
+                               json_object_new_string(o->core_dump));
     if (o->trace)
         json_object_object_add(ann, OCI_ANNOTATION_TRACE, json_object_new_string("stderr"));
     json_object_object_add(doc, "annotations", ann);
