@@ -192,7 +192,6 @@ struct vmjail_result {
     int signaled;  /* 1 if the payload was ended by a signal (a fault or a default action) */
     int exit_code; /* exit status 0..255 when !signaled */
     int signal;    /* the signal number when signaled */
-    int core_dumped; /* 1 if that signal's default action wrote a core file (docs/cli.md) */
 };
 
 /* Load the program into a fresh VM and run it to its end.  Returns 0 and fills RESULT when

@@ -115,7 +115,7 @@ static bool elf_header_at(const struct vj_proc *p, uint64_t addr)
 }
 
 /* How much of V Linux's vma_dump_size writes with the default coredump_filter (0x33): anonymous
- * memory, private or shared, whole; a shared file mapping not at all; a private file mapping
+ * memory, private or shared (SysV segments too), whole; a shared file mapping not at all; a private file mapping
  * whole if it may have been written (Linux: it has copied pages) and, for executable code,
  * only a first page that holds an ELF header.  vmjail does not know which private pages were
  * copied: it writes every private file mapping that is not executable (read-only data that
@@ -128,6 +128,7 @@ static uint64_t dump_len(const struct vj_proc *p, const struct vj_vma *v)
         return 0;
     switch (v->kind) {
     case VJ_VMA_SHARED:
+    case VJ_VMA_SHM: /* SysV shared memory is anonymous shared memory to Linux (shmem) */
     case VJ_VMA_ANON:
     case VJ_VMA_HEAP:
     case VJ_VMA_STACK:
@@ -357,13 +358,13 @@ static void write_core(struct vj_proc *p, uint64_t limit)
     if (e < 0)
         say(path, "write", -e);
     else
-        p->result.core_dumped = 1;
+        p->core_dumped = 1;
 out:
     if (close(fd) < 0 && e == 0) {
         say(path, "close", errno);
-        p->result.core_dumped = 0;
+        p->core_dumped = 0;
     }
-    if (p->result.core_dumped && p->forked)
+    if (p->core_dumped && p->forked)
         mark_dumped(getpid());
     free(auxv);
     free(threads);

@@ -12,7 +12,7 @@
  * core-dumping signal, keep the thread's registers and FPU state for the core. */
 void vj_core_capture(struct vj_thread *t);
 /* Every thread stopped: write the core file if the process ended by a core-dumping signal and
- * RLIMIT_CORE allows (one line on stderr if it cannot be written); sets p->result.core_dumped.
+ * RLIMIT_CORE allows (one line on stderr if it cannot be written); sets p->core_dumped.
  * Frees what vj_core_capture kept. */
 void vj_core_dump(struct vj_proc *p);
 /* Before the first fork: the marks shared with every forked monitor. */

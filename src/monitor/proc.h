@@ -127,6 +127,8 @@ struct vj_proc {
     int n_kept_fds;
     bool mem_broken;    /* the host mapping of guest memory could not be restored */
     bool forked;        /* this monitor is a fork of another: a payload process's child */
+    bool core_dumped;   /* its end wrote a core file (coredump.c; kept out of the public
+                         * struct vmjail_result, whose size is the library's ABI) */
     bool exited;        /* the payload ended: see result (read it under lock) */
     struct vmjail_result result;
     /* Core dumps (coredump.c): where (NULL: core_pattern's place), whether at all, and the

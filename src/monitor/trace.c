@@ -165,7 +165,7 @@ void vj_trace_end(struct vj_proc *p)
     struct line l = {.n = 0};
     if (p->result.signaled)
         add(&l, "+++ killed by SIG%s%s +++", sigabbrev_np(p->result.signal) ?
-            sigabbrev_np(p->result.signal) : "?", p->result.core_dumped ? " (core dumped)" : "");
+            sigabbrev_np(p->result.signal) : "?", p->core_dumped ? " (core dumped)" : "");
     else
         add(&l, "+++ exited with %d +++", p->result.exit_code);
     emit(p, &l);
