@@ -120,6 +120,7 @@ struct vj_proc {
     int n_kept_fds;
     bool mem_broken;    /* the host mapping of guest memory could not be restored */
     bool forked;        /* this monitor is a fork of another: a payload process's child */
+    bool not_dumpable;  /* the payload's PR_SET_DUMPABLE 0 (sys_proc.c); exec clears it */
     bool exited;        /* the payload ended: see result (read it under lock) */
     struct vmjail_result result;
 };
