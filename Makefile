@@ -222,6 +222,15 @@ check-stress-ci: deps all
 	@echo "== stress on KVM"
 	@STRESS_SEED=$(STRESS_CI_SEED) STRESS_SYSCALLS=5000 STRESS_SECONDS=5 $(WITH_KVM) ./tests/stress/run $(BUILD) kvm
 
+# Real workloads (Redis, nginx, GNU tools in pipelines, Node.js) natively and inside vmjail,
+# compared, with load figures side by side (tests/workloads/README.md; not part of make check).
+# The runner writes the markdown table of docs/compatibility.md's "Workloads" with
+# WORKLOADS_DOC=FILE.
+WORKLOAD_DEPS := redis-server redis-tools nginx-light wrk nodejs curl
+check-workloads: deps all
+	@./scripts/install-deps $(WORKLOAD_DEPS)
+	@./tests/workloads/run $(BUILD) $(if $(WORKLOADS_DOC),--doc $(WORKLOADS_DOC)) $(WORKLOADS)
+
 # What `make install` leaves, the example built against it with pkg-config and run, the man
 # pages rendered without a warning (tests/install-check).
 check-install: all payloads
@@ -320,4 +329,4 @@ clean:
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 
-.PHONY: check-layout check-fuzz-replay fuzz fuzz-ci all payloads deps asan-deps demo check check-oci check-unit check-unit-integration check-asan check-asan-unit check-stress check-stress-ci bench compat clean
+.PHONY: check-layout check-fuzz-replay fuzz fuzz-ci all payloads deps asan-deps demo check check-oci check-unit check-unit-integration check-asan check-asan-unit check-stress check-stress-ci check-workloads bench compat clean

@@ -206,6 +206,7 @@ static int replace_program(struct vj_proc *p, struct vj_program *pg, const char 
     }
     vj_timers_free(p); /* POSIX timers do not survive exec */
     vj_ipc_after_exec(p);
+    p->not_dumpable = false; /* exec makes a process dumpable again (no set-id programs here) */
     vj_fast_after_exec(p);
     t->ss_sp = t->ss_size = 0;
     t->ss_flags = SS_DISABLE;

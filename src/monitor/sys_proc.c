@@ -73,9 +73,13 @@ int64_t vj_sys_uname(struct vj_proc *p, const uint64_t a[6])
     return vj_copy_to_guest(p, a[0], &u, sizeof u);
 }
 
+/* prctl: the name is the monitor thread's (it shows in ps); dumpable is the payload's own
+ * flag, kept here and never set on the monitor (whose host process's dumpable flag guards
+ * who may trace it); a few others are the host's, their values answered as they are. */
 int64_t vj_sys_prctl(struct vj_proc *p, const uint64_t a[6])
 {
     char name[16];
+    int r;
     switch (a[0]) {
     case PR_SET_NAME: {
         long n = vj_strncpy_from_guest(p, name, a[1], sizeof name);
@@ -89,10 +93,18 @@ int64_t vj_sys_prctl(struct vj_proc *p, const uint64_t a[6])
             return -errno;
         return vj_copy_to_guest(p, a[1], name, sizeof name);
     case PR_GET_DUMPABLE:
+        return p->not_dumpable ? 0 : 1;
+    case PR_SET_DUMPABLE: /* Linux: SUID_DUMP_DISABLE (0) or SUID_DUMP_USER (1) only */
+        if (a[1] > 1)
+            return -EINVAL;
+        p->not_dumpable = a[1] == 0;
+        return 0;
+    case PR_GET_TIMERSLACK:
+        r = prctl(PR_GET_TIMERSLACK, 0, 0, 0, 0);
+        return r < 0 ? -errno : r;
     case PR_SET_PDEATHSIG:
     case PR_GET_NO_NEW_PRIVS:
     case PR_SET_NO_NEW_PRIVS:
-    case PR_GET_TIMERSLACK:
     case PR_SET_TIMERSLACK:
     case PR_GET_CHILD_SUBREAPER:
     case PR_SET_CHILD_SUBREAPER:
