@@ -23,15 +23,24 @@
 #define PAGE 4096ULL
 #define MIN_CORE 4096 /* Linux's min_coredump for ELF: a smaller RLIMIT_CORE dumps nothing */
 
+/* Does P's end write a core: a signal whose default action dumps ended it, no monitor error,
+ * dumps not turned off, and the payload has not made itself non-dumpable (PR_SET_DUMPABLE 0:
+ * Linux then writes none). */
+static bool core_wanted(struct vj_proc *p)
+{
+    pthread_mutex_lock(&p->lock);
+    bool want = p->exited && p->result.signaled && vj_core_signal(p->result.signal) &&
+                p->error == NULL && !p->core_off && !p->not_dumpable;
+    pthread_mutex_unlock(&p->lock);
+    return want;
+}
+
 /* ---- each thread's state, taken on its own host thread as it stops ------------------------- */
 
 void vj_core_capture(struct vj_thread *t)
 {
     struct vj_proc *p = t->proc;
-    pthread_mutex_lock(&p->lock);
-    bool want = p->exited && p->result.signaled && vj_core_signal(p->result.signal) &&
-                p->error == NULL && !p->core_off;
-    pthread_mutex_unlock(&p->lock);
+    bool want = core_wanted(p);
     if (!want || t->core != NULL)
         return;
     struct vj_vcpu_snapshot *s = malloc(sizeof *s);
@@ -374,10 +383,7 @@ out:
 
 void vj_core_dump(struct vj_proc *p)
 {
-    pthread_mutex_lock(&p->lock);
-    bool want = p->exited && p->result.signaled && vj_core_signal(p->result.signal) &&
-                p->error == NULL && !p->core_off;
-    pthread_mutex_unlock(&p->lock);
+    bool want = core_wanted(p);
     struct rlimit rl;
     if (want && getrlimit(RLIMIT_CORE, &rl) == 0 && rl.rlim_cur >= MIN_CORE)
         write_core(p, rl.rlim_cur == RLIM_INFINITY ? UINT64_MAX : (uint64_t)rl.rlim_cur);

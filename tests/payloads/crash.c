@@ -1,6 +1,7 @@
 /* crash.c: dies on purpose in crash_here() with known values (a global and a local) while two
  * more threads wait in waiter(): the core files of tests/integration/coredump are read by gdb.
- * Argument: segv (a null pointer write, the default), abort (abort()), or child: two forked
+ * Argument: segv (a null pointer write, the default), abort (abort()), nodump (segv after
+ * prctl(PR_SET_DUMPABLE, 0): Linux writes no core), or child: two forked
  * children die of SIGSEGV, and what wait4's status and waitid's si_code say of a core dump is
  * printed. */
 #include <pthread.h>
@@ -8,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -66,6 +68,8 @@ int main(int argc, char **argv)
     crash_marker = 0x5eed1234;
     if (strcmp(how, "child") == 0)
         return children();
+    if (strcmp(how, "nodump") == 0 && prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
+        return 1;
     pthread_barrier_init(&ready, NULL, 3);
     pthread_t t[2];
     for (int i = 0; i < 2; i++)
