@@ -62,7 +62,11 @@ int vj_seccomp_install(int platform, vmjail_error **err)
     if (r == 0 && platform != VMJAIL_PLATFORM_KVM)
         r = allow_stub_calls(ctx);
     /* Load without setting no_new_privs where the kernel allows it (CAP_SYS_ADMIN), so that a
-     * container's noNewPrivileges stays its own choice; else no_new_privs is required. */
+     * container's noNewPrivileges stays its own choice; else no_new_privs is required.  The
+     * kernel's own error is asked for (libseccomp otherwise reports every one as ECANCELED,
+     * and a caller without the capability never got its second try). */
+    if (r == 0)
+        r = seccomp_attr_set(ctx, SCMP_FLTATR_API_SYSRAWRC, 1);
     if (r == 0)
         r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
     if (r == 0) {

@@ -4,10 +4,20 @@
 #ifndef VJ_SYS_H
 #define VJ_SYS_H
 
+#include <signal.h>
 #include <stdint.h>
 
 #include "monitor/proc.h"
 #include "monitor/syscall.h"
+
+/* The kernel's struct sigevent (64 bytes), as timer_create and mq_notify take it. */
+struct ksigevent {
+    union sigval value;
+    int32_t signo;
+    int32_t notify;
+    int32_t tid;
+    int32_t pad[11];
+};
 
 int64_t vj_sys_brk(struct vj_proc *p, const uint64_t a[6]);
 int64_t vj_sys_mmap(struct vj_proc *p, const uint64_t a[6]);

@@ -120,15 +120,6 @@ struct vj_mq_notify {
     union sigval value;
 };
 
-/* The kernel's struct sigevent (64 bytes). */
-struct ksigevent {
-    union sigval value;
-    int32_t signo;
-    int32_t notify;
-    int32_t tid;
-    int32_t pad[11];
-};
-
 #define NOTIFY_COOKIE_LEN 32 /* SIGEV_THREAD's cookie, sent on the netlink socket */
 
 /* A free entry (the table grown if need be), or NULL.  Under p->lock. */

@@ -30,15 +30,6 @@ struct vj_ptimer {
 
 #define SIGEV_THREAD_ID_ 4
 
-/* The kernel's struct sigevent (64 bytes). */
-struct ksigevent {
-    union sigval value;
-    int32_t signo;
-    int32_t notify;
-    int32_t tid;
-    int32_t pad[11];
-};
-
 /* The payload's timer ID, or NULL.  Under p->lock. */
 static struct vj_ptimer *find_timer(struct vj_proc *p, int id)
 {
