@@ -5,6 +5,7 @@
 #   make demo       install what is needed, build, run the bundled demo inside VMs
 #   make check      install what is needed, build, run every test (unit + integration)
 #   make syscall-doc  write docs/syscalls.md from the syscall table (make check checks it)
+#   make compat       CPython's test suite, a subset, natively and in vmjail (compat-full: all of it)
 #   make bench      run the benchmarks (bench/run, bench/fastpath, bench/podman), write docs/performance*.md
 #   make CC=clang   any of the above with clang
 
@@ -327,6 +328,11 @@ check-asan: asan-deps
 compat: deps all
 	@./scripts/install-deps python3 libpython3.11-testsuite
 	@./tests/compat/cpython $(BUILD)
+# The whole suite (python3 -m test --list-tests), both ways, one run at a time (hours): writes
+# docs/compatibility-cpython-full.md.
+compat-full: deps all
+	@./scripts/install-deps python3 libpython3.11-testsuite
+	@COMPAT_FULL=1 ./tests/compat/cpython $(BUILD)
 
 bench: deps all payloads
 	@./scripts/install-deps $$(cat bench/deps)
@@ -339,4 +345,4 @@ clean:
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 
-.PHONY: check-layout check-syscall-doc syscall-doc check-fuzz-replay fuzz fuzz-ci all payloads deps asan-deps demo check check-oci check-unit check-unit-integration check-asan check-asan-unit check-stress check-stress-ci bench compat clean
+.PHONY: check-layout check-syscall-doc syscall-doc check-fuzz-replay fuzz fuzz-ci all payloads deps asan-deps demo check check-oci check-unit check-unit-integration check-asan check-asan-unit check-stress check-stress-ci bench compat compat-full clean
