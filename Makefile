@@ -4,6 +4,8 @@
 #   make install    install them (PREFIX=/usr/local, DESTDIR=, Debian's multiarch libdir)
 #   make demo       install what is needed, build, run the bundled demo inside VMs
 #   make check      install what is needed, build, run every test (unit + integration)
+#   make syscall-doc  write docs/syscalls.md from the syscall table (make check checks it)
+#   make compat       CPython's test suite, a subset, natively and in vmjail (compat-full: all of it)
 #   make bench      run the benchmarks (bench/run, bench/fastpath, bench/podman), write docs/performance*.md
 #   make CC=clang   any of the above with clang
 
@@ -97,6 +99,24 @@ API_TEST := $(BUILD)/tests/integration/sandbox_api
 $(API_TEST): tests/integration/sandbox_api.c $(BUILD)/libvmjail.a
 	@mkdir -p $(dir $@)
 	$(CC) $(VJ_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libvmjail.a $(LDLIBS)
+
+# docs/syscalls.md: every x86-64 call, how the monitor's table serves it and why one is refused,
+# beside gVisor's documented table; generated from the table (scripts/syscall-dump prints it)
+# by scripts/syscall-doc.  make check fails when the page is not what the table says.
+SYSCALL_DUMP := $(BUILD)/scripts/syscall-dump
+SYSCALL_DOC = $(SYSCALL_DUMP) >$(BUILD)/syscalls.tsv && \
+	  ./scripts/syscall-doc $(BUILD)/syscalls.tsv docs/data/gvisor-amd64-syscalls.tsv $(CC)
+$(SYSCALL_DUMP): scripts/syscall-dump.c $(BUILD)/libvmjail.a
+	@mkdir -p $(dir $@)
+	$(CC) $(VJ_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libvmjail.a $(LDLIBS)
+syscall-doc: $(SYSCALL_DUMP)
+	@$(SYSCALL_DOC) >docs/syscalls.md.new && mv docs/syscalls.md.new docs/syscalls.md
+	@echo "wrote docs/syscalls.md"
+check-syscall-doc: $(SYSCALL_DUMP)
+	@$(SYSCALL_DOC) >$(BUILD)/syscalls.md
+	@cmp -s $(BUILD)/syscalls.md docs/syscalls.md || { \
+	  echo "check-syscall-doc: docs/syscalls.md is out of date with src/monitor/syscall_table.c or syscall_reasons.c: run make syscall-doc"; \
+	  diff -u docs/syscalls.md $(BUILD)/syscalls.md | head -30; exit 1; }
 
 # ---- test payloads: each C file built four ways -------------------------------------------
 PAYLOAD_SRCS := $(wildcard tests/payloads/*.c)
@@ -259,7 +279,7 @@ VJ_SYSCALL_PATH ?=
 # Unit tests (pure logic) run here; the integration tests here on the process platform, and
 # the OCI runtime's (conformance, cgroup v2, podman, containerd) here on the platform auto
 # takes; then both suites under KVM (here or in the emulated KVM test host).
-check: deps all payloads $(UNIT_BINS) check-layout
+check: deps all payloads $(UNIT_BINS) check-layout check-syscall-doc
 	@echo "== unit tests, on this machine ($$(uname -r)): they need no KVM"
 	@./tests/run-unit $(UNIT_BINS)
 	@$(MAKE) --no-print-directory check-fuzz-replay
@@ -276,7 +296,7 @@ check: deps all payloads $(UNIT_BINS) check-layout
 check-oci: deps all
 	@$(WITH_KVM) ./tests/run-kvm-suites $(BUILD) oci
 
-check-unit: all $(UNIT_BINS) check-layout
+check-unit: all $(UNIT_BINS) check-layout check-syscall-doc
 	@./tests/run-unit $(UNIT_BINS)
 	@$(MAKE) --no-print-directory check-fuzz-replay
 
@@ -288,7 +308,7 @@ check-layout:
 	  { cat $(BUILD)/layout-self-test.log; exit 1; }
 	@./tests/layout-check
 
-check-unit-integration: deps all payloads $(UNIT_BINS) check-layout
+check-unit-integration: deps all payloads $(UNIT_BINS) check-layout check-syscall-doc
 	@echo "== unit tests, on this machine ($$(uname -r)): they need no KVM"
 	@./tests/run-unit $(UNIT_BINS)
 	@$(MAKE) --no-print-directory check-fuzz-replay
@@ -317,6 +337,11 @@ check-asan: asan-deps
 compat: deps all
 	@./scripts/install-deps python3 libpython3.11-testsuite
 	@./tests/compat/cpython $(BUILD)
+# The whole suite (python3 -m test --list-tests), both ways, one run at a time (hours): writes
+# docs/compatibility-cpython-full.md.
+compat-full: deps all
+	@./scripts/install-deps python3 libpython3.11-testsuite
+	@COMPAT_FULL=1 ./tests/compat/cpython $(BUILD)
 
 bench: deps all payloads
 	@./scripts/install-deps $$(cat bench/deps)
@@ -329,4 +354,4 @@ clean:
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 
-.PHONY: check-layout check-fuzz-replay fuzz fuzz-ci all payloads deps asan-deps demo check check-oci check-unit check-unit-integration check-asan check-asan-unit check-stress check-stress-ci check-workloads bench compat clean
+.PHONY: check-layout check-syscall-doc syscall-doc check-fuzz-replay fuzz fuzz-ci all payloads deps asan-deps demo check check-oci check-unit check-unit-integration check-asan check-asan-unit check-stress check-stress-ci check-workloads bench compat compat-full clean

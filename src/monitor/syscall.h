@@ -68,6 +68,10 @@ extern const struct vj_syscall_desc vj_syscalls[VJ_NR_SYSCALLS];
 /* The entry for NR, or NULL if NR is outside the table or unnamed. */
 const struct vj_syscall_desc *vj_syscall_lookup(uint64_t nr);
 
+/* Why NR is refused (EPERM) or answered ENOSYS, in a line (syscall_reasons.c), or NULL: for
+ * the documentation and the unit tests, never read while serving a call. */
+const char *vj_syscall_reason(uint64_t nr);
+
 /* Serve one syscall of the payload; returns the value for rax (a negative errno on failure).
  * Sets p->exited when the payload ended. */
 int64_t vj_syscall_dispatch(struct vj_proc *p, const struct vj_syscall *sc);

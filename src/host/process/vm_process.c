@@ -22,14 +22,22 @@
 
 /* ---- the monitor's descriptors --------------------------------------------------------- */
 
+/* The monitor's descriptors share the table with the payload's, so they go high, where a
+ * payload's lowest free number never is: the top 64 the bitmap names, and when those are taken
+ * (each read-only or shared file mapping keeps one: python3 with its extension modules has more
+ * than 64), the next 64 down, to half the bitmap.  Past that they stay where they are. */
 static int own(struct vj_vm *vm, int fd)
 {
-    int high = fcntl(fd, F_DUPFD_CLOEXEC, VJ_PROC_FD_BITS - 64);
-    if (high >= 0 && high < VJ_PROC_FD_BITS) {
-        close(fd);
-        fd = high;
-    } else if (high >= 0) {
-        close(high);
+    for (int floor = VJ_PROC_FD_BITS - 64; fd >= 0 && fd < floor && floor >= VJ_PROC_FD_BITS / 2;
+         floor -= 64) {
+        int high = fcntl(fd, F_DUPFD_CLOEXEC, floor);
+        if (high >= 0 && high < VJ_PROC_FD_BITS) {
+            close(fd);
+            fd = high;
+            break;
+        }
+        if (high >= 0)
+            close(high);
     }
     if (fd >= 0 && fd < VJ_PROC_FD_BITS)
         __atomic_or_fetch(&vm->owned_fds[fd / 64], 1ULL << (fd % 64), __ATOMIC_RELEASE);
