@@ -1,5 +1,6 @@
 /* sys_io.c: pass-through calls whose arguments hold pointers or descriptor ranges the table
- * cannot describe: vectored I/O, ioctl, fcntl, select, epoll_pwait(2), futex, close_range. */
+ * cannot describe: vectored I/O, ioctl, fcntl, select, epoll_pwait(2), futex, close_range; and
+ * mknod(at), whose mode the monitor checks first. */
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/futex.h>
@@ -7,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <termios.h>
@@ -304,4 +306,37 @@ int64_t vj_sys_close_range(struct vj_proc *p, const uint64_t a[6])
     if (syscall(SYS_close_range, lo, last, a[2]) < 0)
         return -errno;
     return 0;
+}
+
+/* mknodat and mknod: regular files, FIFOs and sockets, as Linux lets any process make them;
+ * a device node needs CAP_MKNOD, which vmjail never gives the payload (the monitor may hold
+ * it): EPERM, as in a container without it.  Then mknodat's pass-through (its path checked as
+ * every path is). */
+static int64_t make_node(struct vj_proc *p, uint64_t dirfd, uint64_t path, uint64_t mode,
+                         uint64_t dev)
+{
+    switch ((mode_t)mode & S_IFMT) {
+    case 0:
+    case S_IFREG:
+    case S_IFIFO:
+    case S_IFSOCK:
+        break;
+    case S_IFCHR:
+    case S_IFBLK:
+        return -EPERM;
+    default:
+        return -EINVAL;
+    }
+    const uint64_t b[6] = {dirfd, path, mode, dev, 0, 0};
+    return vj_syscall_pass(p, SYS_mknodat, vj_syscall_lookup(SYS_mknodat), b);
+}
+
+int64_t vj_sys_mknodat(struct vj_proc *p, const uint64_t a[6])
+{
+    return make_node(p, a[0], a[1], a[2], a[3]);
+}
+
+int64_t vj_sys_mknod(struct vj_proc *p, const uint64_t a[6])
+{
+    return make_node(p, (uint64_t)(int64_t)AT_FDCWD, a[0], a[1], a[2]);
 }

@@ -74,6 +74,7 @@
 #define STATFS 120
 #define TIMESPEC 16
 #define TIMEVAL 16
+#define UTIMBUF 16
 #define ITIMERSPEC 32
 #define ITIMERVAL 32
 #define RLIMIT 16
@@ -125,6 +126,7 @@ const struct vj_syscall_desc vj_syscalls[VJ_NR_SYSCALLS] = {
     PASS(flock, 2, A(FD), A(INT)),
     PASS(fsync, 1, A(FD)),
     PASS(fdatasync, 1, A(FD)),
+    PASS(sync_file_range, 4, A(FD), A(ULONG), A(ULONG), A(HEX)),
     PASS(sync, 0),
     PASS(syncfs, 1, A(FD)),
     PASS(truncate, 2, A(PATH), A(LONG)),
@@ -140,6 +142,8 @@ const struct vj_syscall_desc vj_syscalls[VJ_NR_SYSCALLS] = {
     PASS(renameat, 4, A(DIRFD), A(PATH), A(DIRFD), A(PATH)),
     PASS(renameat2, 5, A(DIRFD), A(PATH), A(DIRFD), A(PATH), A(HEX)),
     PASS(mkdir, 2, A(PATH), A(OCT)),
+    EMUL(mknod, vj_sys_mknod, 3, A(PATH), A(OCT), A(HEX)),
+    EMUL(mknodat, vj_sys_mknodat, 4, A(DIRFD), A(PATH), A(OCT), A(HEX)),
     PASS(mkdirat, 3, A(DIRFD), A(PATH), A(OCT)),
     PASS(rmdir, 1, A(PATH)),
     PASS(link, 2, A(PATH), A(PATH)),
@@ -159,6 +163,9 @@ const struct vj_syscall_desc vj_syscalls[VJ_NR_SYSCALLS] = {
     PASS(fchownat, 5, A(DIRFD), A(PATH), A(INT), A(INT), A(HEX)),
     PASS(umask, 1, A(OCT)),
     PASS(utimensat, 4, A(DIRFD), A(PATH), M(IN, 2 * TIMESPEC), A(HEX)),
+    PASS(utime, 2, A(PATH), M(IN, UTIMBUF)),
+    PASS(utimes, 2, A(PATH), M(IN, 2 * TIMEVAL)),
+    PASS(futimesat, 3, A(DIRFD), A(PATH), M(IN, 2 * TIMEVAL)),
     PASS(statfs, 2, A(PATH), M(OUT, STATFS)),
     PASS(fstatfs, 2, A(FD), M(OUT, STATFS)),
     PASS(sendfile, 4, A(FD), A(FD), M(INOUT, 8), A(ULONG)),

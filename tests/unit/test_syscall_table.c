@@ -12,6 +12,7 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -751,6 +752,23 @@ static void test_bug_int_length_upper_bits(void)
     sys(SYS_close, ep);
 }
 
+/* mknod(at): devices need CAP_MKNOD, never the payload's (the monitor may hold it). */
+static void test_mknod(void)
+{
+    char dir[] = "/tmp/vj-mknod.XXXXXX", fifo[64];
+    ok(mkdtemp(dir) != NULL, "mknod: a scratch directory");
+    snprintf(fifo, sizeof fifo, "%s/fifo", dir);
+    is_int(sys(SYS_mknod, gstr(BUF, fifo), S_IFCHR | 0600, makedev(1, 3)), -EPERM,
+           "mknod(char device): -EPERM");
+    is_int(sys(SYS_mknodat, AT_FDCWD, BUF, S_IFBLK | 0600, makedev(7, 0)), -EPERM,
+           "mknodat(block device): -EPERM");
+    is_int(sys(SYS_mknod, BUF, 0170000 | 0600, 0), -EINVAL, "mknod(bad type): -EINVAL");
+    is_int(sys(SYS_mknodat, AT_FDCWD, BUF, S_IFIFO | 0600, 0), 0, "mknodat(FIFO)");
+    is_int(sys(SYS_mknod, HOLE, S_IFIFO | 0600, 0), -EFAULT, "mknod(path in a hole)");
+    unlink(fifo);
+    rmdir(dir);
+}
+
 int main(void)
 {
     signal(SIGPIPE, SIG_IGN); /* the monitor's own process: -EPIPE, not death */
@@ -770,5 +788,6 @@ int main(void)
     test_sockets();
     test_issue16_calls();
     test_bug_int_length_upper_bits();
+    test_mknod();
     return done_testing();
 }
