@@ -227,6 +227,11 @@ bool vj_vm_fast_by_default(const struct vj_vm *vm)
     return platform->vm_fast_by_default(vm);
 }
 
+pid_t vj_vm_payload_process(const struct vj_vm *vm)
+{
+    return platform->vm_payload_process(vm);
+}
+
 void vj_vcpu_put(struct vj_vcpu *c)
 {
     platform->vcpu_put(c);

@@ -53,6 +53,7 @@ struct vj_platform {
     int (*vcpu_id)(const struct vj_vcpu *c);
     int (*vcpu_open_schedstat)(struct vj_vcpu *c);
     bool (*vm_fast_by_default)(const struct vj_vm *vm);
+    pid_t (*vm_payload_process)(const struct vj_vm *vm);
     void (*vcpu_put)(struct vj_vcpu *c);
     int (*vcpu_start)(struct vj_vcpu *c, uint64_t entry, uint64_t sp, vmjail_error **err);
     int (*vcpu_start_clone)(struct vj_vcpu *child, struct vj_vcpu *parent, uint64_t sp,

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/mman.h>
+#include <sys/types.h>
 
 #include "vmjail.h"
 
@@ -174,6 +175,10 @@ bool vj_vm_slot_in_gs(const struct vj_vm *vm);
 uint8_t *vj_vm_low(struct vj_vm *vm);
 /* Does the fast path pay off here when the payload asks for none in particular (auto)? */
 bool vj_vm_fast_by_default(const struct vj_vm *vm);
+/* The host process whose threads run the payload's code when it is not the monitor itself (the
+ * process platform's stub: its CPU time is the payload's), or 0 (KVM: the monitor's vCPU
+ * threads run it). */
+pid_t vj_vm_payload_process(const struct vj_vm *vm);
 /* Make the low window reachable by payload code. */
 void vj_vm_map_low(struct vj_vm *vm);
 

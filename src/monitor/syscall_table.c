@@ -293,7 +293,7 @@ const struct vj_syscall_desc vj_syscalls[VJ_NR_SYSCALLS] = {
     EMUL(waitid, vj_sys_waitid, 5, A(INT), A(INT), M(OUT, SIGINFO), A(HEX), M(OUT, RUSAGE)),
 
     /* time */
-    PASS(clock_gettime, 2, A(INT), M(OUT, TIMESPEC)),
+    EMUL(clock_gettime, vj_sys_clock_gettime, 2, A(INT), M(OUT, TIMESPEC)),
     PASS(clock_getres, 2, A(INT), M(OUT, TIMESPEC)),
     EMUL(clock_settime, vj_sys_clock_settime, 2, A(INT), A(HEX)),
     EMUL(settimeofday, vj_sys_settimeofday, 2, A(HEX), A(HEX)),

@@ -40,6 +40,7 @@ const struct vj_platform vj_platform_kvm = {
     .vcpu_id = vj_kvm_vcpu_id,
     .vcpu_open_schedstat = vj_kvm_vcpu_open_schedstat,
     .vm_fast_by_default = vj_kvm_vm_fast_by_default,
+    .vm_payload_process = vj_kvm_vm_payload_process,
     .vcpu_put = vj_kvm_vcpu_put,
     .vcpu_start = vj_kvm_vcpu_start,
     .vcpu_start_clone = vj_kvm_vcpu_start_clone,

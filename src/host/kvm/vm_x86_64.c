@@ -503,6 +503,13 @@ bool vj_kvm_vm_fast_by_default(const struct vj_vm *vm)
     return true;
 }
 
+/* The payload's code runs in KVM_RUN on the monitor's own threads. */
+pid_t vj_kvm_vm_payload_process(const struct vj_vm *vm)
+{
+    (void)vm;
+    return 0;
+}
+
 /* The payload's code runs in KVM_RUN on the thread that drives the vCPU: the caller. */
 int vj_kvm_vcpu_open_schedstat(struct vj_vcpu *c)
 {

@@ -41,6 +41,7 @@ const struct vj_platform vj_platform_process = {
     .vcpu_id = vj_process_vcpu_id,
     .vcpu_open_schedstat = vj_process_vcpu_open_schedstat,
     .vm_fast_by_default = vj_process_vm_fast_by_default,
+    .vm_payload_process = vj_process_vm_payload_process,
     .vcpu_put = vj_process_vcpu_put,
     .vcpu_start = vj_process_vcpu_start,
     .vcpu_start_clone = vj_process_vcpu_start_clone,

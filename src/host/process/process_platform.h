@@ -64,6 +64,7 @@ int vj_process_vm_mem_shm(struct vj_vm *vm, uint64_t gpa, uint64_t len, int prot
 int vj_process_vm_shm_views(const struct vj_vm *vm);
 int vj_process_vm_membarrier(struct vj_vm *vm, int cmd, unsigned flags, int cpu_id);
 bool vj_process_vm_fast_by_default(const struct vj_vm *vm);
+pid_t vj_process_vm_payload_process(const struct vj_vm *vm);
 int vj_process_vm_create(uint64_t mem_size, const char *cache_dir, struct vj_vm **out,
                       vmjail_error **err);
 int vj_process_vm_fork_prepare(struct vj_vm *vm, vmjail_error **err);

@@ -538,6 +538,11 @@ bool vj_process_vm_fast_by_default(const struct vj_vm *vm)
     return false;
 }
 
+pid_t vj_process_vm_payload_process(const struct vj_vm *vm)
+{
+    return vm->stub;
+}
+
 bool vj_process_vm_slot_in_gs(const struct vj_vm *vm)
 {
     (void)vm;
