@@ -217,9 +217,9 @@ int vj_vcpu_id(const struct vj_vcpu *c)
     return platform->vcpu_id(c);
 }
 
-int vj_vcpu_open_schedstat(struct vj_vcpu *c)
+int vj_vcpu_open_task_file(struct vj_vcpu *c, const char *name)
 {
-    return platform->vcpu_open_schedstat(c);
+    return platform->vcpu_open_task_file(c, name);
 }
 
 bool vj_vm_fast_by_default(const struct vj_vm *vm)

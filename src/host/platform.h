@@ -51,7 +51,7 @@ struct vj_platform {
     struct vj_vcpu *(*vm_first_vcpu)(struct vj_vm *vm);
     int (*vcpu_get)(struct vj_vm *vm, struct vj_vcpu **out, vmjail_error **err);
     int (*vcpu_id)(const struct vj_vcpu *c);
-    int (*vcpu_open_schedstat)(struct vj_vcpu *c);
+    int (*vcpu_open_task_file)(struct vj_vcpu *c, const char *name);
     bool (*vm_fast_by_default)(const struct vj_vm *vm);
     pid_t (*vm_payload_process)(const struct vj_vm *vm);
     void (*vcpu_put)(struct vj_vcpu *c);

@@ -192,10 +192,12 @@ struct vj_vcpu *vj_vm_first_vcpu(struct vj_vm *vm);
 int vj_vcpu_get(struct vj_vm *vm, struct vj_vcpu **out, vmjail_error **err);
 /* The vCPU's index in its VM (its fast-call slot). */
 int vj_vcpu_id(const struct vj_vcpu *c);
-/* Open (read-only, close-on-exec) the schedstat of the host thread that runs C's payload code:
- * the fast path's poller reads it to learn whether that thread waits for a CPU.  Called on the
- * thread that drives C.  -1 (errno set) where there is none. */
-int vj_vcpu_open_schedstat(struct vj_vcpu *c);
+/* Open (read-only, close-on-exec) the file NAME ("schedstat", "stat", "status") of /proc's
+ * directory of the host thread that runs C's payload code: the fast path's poller reads its
+ * schedstat to learn whether that thread waits for a CPU, and the payload's own CPU time and
+ * usage come from there.  Called on the thread that drives C.  -1 (errno set) where there is
+ * none. */
+int vj_vcpu_open_task_file(struct vj_vcpu *c, const char *name);
 /* Give back the vCPU of an ended thread for reuse. */
 void vj_vcpu_put(struct vj_vcpu *c);
 

@@ -2,6 +2,7 @@
  * sites, the poller thread of each payload thread, and the hand-over to the exit path
  * (waiting for an answer, settling a vCPU stopped inside the fast-call code). */
 #include "monitor/fastcall.h"
+#include "monitor/payload_usage.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -147,13 +148,8 @@ static void poller_usage(uint64_t *cpu_ns, long *preempted)
  * its schedstat), or 0. */
 static uint64_t payload_waited(const struct vj_fast_thread *f)
 {
-    char buf[96];
-    ssize_t n = f->sched_fd < 0 ? -1 : pread(f->sched_fd, buf, sizeof buf - 1, 0);
-    if (n <= 0)
-        return 0;
-    buf[n] = '\0';
-    const char *w = strchr(buf, ' ');
-    return w ? strtoull(w + 1, NULL, 10) : 0;
+    uint64_t ns;
+    return vj_usage_read_schedstat(f->sched_fd, 1, &ns) < 0 ? 0 : ns;
 }
 
 /* Another thread wants a core of the payload's: over WALL_NS the spinning poller was
@@ -336,7 +332,7 @@ static struct vj_fast_thread *fast_thread(struct vj_thread *t)
      * (where the kernel keeps one). */
     f->sched_fd = -1;
     if (t->proc->fast_adapt) {
-        int fd = vj_vcpu_open_schedstat(t->vcpu);
+        int fd = vj_vcpu_open_task_file(t->vcpu, "schedstat");
         f->sched_fd = fd < 0 ? -1 : vj_vm_own_fd(t->proc->vm, fd);
     }
     /* The poller takes no signal but the kick (which interrupts its blocking host calls). */

@@ -91,6 +91,8 @@ int64_t vj_sys_openat(struct vj_proc *p, const uint64_t a[6]);
 int64_t vj_sys_openat2(struct vj_proc *p, const uint64_t a[6]);
 int64_t vj_sys_mknod(struct vj_proc *p, const uint64_t a[6]);
 int64_t vj_sys_clock_gettime(struct vj_proc *p, const uint64_t a[6]);
+int64_t vj_sys_getrusage(struct vj_proc *p, const uint64_t a[6]);
+int64_t vj_sys_times(struct vj_proc *p, const uint64_t a[6]);
 int64_t vj_sys_mknodat(struct vj_proc *p, const uint64_t a[6]);
 int64_t vj_sys_readlink(struct vj_proc *p, const uint64_t a[6]);
 int64_t vj_sys_readlinkat(struct vj_proc *p, const uint64_t a[6]);

@@ -1,16 +1,19 @@
 /* sys_timer.c: the payload's timers: POSIX timers (timer_create and the rest), alarm and the
  * interval timers, all of them the host's, whose signals the signal thread queues for the
- * payload; and its CPU-time clocks. */
+ * payload; and its CPU-time clocks, getrusage and times (the payload's own: payload_usage.c). */
 #include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
+#include <sys/times.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "host/vm.h"
 
+#include "monitor/payload_usage.h"
 #include "monitor/proc_life.h"
 #include "monitor/procfs.h"
 #include "monitor/signal.h"
@@ -250,21 +253,7 @@ static int payload_cpu_clock(struct vj_proc *p, clockid_t id, struct timespec *t
         clockid_t host = (clockid_t)((~(unsigned)stub) << 3) | CPUCLOCK_SCHED;
         return clock_gettime(host, ts) < 0 ? -errno : 0;
     }
-    if (vj_self == NULL || vj_self->vcpu == NULL)
-        return 1;
-    int fd = vj_vcpu_open_schedstat(vj_self->vcpu);
-    if (fd < 0)
-        return -EINVAL;
-    char buf[96];
-    ssize_t n = pread(fd, buf, sizeof buf - 1, 0);
-    close(fd);
-    if (n <= 0)
-        return -EINVAL;
-    buf[n] = '\0';
-    unsigned long long ns = strtoull(buf, NULL, 10); /* the first field: time on a CPU */
-    ts->tv_sec = (time_t)(ns / 1000000000u);
-    ts->tv_nsec = (long)(ns % 1000000000u);
-    return 0;
+    return vj_payload_thread_cputime(p, ts);
 }
 
 int64_t vj_sys_clock_gettime(struct vj_proc *p, const uint64_t a[6])
@@ -276,4 +265,45 @@ int64_t vj_sys_clock_gettime(struct vj_proc *p, const uint64_t a[6])
     if (r == 0)
         return vj_copy_to_guest(p, a[1], &ts, sizeof ts) < 0 ? -EFAULT : 0;
     return vj_syscall_pass(p, SYS_clock_gettime, vj_syscall_lookup(SYS_clock_gettime), a);
+}
+
+/* getrusage(): RUSAGE_SELF and RUSAGE_THREAD of a payload whose code runs in a process of its
+ * own are that process's and its thread's (times, faults, context switches, peak RSS as /proc
+ * gives them, in clock ticks); RUSAGE_CHILDREN is the host's (the children's monitors). */
+int64_t vj_sys_getrusage(struct vj_proc *p, const uint64_t a[6])
+{
+    int who = (int)a[0];
+    if (who == RUSAGE_SELF || who == RUSAGE_THREAD) {
+        struct vj_usage u;
+        int r = vj_payload_usage(p, who == RUSAGE_THREAD, &u);
+        if (r < 0)
+            return r;
+        if (r == 0) {
+            struct rusage ru;
+            vj_usage_to_rusage(&u, &ru);
+            return vj_copy_to_guest(p, a[1], &ru, sizeof ru) < 0 ? -EFAULT : 0;
+        }
+    }
+    return vj_syscall_pass(p, SYS_getrusage, vj_syscall_lookup(SYS_getrusage), a);
+}
+
+/* times(): the process's own times as getrusage's; the children's and the return value (ticks
+ * since boot) the host's. */
+int64_t vj_sys_times(struct vj_proc *p, const uint64_t a[6])
+{
+    struct tms t;
+    clock_t now = times(&t);
+    if (now == (clock_t)-1)
+        return -errno;
+    struct vj_usage u;
+    int r = vj_payload_usage(p, false, &u);
+    if (r < 0)
+        return r;
+    if (r == 0) {
+        t.tms_utime = (clock_t)u.utime_ticks;
+        t.tms_stime = (clock_t)u.stime_ticks;
+    }
+    if (a[0] != 0 && vj_copy_to_guest(p, a[0], &t, sizeof t) < 0)
+        return -EFAULT;
+    return (int64_t)now;
 }

@@ -92,7 +92,7 @@ int vj_kvm_fail(vmjail_error **err, const char *what);
 
 /* vm.h's operations on KVM (platform_kvm.c lists them for platform.c). */
 int vj_kvm_usable(vmjail_error **err);
-int vj_kvm_vcpu_open_schedstat(struct vj_vcpu *c);
+int vj_kvm_vcpu_open_task_file(struct vj_vcpu *c, const char *name);
 bool vj_kvm_vm_fast_by_default(const struct vj_vm *vm);
 pid_t vj_kvm_vm_payload_process(const struct vj_vm *vm);
 int vj_kvm_vm_create(uint64_t mem_size, const char *cache_dir, struct vj_vm **out,

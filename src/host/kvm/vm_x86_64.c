@@ -2,6 +2,7 @@
  * system structures every vCPU shares, and the monitor's descriptors. */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -511,10 +512,12 @@ pid_t vj_kvm_vm_payload_process(const struct vj_vm *vm)
 }
 
 /* The payload's code runs in KVM_RUN on the thread that drives the vCPU: the caller. */
-int vj_kvm_vcpu_open_schedstat(struct vj_vcpu *c)
+int vj_kvm_vcpu_open_task_file(struct vj_vcpu *c, const char *name)
 {
     (void)c;
-    return open("/proc/thread-self/schedstat", O_RDONLY | O_CLOEXEC);
+    char path[64];
+    snprintf(path, sizeof path, "/proc/thread-self/%s", name);
+    return open(path, O_RDONLY | O_CLOEXEC);
 }
 
 struct vj_vcpu *vj_kvm_vm_first_vcpu(struct vj_vm *vm)

@@ -57,7 +57,7 @@ struct vj_vm {
 
 /* vm.h's operations on the process platform (platform_process.c lists them). */
 int vj_process_usable(vmjail_error **err);
-int vj_process_vcpu_open_schedstat(struct vj_vcpu *c);
+int vj_process_vcpu_open_task_file(struct vj_vcpu *c, const char *name);
 int vj_process_vm_mem_prepare_write(struct vj_vm *vm, uint64_t gpa, uint64_t len, int prot);
 int vj_process_vm_mem_shm(struct vj_vm *vm, uint64_t gpa, uint64_t len, int prot, int shmid,
                           int shmflg, void *at, bool *discarded);

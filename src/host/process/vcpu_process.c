@@ -329,10 +329,10 @@ int vj_process_vcpu_id(const struct vj_vcpu *c)
 }
 
 /* The payload's code runs on the stub's thread for C. */
-int vj_process_vcpu_open_schedstat(struct vj_vcpu *c)
+int vj_process_vcpu_open_task_file(struct vj_vcpu *c, const char *name)
 {
     char path[64];
-    snprintf(path, sizeof path, "/proc/%d/task/%d/schedstat", (int)c->vm->stub, (int)c->tid);
+    snprintf(path, sizeof path, "/proc/%d/task/%d/%s", (int)c->vm->stub, (int)c->tid, name);
     return open(path, O_RDONLY | O_CLOEXEC);
 }
 
