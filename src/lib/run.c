@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "lib/config.h"
@@ -17,6 +18,7 @@
 #include "monitor/process.h"
 #include "monitor/procfs.h"
 #include "monitor/seccomp.h"
+#include "monitor/sys.h"
 #include "monitor/syscall.h"
 #include "monitor/thread.h"
 #include "monitor/trace.h"
@@ -59,6 +61,8 @@ int vmjail_run(const vmjail_config *cfg, struct vmjail_result *result, vmjail_er
     sigaction(SIGPIPE, &ign, &old_pipe);
     struct sigaction old_kick;
     vj_threads_init_signals(&old_kick);
+    struct rlimit old_nofile; /* the caller's, given back at the end (an embedder's process) */
+    vj_limits_init(p, &old_nofile);
     if (vj_vm_use_platform(cfg->platform, err) < 0 ||
         vj_vm_create(cfg->memory, cfg->host_cache, &p->vm, err) < 0)
         goto out;
@@ -114,6 +118,7 @@ int vmjail_run(const vmjail_config *cfg, struct vmjail_result *result, vmjail_er
 out:
     vj_threads_restore_signals(&old_kick);
     sigaction(SIGPIPE, &old_pipe, NULL);
+    setrlimit(RLIMIT_NOFILE, &old_nofile);
     if (p->trace_fd >= 0)
         close(p->trace_fd);
     vj_procfs_fini(p);

@@ -8,6 +8,7 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/resource.h>
 
 #include "host/vm.h"
 #include "monitor/vma.h"
@@ -122,6 +123,8 @@ struct vj_proc {
     int n_mq_notify;             /* ... and the room for them; under lock */
     uint32_t membarrier_reg;     /* the membarrier registrations made (REGISTER_* bits) */
 
+    struct rlimit nofile; /* the payload's RLIMIT_NOFILE (sys_limits.c); the monitor's is its hard */
+    bool nofile_kept;     /* ... kept (vj_limits_init ran; not in the unit tests' processes) */
     int trace_fd;       /* --trace output, or -1 */
     int kept_fds[VJ_KEPT_FDS]; /* the caller's descriptors kept from the payload */
     int n_kept_fds;

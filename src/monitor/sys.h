@@ -5,7 +5,9 @@
 #define VJ_SYS_H
 
 #include <signal.h>
+#include <stdbool.h>
 #include <stdint.h>
+#include <sys/resource.h>
 
 #include "monitor/proc.h"
 #include "monitor/syscall.h"
@@ -122,6 +124,19 @@ void vj_signal_default(struct vj_proc *p, int signo);
 /* Vet a descriptor a pass-through call just gave the payload: one that reaches the monitor's
  * own memory or VM is closed and refused.  Returns FD or a negative errno. */
 int64_t vj_fd_vet(struct vj_proc *p, int64_t fd);
+
+/* The payload's RLIMIT_NOFILE (sys_limits.c): taken from the host's at the start (the host's
+ * before, into SAVED), enforced by the monitor; is FD a number the limit allows? */
+void vj_limits_init(struct vj_proc *p, struct rlimit *saved);
+bool vj_nofile_allows(const struct vj_proc *p, int64_t fd);
+int64_t vj_sys_prlimit64(struct vj_proc *p, const uint64_t a[6]);
+int64_t vj_sys_getrlimit(struct vj_proc *p, const uint64_t a[6]);
+int64_t vj_sys_setrlimit(struct vj_proc *p, const uint64_t a[6]);
+int64_t vj_sys_dup2(struct vj_proc *p, const uint64_t a[6]);
+int64_t vj_sys_dup3(struct vj_proc *p, const uint64_t a[6]);
+int64_t vj_sys_pipe(struct vj_proc *p, const uint64_t a[6]);
+int64_t vj_sys_pipe2(struct vj_proc *p, const uint64_t a[6]);
+int64_t vj_sys_socketpair(struct vj_proc *p, const uint64_t a[6]);
 /* Vet a descriptor the payload received from another process (SCM_RIGHTS): as vj_fd_vet, and
  * a directory on a mount outside the monitor's mount namespace (a host directory sent into a
  * sandbox) is closed and refused, since paths resolved from it would not be inside the root. */

@@ -133,6 +133,12 @@ int64_t vj_sys_fcntl(struct vj_proc *p, const uint64_t a[6])
         break;
     case F_DUPFD:
     case F_DUPFD_CLOEXEC:
+        if (!vj_nofile_allows(p, (int64_t)(int)a[2]))
+            return -EINVAL; /* the payload's RLIMIT_NOFILE (sys_limits.c) */
+        {
+            long fd = syscall(SYS_fcntl, a[0], a[1], a[2]);
+            return fd < 0 ? -errno : vj_fd_vet(p, fd);
+        }
     case F_GETFD:
     case F_SETFD:
     case F_GETFL:

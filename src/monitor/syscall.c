@@ -159,7 +159,10 @@ static bool forbidden_target(const char *target)
 
 int64_t vj_fd_vet(struct vj_proc *p, int64_t fd)
 {
-    (void)p;
+    if (!vj_nofile_allows(p, fd)) {
+        close((int)fd); /* the payload's RLIMIT_NOFILE (sys_limits.c) */
+        return -EMFILE;
+    }
     struct stat st;
     if (fstat((int)fd, &st) < 0)
         return fd;
