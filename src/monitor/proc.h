@@ -140,6 +140,7 @@ struct vj_proc {
     /* Snapshots (snapshot.h): what --snapshot-at asks, or NULL; a payload restored from one. */
     struct vj_snap_req *snap_req;
     bool snap_restored;
+    pid_t snap_tid;     /* restored: the snapshotted thread's tid, which the first thread takes */
     siginfo_t core_info;
     pid_t core_tid;
 };

@@ -68,7 +68,8 @@ struct vj_snap_thread {
     uint64_t clear_child_tid;
     uint64_t sigmask;
     uint64_t ss_sp, ss_size;
-    int32_t ss_flags, reserved;
+    int32_t ss_flags;
+    int32_t tid; /* its tid then: the restored thread answers to it too (C libraries keep it) */
 };
 
 /* A mapping (record VJ_SNAP_REC_VMA): its pages are at data_offset + data in the file, one

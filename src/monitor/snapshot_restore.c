@@ -296,6 +296,7 @@ int vj_snapshot_restore_thread(struct vj_thread *t, struct vj_snap_image *img,
     if (r < 0)
         return -1;
     t->clear_child_tid = st->clear_child_tid;
+    t->proc->snap_tid = st->tid;
     vj_signal_set_mask(t, st->sigmask);
     t->ss_sp = st->ss_sp;
     t->ss_size = st->ss_size;

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/auxv.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -172,10 +173,12 @@ static int check_process(struct vj_proc *p, vmjail_error **err)
     else if (p->shm_attaches || p->n_mq_notify)
         what = "the payload uses SysV shared memory or message queue notifications";
     pthread_mutex_unlock(&p->lock);
+    /* A read-only shared file mapping (glibc's gconv cache) is kept as a copy of its pages;
+     * memory shared for writing is another process's to change. */
     for (size_t i = 0; what == NULL && i < p->vmas.n; i++)
-        if (p->vmas.v[i].shared || p->vmas.v[i].kind == VJ_VMA_SHM ||
-            p->vmas.v[i].kind == VJ_VMA_SHARED)
-            what = "the payload has a shared memory mapping";
+        if ((p->vmas.v[i].shared && (p->vmas.v[i].prot & PROT_WRITE)) ||
+            p->vmas.v[i].kind == VJ_VMA_SHM || p->vmas.v[i].kind == VJ_VMA_SHARED)
+            what = "the payload has a writable shared memory mapping";
     return what ? vj_error(err, VMJAIL_ERR_INTERNAL, 0, "snapshot: %s", what) : 0;
 }
 
@@ -208,7 +211,7 @@ static int put_meta(struct vj_proc *p, const struct vj_syscall *sc, struct vj_sn
     struct vj_snap_thread st = {.regs = v->regs, .fs_base = v->fs_base, .gs_base = v->gs_base,
                                 .clear_child_tid = t->clear_child_tid, .sigmask = t->sigmask,
                                 .ss_sp = t->ss_sp, .ss_size = t->ss_size,
-                                .ss_flags = t->ss_flags};
+                                .ss_flags = t->ss_flags, .tid = t->tid};
     /* The call is made again at the restore: the syscall instruction, its number in rax. */
     st.regs.rip -= 2;
     st.regs.rax = sc->nr;
