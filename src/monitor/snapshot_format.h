@@ -97,6 +97,12 @@ struct vj_snap_fd {
     uint32_t tail_len, reserved2; /* the path (NUL-free) or socket address bytes after this */
 };
 
+/* The sizes tests/fuzz/make-seeds packs. */
+_Static_assert(sizeof(struct vj_snap_proc) == 128, "process record");
+_Static_assert(sizeof(struct vj_snap_thread) == 200, "thread record");
+_Static_assert(sizeof(struct vj_snap_vma) == 32, "mapping record");
+_Static_assert(sizeof(struct vj_snap_fd) == 72, "descriptor record");
+
 enum vj_snap_record {
     VJ_SNAP_REC_PROC = 1,
     VJ_SNAP_REC_THREAD = 2,
