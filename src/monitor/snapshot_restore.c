@@ -193,6 +193,43 @@ static int restore_fds(struct vj_proc *p, const struct vj_snap *s, vmjail_error 
 
 /* ---- the process ------------------------------------------------------------------------ */
 
+/* Map [gpa, gpa + len) from the file at OFF: where it is writable, its holes (pages the
+ * snapshot left out as zeros) as fresh memory, so that a platform that reads a writable
+ * private file mapping (the process platform) reads only the pages written. */
+static int map_range(struct vj_proc *p, int fd, uint64_t gpa, uint64_t len, int prot,
+                     uint64_t off)
+{
+    if (!(prot & PROT_WRITE))
+        return vj_vm_mem_file(p->vm, gpa, len, prot, false, fd, off);
+    uint64_t at = 0;
+    while (at < len) {
+        off_t d = lseek(fd, (off_t)(off + at), SEEK_DATA);
+        uint64_t data = d < 0 ? len : (uint64_t)d - off;
+        if (d < 0 && errno != ENXIO)
+            data = at; /* no SEEK_DATA here: the whole rest from the file */
+        data &= ~4095ULL; /* a page that holds data is read whole */
+        if (data > len)
+            data = len;
+        if (data > at) {
+            int r = vj_vm_mem_anon(p->vm, gpa + at, data - at, prot, false);
+            if (r < 0)
+                return r;
+            at = data;
+            continue;
+        }
+        off_t h = lseek(fd, (off_t)(off + at), SEEK_HOLE);
+        uint64_t end = h < 0 ? len : (uint64_t)h - off;
+        end = end > len ? len : (end + 4095) & ~4095ULL;
+        if (end <= at || end > len)
+            end = len;
+        int r = vj_vm_mem_file(p->vm, gpa + at, end - at, prot, false, fd, off + at);
+        if (r < 0)
+            return r;
+        at = end;
+    }
+    return 0;
+}
+
 static int restore_memory(struct vj_proc *p, struct vj_snap_image *img, vmjail_error **err)
 {
     const struct vj_snap *s = &img->snap;
@@ -202,8 +239,7 @@ static int restore_memory(struct vj_proc *p, struct vj_snap_image *img, vmjail_e
         struct vj_vma m = {.start = v->start, .end = v->end, .prot = v->prot,
                            .kind = (enum vj_vma_kind)v->kind};
         /* data_offset + data + len was checked to lie inside the file's memory section. */
-        int r = vj_vm_mem_file(p->vm, v->start, len, v->prot, false, img->fd,
-                               s->hdr.data_offset + v->data);
+        int r = map_range(p, img->fd, v->start, len, v->prot, s->hdr.data_offset + v->data);
         if (r == 0)
             r = vj_vmas_insert_vma(&p->vmas, &m);
         if (r < 0)
