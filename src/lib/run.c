@@ -131,6 +131,12 @@ int vmjail_run(const vmjail_config *cfg, struct vmjail_result *result, vmjail_er
     }
     if (p->trace_fd >= 0)
         vj_trace_end(p);
+    if (p->snap_req && !p->forked && !snap_req.done) {
+        vj_error(err, VMJAIL_ERR_USAGE, 0, "snapshot: the program ended (%s %d) before its mark",
+                 p->result.signaled ? "signal" : "status",
+                 p->result.signaled ? p->result.signal : p->result.exit_code);
+        goto out;
+    }
     if (p->forked)
         vj_proc_exit_host(p); /* a payload process forked from this one ends here */
     *result = p->result;
