@@ -4,12 +4,16 @@
  * taken at that read and a native run given the same line print the same.
  *   snapstate FILE        as above
  *   snapstate FILE call   mark the point with the vmjail call first (prints what it returned)
+ *   snapstate FILE pipe|sock|thread  hold a pipe, a connected socket pair, or a second thread
+ *                         (sleeping) at the read: what a snapshot refuses
  * A line "poke N" writes N into a global and prints it back after a pause (parallel restores
  * must not see each other's writes). */
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -18,6 +22,13 @@
 static unsigned table[4096];
 static volatile sig_atomic_t got;
 static volatile long poked;
+
+static void *sleeper(void *arg)
+{
+    (void)arg;
+    sleep(30);
+    return NULL;
+}
 
 static void on_usr1(int s)
 {
@@ -48,6 +59,14 @@ int main(int argc, char **argv)
     sigemptyset(&block);
     sigaddset(&block, SIGUSR2);
     sigprocmask(SIG_BLOCK, &block, NULL);
+    int fds[2];
+    pthread_t th;
+    if (argc > 2 && strcmp(argv[2], "pipe") == 0 && pipe(fds) < 0)
+        return 6;
+    if (argc > 2 && strcmp(argv[2], "sock") == 0 && socketpair(AF_UNIX, SOCK_STREAM, 0, fds) < 0)
+        return 6;
+    if (argc > 2 && strcmp(argv[2], "thread") == 0 && pthread_create(&th, NULL, sleeper, NULL))
+        return 6;
     if (argc > 2 && strcmp(argv[2], "call") == 0)
         printf("call %ld\n", syscall(VJ_NR_SNAPSHOT));
     char line[256] = "";
