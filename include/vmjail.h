@@ -130,6 +130,26 @@ VMJAIL_PUBLIC int vmjail_config_set_exit_after_run(vmjail_config *cfg, int on,
 VMJAIL_PUBLIC int vmjail_config_set_core_dump(vmjail_config *cfg, const char *path,
                                               vmjail_error **err);
 
+/* Snapshots (docs/cli.md, "Snapshots").  Write a snapshot of the payload to FILE when it
+ * reaches MARK, before that call is served: then end the payload (exit status 0), or, with
+ * CONTINUE, let it go on.  What cannot be restored (a connected socket, a pipe, a second
+ * thread, ...) fails the run with an error naming it.  The payload's syscalls go through VM
+ * exits while a mark is pending (the fast path is off).  MARK 0: no snapshot. */
+enum vmjail_snapshot_mark {
+    VMJAIL_SNAPSHOT_READ_STDIN = 1, /* its first read of descriptor 0 */
+    VMJAIL_SNAPSHOT_ACCEPT = 2,     /* its first accept or accept4 */
+    VMJAIL_SNAPSHOT_CALL = 3,       /* the vmjail call VJ_NR_SNAPSHOT (vmjail_abi.h) */
+};
+VMJAIL_PUBLIC int vmjail_config_set_snapshot(vmjail_config *cfg, int mark, const char *file,
+                                             int cont, vmjail_error **err);
+/* The mark named NAME ("read-stdin", "accept", "call"), or -1. */
+VMJAIL_PUBLIC int vmjail_snapshot_mark_by_name(const char *name);
+/* Start the payload from snapshot FILE instead of a program (set_program is then not needed):
+ * a fresh VM, the snapshot's memory mapped from FILE, its registers and state set, the marked
+ * call made anew.  NULL: off. */
+VMJAIL_PUBLIC int vmjail_config_set_restore(vmjail_config *cfg, const char *file,
+                                            vmjail_error **err);
+
 /* Keep facts about the host's KVM that cost time to learn (its supported CPUID: about 0.4 ms
  * of every start on a nested host) in directory DIR between runs: made 0700 if missing; used
  * only if it and its files belong to the caller and nobody else can write them, and only for

@@ -83,6 +83,15 @@
  * a Linux syscall; -ENOSYS unless a fast call of this thread is in flight. */
 #define VJ_NR_FAST_WAIT 0x3f0
 
+/* The vmjail call a payload makes to mark its snapshot point (vmjail run --snapshot-at call;
+ * docs/cli.md): syscall(VJ_NR_SNAPSHOT).  Not a Linux syscall.  It returns 0 in a run that is
+ * not a restore (after the snapshot, with --snapshot-continue) and VJ_SNAPSHOT_RESTORED in a
+ * payload started from a snapshot (vmjail run --from): the program's cue to reseed what it
+ * keeps of randomness (AT_RANDOM's bytes, a PRNG state), which every restore shares
+ * (docs/security.md).  Outside vmjail the host answers -ENOSYS. */
+#define VJ_NR_SNAPSHOT 0x3f1
+#define VJ_SNAPSHOT_RESTORED 1
+
 /* Stub page layout. */
 #define VJ_STUB_SYSCALL 0x000    /* LSTAR target: out %al,$VJ_PORT_SYSCALL; sysretq */
 #define VJ_STUB_PROBE 0x080      /* host probe: rdpid %rax; syscall; ud2 (CPL3, at start-up) */

@@ -9,6 +9,7 @@
 
 #include "cli/cli.h"
 #include "cli/run_sandbox.h"
+#include "cli/run_snapshot.h"
 
 extern char **environ;
 
@@ -16,10 +17,12 @@ static const char usage[] =
     "usage: vmjail run [--memory SIZE] [--cwd DIR] [--env NAME=VALUE]... [--trace] [--seccomp]\n"
     "                  [--syscall-path auto|exit|poll] [--platform kvm|process|auto]\n"
     "                  [--core-dump PATH]\n"
+    "                  [--snapshot-at MARK --snapshot-file FILE [--snapshot-continue]]\n"
     "                  [--root DIR [--volume HOST:GUEST[:ro]]... [--tmpfs PATH]... [--read-only]\n"
     "                   [--network none|host|nat] [--publish HOSTPORT:GUESTPORT[/udp]]...\n"
     "                   [--user UID[:GID]] [--hostname NAME]\n"
     "                   [--pids N] [--cpus N]] [--] PROGRAM [ARG...]\n"
+    "       vmjail run [--platform P] [--trace] [--seccomp] --from SNAPSHOT\n"
     "\n"
     "Runs PROGRAM (a path, or a name looked up in PATH), an x86-64 Linux executable (static or\n"
     "dynamically linked), inside its own KVM virtual machine.\n"
@@ -38,6 +41,15 @@ static const char usage[] =
     "  --platform P      what runs the program: kvm (a KVM virtual machine), process (a host\n"
     "                    process whose every system call traps to the monitor, for hosts\n"
     "                    without KVM), auto (kvm where /dev/kvm works, else process; default)\n"
+    "\n"
+    "Snapshots (docs/cli.md):\n"
+    "  --snapshot-at M   write a snapshot when the program reaches mark M, before that call\n"
+    "                    is served: read-stdin (its first read of fd 0), accept (its first\n"
+    "                    accept), call (the vmjail call VJ_NR_SNAPSHOT); then end it\n"
+    "                    (status 0), or with --snapshot-continue let it go on\n"
+    "  --snapshot-file F the snapshot file to write\n"
+    "  --from SNAPSHOT   start from a snapshot instead of a program: it makes its marked\n"
+    "                    call anew (read-stdin reads this vmjail's stdin)\n"
     "\n"
     "Confined (--root DIR: run as a container, DIR as /; docs/cli.md):\n"
     "  --volume H:G[:ro] the host path H at G inside (read-only with :ro); repeatable\n"
@@ -110,6 +122,7 @@ int cmd_run(int argc, char **argv)
         {"hostname", required_argument, NULL, 'H'},
         {"pids", required_argument, NULL, 'I'},
         {"cpus", required_argument, NULL, 'C'},
+        CLI_SNAPSHOT_OPTIONS,
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -120,6 +133,7 @@ int cmd_run(int argc, char **argv)
     int rc = EXIT_VMJAIL_ERROR;
     struct cli_sandbox sb; /* the confinement options (run_sandbox.h) */
     memset(&sb, 0, sizeof sb);
+    struct cli_snapshot snap = {0}; /* the snapshot options (run_snapshot.h) */
     if (vmjail_config_set_env(cfg, environ, &err) < 0 ||
         vmjail_config_set_proctitle(cfg, 1, &err) < 0 ||
         vmjail_config_set_exit_after_run(cfg, 1, &err) < 0 ||
@@ -209,6 +223,11 @@ int cmd_run(int argc, char **argv)
                 goto fail;
             break;
         }
+        case CLI_OPT_SNAPSHOT_AT: case CLI_OPT_SNAPSHOT_FILE: case CLI_OPT_SNAPSHOT_CONTINUE:
+        case CLI_OPT_FROM:
+            if (cli_snapshot_option(&snap, c, optarg) < 0)
+                goto out;
+            break;
         case 'h':
             fputs(usage, stdout);
             rc = 0;
@@ -221,6 +240,13 @@ int cmd_run(int argc, char **argv)
             goto out;
         }
     }
+    int sr = cli_snapshot_apply(&snap, cfg, cli_sandbox_wanted(&sb), optind < argc, &err);
+    if (sr == -2)
+        goto fail;
+    if (sr < 0)
+        goto out;
+    if (snap.from)
+        goto run;
     if (optind >= argc) {
         cli_error("run: no program given (see 'vmjail run --help')");
         goto out;
@@ -231,6 +257,7 @@ int cmd_run(int argc, char **argv)
     }
     if (vmjail_config_set_program(cfg, argv[optind], argc - optind, argv + optind, &err) < 0)
         goto fail;
+run:;
     struct vmjail_result res;
     if (vmjail_run(cfg, &res, &err) < 0)
         goto fail;

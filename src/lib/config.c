@@ -59,6 +59,8 @@ void vmjail_config_free(vmjail_config *c)
     free(c->cwd);
     free(c->host_cache);
     free(c->core_path);
+    free(c->snap_file);
+    free(c->restore_file);
     vj_confine_free(&c->confine);
     free(c);
 }
@@ -79,7 +81,7 @@ struct vmjail_config *vj_config_copy(const struct vmjail_config *c)
     *d = *c;
     d->program = NULL;
     d->argv = d->envp = NULL;
-    d->cwd = d->host_cache = d->core_path = NULL;
+    d->cwd = d->host_cache = d->core_path = d->snap_file = d->restore_file = NULL;
     memset(&d->confine, 0, sizeof d->confine);
     bool ok = (c->program == NULL || (d->program = strdup(c->program)) != NULL) &&
               (c->argv == NULL || (d->argv = dup_strv(c->argv, strv_len(c->argv))) != NULL) &&
@@ -87,6 +89,8 @@ struct vmjail_config *vj_config_copy(const struct vmjail_config *c)
               (c->cwd == NULL || (d->cwd = strdup(c->cwd)) != NULL) &&
               (c->host_cache == NULL || (d->host_cache = strdup(c->host_cache)) != NULL) &&
               (c->core_path == NULL || (d->core_path = strdup(c->core_path)) != NULL) &&
+              (c->snap_file == NULL || (d->snap_file = strdup(c->snap_file)) != NULL) &&
+              (c->restore_file == NULL || (d->restore_file = strdup(c->restore_file)) != NULL) &&
               vj_confine_copy(&d->confine, &c->confine) == 0;
     if (!ok) {
         vmjail_config_free(d);

@@ -54,6 +54,10 @@ struct vmjail_config {
     bool exit_after_run; /* the caller exits when the run returns: a helper tears the VM down */
     char *host_cache; /* directory of the host cache (host_cache.c), or NULL */
     char *core_path;  /* where a core file goes (coredump.c), or NULL: core_pattern's place */
+    int snap_mark;     /* vmjail_config_set_snapshot (config_snapshot.c): 0, or the mark ... */
+    char *snap_file;   /* ... the file to write ... */
+    bool snap_cont;    /* ... and whether the payload goes on after it */
+    char *restore_file; /* vmjail_config_set_restore: start from this snapshot, or NULL */
     struct vj_confine confine; /* with a root, the run is a sandbox (config_confine.c) */
 };
 

@@ -18,6 +18,7 @@
 #include "monitor/process.h"
 #include "monitor/procfs.h"
 #include "monitor/seccomp.h"
+#include "monitor/snapshot.h"
 #include "monitor/sys.h"
 #include "monitor/syscall.h"
 #include "monitor/thread.h"
@@ -32,23 +33,31 @@ const char *vmjail_version(void)
 
 int vmjail_run(const vmjail_config *cfg, struct vmjail_result *result, vmjail_error **err)
 {
-    if (cfg == NULL || cfg->program == NULL || result == NULL)
+    if (cfg == NULL || (cfg->program == NULL && cfg->restore_file == NULL) || result == NULL)
         return vj_error(err, VMJAIL_ERR_USAGE, 0, "no program given");
+    if (cfg->confine.root != NULL && (cfg->restore_file || cfg->snap_mark))
+        return vj_error(err, VMJAIL_ERR_USAGE, 0, "snapshots are not taken in a sandbox yet");
     if (cfg->confine.root != NULL)
         return vj_sandbox_run(cfg, result, err);
     if (cfg->confine.first != NULL)
         return vj_error(err, VMJAIL_ERR_USAGE, 0, "%s needs a root", cfg->confine.first);
     char *path = NULL;
-    if (vj_find_program(cfg->program, cfg->envp, &path, err) < 0)
+    struct vj_snap_image *img = NULL; /* --from: the snapshot (snapshot.h) */
+    struct vj_snap_req snap_req = {cfg->snap_mark, cfg->snap_file, cfg->snap_cont, false};
+    if (cfg->restore_file && vj_snapshot_open(cfg->restore_file, &img, err) < 0)
+        return -1;
+    if (img == NULL && vj_find_program(cfg->program, cfg->envp, &path, err) < 0)
         return -1;
     if (cfg->cwd && chdir(cfg->cwd) < 0) {
         free(path);
+        vj_snapshot_close(img);
         return vj_error(err, VMJAIL_ERR_INTERNAL, errno, "cwd %s", cfg->cwd);
     }
 
     struct vj_proc *p = calloc(1, sizeof *p);
     if (p == NULL) {
         free(path);
+        vj_snapshot_close(img);
         return vj_error(err, VMJAIL_ERR_INTERNAL, ENOMEM, "allocate the process");
     }
     p->trace_fd = -1;
@@ -64,7 +73,8 @@ int vmjail_run(const vmjail_config *cfg, struct vmjail_result *result, vmjail_er
     struct rlimit old_nofile; /* the caller's, given back at the end (an embedder's process) */
     vj_limits_init(p, &old_nofile);
     if (vj_vm_use_platform(cfg->platform, err) < 0 ||
-        vj_vm_create(cfg->memory, cfg->host_cache, &p->vm, err) < 0)
+        vj_vm_create(img ? img->snap.proc.mem_size : cfg->memory, cfg->host_cache, &p->vm,
+                     err) < 0)
         goto out;
     p->mem = vj_vm_mem(p->vm);
     p->mem_size = vj_vm_mem_size(p->vm);
@@ -82,21 +92,35 @@ int vmjail_run(const vmjail_config *cfg, struct vmjail_result *result, vmjail_er
     _Static_assert(sizeof p->kept_fds == sizeof cfg->kept_fds, "kept descriptors");
     memcpy(p->kept_fds, cfg->kept_fds, sizeof p->kept_fds);
     p->n_kept_fds = cfg->n_kept_fds;
-    vj_fast_init(p, cfg->syscall_path);
-    if (vj_procfs_init(p, path, cfg->argv, cfg->envp) < 0) {
+    /* A snapshot is taken at a VM exit, with no code patched for the fast path. */
+    vj_fast_init(p, cfg->snap_mark ? VMJAIL_SYSCALL_PATH_EXIT : cfg->syscall_path);
+    if (cfg->snap_mark)
+        p->snap_req = &snap_req;
+    if (img && vj_snapshot_restore_proc(p, img, err) < 0)
+        goto out;
+    if (img == NULL && vj_procfs_init(p, path, cfg->argv, cfg->envp) < 0) {
         vj_error(err, VMJAIL_ERR_INTERNAL, ENOMEM, "process information");
         goto out;
     }
     uint64_t entry, sp;
     struct vj_vcpu *vcpu = vj_vm_first_vcpu(p->vm);
-    if (vj_load_program(p, path, cfg->argv, cfg->envp, &entry, &sp, err) < 0 ||
-        vj_vcpu_start(vcpu, entry, sp, err) < 0)
+    if (img) {
+        entry = img->snap.thread.regs.rip;
+        sp = img->snap.thread.regs.rsp;
+    } else if (vj_load_program(p, path, cfg->argv, cfg->envp, &entry, &sp, err) < 0) {
+        goto out;
+    }
+    if (vj_vcpu_start(vcpu, entry, sp, err) < 0)
         goto out;
     struct vj_thread *first = vj_thread_first(p, vcpu);
     if (first == NULL) {
         vj_error(err, VMJAIL_ERR_INTERNAL, ENOMEM, "start the first thread");
         goto out;
     }
+    if (img && vj_snapshot_restore_thread(first, img, err) < 0)
+        goto out;
+    vj_snapshot_close(img); /* its memory stays mapped */
+    img = NULL;
     if (cfg->seccomp && vj_seccomp_install(vj_vm_platform_in_use(), err) < 0)
         goto out;
     vj_thread_loop(first);
@@ -111,6 +135,12 @@ int vmjail_run(const vmjail_config *cfg, struct vmjail_result *result, vmjail_er
     }
     if (p->trace_fd >= 0)
         vj_trace_end(p);
+    if (p->snap_req && !p->forked && !snap_req.done) {
+        vj_error(err, VMJAIL_ERR_USAGE, 0, "snapshot: the program ended (%s %d) before its mark",
+                 p->result.signaled ? "signal" : "status",
+                 p->result.signaled ? p->result.signal : p->result.exit_code);
+        goto out;
+    }
     if (p->forked)
         vj_proc_exit_host(p); /* a payload process forked from this one ends here */
     *result = p->result;
@@ -134,5 +164,6 @@ out:
     pthread_mutex_destroy(&p->lock);
     free(p);
     free(path);
+    vj_snapshot_close(img);
     return r;
 }

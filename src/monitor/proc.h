@@ -22,6 +22,7 @@ struct vj_fast_thread;
 struct vj_signalfds;
 struct vj_ptimer;
 struct vj_mq_notify;
+struct vj_snap_req;
 
 /* One queued instance of a signal, with its siginfo (signal.c). */
 struct vj_sigqueued {
@@ -139,6 +140,10 @@ struct vj_proc {
      * signal that ended the process and the thread it ended (under lock). */
     const char *core_path;
     bool core_off;
+    /* Snapshots (snapshot.h): what --snapshot-at asks, or NULL; a payload restored from one. */
+    struct vj_snap_req *snap_req;
+    bool snap_restored;
+    pid_t snap_tid;     /* restored: the snapshotted thread's tid, which the first thread takes */
     siginfo_t core_info;
     pid_t core_tid;
 };

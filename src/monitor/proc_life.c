@@ -93,6 +93,9 @@ struct vj_thread *vj_proc_find_thread(struct vj_proc *p, pid_t tid)
     for (size_t i = 0; i < p->nthreads && !found; i++)
         if (p->threads[i]->tid == tid && !p->threads[i]->exited)
             found = p->threads[i];
+    /* A payload restored from a snapshot: its C library keeps the tid its thread had then. */
+    if (!found && p->snap_tid > 0 && tid == p->snap_tid && p->nthreads && !p->threads[0]->exited)
+        found = p->threads[0];
     pthread_mutex_unlock(&p->lock);
     return found;
 }

@@ -59,6 +59,7 @@ static int child(struct vj_proc *p, struct vj_thread *t, const struct vj_vcpu_sn
     pthread_cond_init(&p->ended, NULL);
     keep_only(p, t);
     p->forked = true;
+    p->snap_req = NULL; /* a snapshot's mark is its first process's (snapshot.h) */
     if (vj_vm_rebuild_in_child(p->vm, s, err) < 0)
         return -1;
     /* After the rebuild: where guest memory (and the low window in it) is shared with the
