@@ -130,6 +130,12 @@ VMJAIL_PUBLIC int vmjail_config_set_exit_after_run(vmjail_config *cfg, int on,
 VMJAIL_PUBLIC int vmjail_config_set_core_dump(vmjail_config *cfg, const char *path,
                                               vmjail_error **err);
 
+/* Debug the payload with gdb (docs/cli.md, --gdb): listen on HOSTPORT ("HOST:PORT", or ":PORT"
+ * for the loopback address), wait for gdb to connect before the payload's first instruction,
+ * then serve gdb's remote protocol.  NULL (the default): no gdb.  Not with a root. */
+VMJAIL_PUBLIC int vmjail_config_set_gdb(vmjail_config *cfg, const char *hostport,
+                                        vmjail_error **err);
+
 /* Keep facts about the host's KVM that cost time to learn (its supported CPUID: about 0.4 ms
  * of every start on a nested host) in directory DIR between runs: made 0700 if missing; used
  * only if it and its files belong to the caller and nobody else can write them, and only for

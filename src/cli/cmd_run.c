@@ -15,7 +15,7 @@ extern char **environ;
 static const char usage[] =
     "usage: vmjail run [--memory SIZE] [--cwd DIR] [--env NAME=VALUE]... [--trace] [--seccomp]\n"
     "                  [--syscall-path auto|exit|poll] [--platform kvm|process|auto]\n"
-    "                  [--core-dump PATH]\n"
+    "                  [--core-dump PATH] [--gdb HOST:PORT]\n"
     "                  [--root DIR [--volume HOST:GUEST[:ro]]... [--tmpfs PATH]... [--read-only]\n"
     "                   [--network none|host|nat] [--publish HOSTPORT:GUESTPORT[/udp]]...\n"
     "                   [--user UID[:GID]] [--hostname NAME]\n"
@@ -30,6 +30,8 @@ static const char usage[] =
     "  --trace           print every syscall of the program to stderr, strace-style\n"
     "  --core-dump PATH  where a core file goes if a signal that dumps core ends the program\n"
     "                    (default: core_pattern's place or \"core\"; RLIMIT_CORE applies)\n"
+    "  --gdb HOST:PORT   wait for gdb (target remote HOST:PORT) before the first instruction,\n"
+    "                    then serve it; :PORT listens on the loopback address only\n"
     "  --seccomp         confine the monitor itself with a seccomp filter that allows only\n"
     "                    the system calls it serves or needs (always on in containers)\n"
     "  --syscall-path P  how system calls reach the monitor: exit (a VM exit each), poll\n"
@@ -97,6 +99,7 @@ int cmd_run(int argc, char **argv)
         {"env", required_argument, NULL, 'e'},
         {"trace", no_argument, NULL, 't'},
         {"core-dump", required_argument, NULL, 'D'},
+        {"gdb", required_argument, NULL, 'G'},
         {"seccomp", no_argument, NULL, 's'},
         {"syscall-path", required_argument, NULL, 'p'},
         {"platform", required_argument, NULL, 'P'},
@@ -176,6 +179,10 @@ int cmd_run(int argc, char **argv)
         case 't':
             sb.o.trace = true;
             if (vmjail_config_set_trace_fd(cfg, STDERR_FILENO, &err) < 0)
+                goto fail;
+            break;
+        case 'G':
+            if (vmjail_config_set_gdb(cfg, optarg, &err) < 0)
                 goto fail;
             break;
         case 'D':

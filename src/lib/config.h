@@ -53,6 +53,7 @@ struct vmjail_config {
     int platform;     /* enum vmjail_platform */
     bool exit_after_run; /* the caller exits when the run returns: a helper tears the VM down */
     char *host_cache; /* directory of the host cache (host_cache.c), or NULL */
+    char *gdb;        /* --gdb HOST:PORT (gdb_target.c), or NULL */
     char *core_path;  /* where a core file goes (coredump.c), or NULL: core_pattern's place */
     struct vj_confine confine; /* with a root, the run is a sandbox (config_confine.c) */
 };

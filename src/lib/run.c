@@ -11,6 +11,8 @@
 #include "lib/error.h"
 #include "loader/loader.h"
 #include "monitor/fastcall.h"
+#include "monitor/gdb.h"
+#include "monitor/proc_life.h"
 #include "monitor/ipc.h"
 #include "monitor/mm.h"
 #include "monitor/proc.h"
@@ -32,6 +34,8 @@ int vmjail_run(const vmjail_config *cfg, struct vmjail_result *result, vmjail_er
 {
     if (cfg == NULL || cfg->program == NULL || result == NULL)
         return vj_error(err, VMJAIL_ERR_USAGE, 0, "no program given");
+    if (cfg->confine.root != NULL && cfg->gdb != NULL)
+        return vj_error(err, VMJAIL_ERR_USAGE, 0, "--gdb does not work with a root (yet)");
     if (cfg->confine.root != NULL)
         return vj_sandbox_run(cfg, result, err);
     if (cfg->confine.first != NULL)
@@ -91,6 +95,11 @@ int vmjail_run(const vmjail_config *cfg, struct vmjail_result *result, vmjail_er
     struct vj_thread *first = vj_thread_first(p, vcpu);
     if (first == NULL) {
         vj_error(err, VMJAIL_ERR_INTERNAL, ENOMEM, "start the first thread");
+        goto out;
+    }
+    if (cfg->gdb && vj_gdb_start(p, cfg->gdb, err) < 0) {
+        vj_proc_end(p, true, SIGKILL);
+        vj_proc_join_threads(p);
         goto out;
     }
     if (cfg->seccomp && vj_seccomp_install(vj_vm_platform_in_use(), err) < 0)
