@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -283,6 +284,16 @@ static struct vj_gdb_bp *find_bp(struct vj_gdb *g, uint64_t addr)
 int vj_gdb_read_mem(struct vj_gdb *g, uint64_t addr, uint8_t *buf, uint64_t len)
 {
     struct vj_proc *p = g->proc;
+    uint64_t data, end, code = vj_vm_vdso(p->vm);
+    const uint8_t *host = (const uint8_t *)(uintptr_t)getauxval(AT_SYSINFO_EHDR);
+    if (host && vj_vm_vdso_range(p->vm, &data, &end) && code < end && addr >= code &&
+        addr < end) {
+        /* The vDSO's code, shared with the host's (as the core file reads it, coredump.c) */
+        if (len > end - addr)
+            return -1;
+        memcpy(buf, host + (addr - code), len);
+        return 0;
+    }
     if (vj_copy_from_guest(p, buf, addr, len) < 0)
         return -1;
     for (int i = 0; i < g->nbps; i++) /* gdb sees the bytes its breakpoints replaced */
