@@ -33,6 +33,7 @@ struct vj_gdb_thread {
 struct vj_gdb {
     struct vj_proc *proc;
     int listen_fd, fd;
+    int wake_fd;       /* an eventfd: a thread parked (the connection polls it), or -1 */
     pthread_t server;
     bool server_started;
     pthread_mutex_t lock;

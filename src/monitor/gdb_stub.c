@@ -229,11 +229,16 @@ void *vj_gdb_serve(void *arg)
     pthread_mutex_unlock(&g->lock);
     uint8_t buf[4096];
     while (!c->done) {
-        struct pollfd pfd = {.fd = c->fd, .events = POLLIN};
-        int n = poll(&pfd, 1, c->running ? 20 : 1000);
+        struct pollfd pfd[2] = {{.fd = c->fd, .events = POLLIN},
+                                {.fd = g->wake_fd, .events = POLLIN}};
+        int n = poll(pfd, g->wake_fd >= 0 ? 2 : 1, c->running ? 20 : 1000);
         if (n < 0 && errno != EINTR)
             break;
-        if (n > 0) {
+        uint64_t woken;
+        if (n > 0 && (pfd[1].revents & POLLIN) && read(g->wake_fd, &woken, sizeof woken) < 0) {
+            /* drained by an earlier read */
+        }
+        if (n > 0 && (pfd[0].revents & (POLLIN | POLLHUP | POLLERR))) {
             ssize_t got = read(c->fd, buf, sizeof buf);
             if (got < 0 && errno == EINTR)
                 continue;

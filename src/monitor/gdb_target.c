@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/auxv.h>
+#include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -94,6 +95,8 @@ int vj_gdb_start(struct vj_proc *p, const char *hostport, vmjail_error **err)
     g->proc = p;
     g->fd = vj_vm_own_fd(p->vm, c);
     g->listen_fd = -1;
+    int w = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    g->wake_fd = w < 0 ? -1 : vj_vm_own_fd(p->vm, w);
     g->attached = true;
     g->stop_req = 1; /* the first thread stops before its first instruction */
     pthread_mutex_init(&g->lock, NULL);
@@ -110,6 +113,10 @@ int vj_gdb_start(struct vj_proc *p, const char *hostport, vmjail_error **err)
         p->gdb = NULL;
         vj_vm_disown_fd(p->vm, g->fd);
         close(g->fd);
+        if (g->wake_fd >= 0) {
+            vj_vm_disown_fd(p->vm, g->wake_fd);
+            close(g->wake_fd);
+        }
         free(g);
         return vj_error(err, VMJAIL_ERR_INTERNAL, e, "--gdb: thread");
     }
@@ -129,6 +136,10 @@ void vj_gdb_end(struct vj_proc *p)
     if (g->server_started)
         pthread_join(g->server, NULL);
     p->gdb = NULL;
+    if (g->wake_fd >= 0) {
+        vj_vm_disown_fd(p->vm, g->wake_fd);
+        close(g->wake_fd);
+    }
     for (size_t i = 0; i < p->nthreads; i++) {
         free(p->threads[i]->gdb);
         p->threads[i]->gdb = NULL;
@@ -169,6 +180,10 @@ static int park(struct vj_gdb *g, struct vj_thread *t, int event)
     if (!__atomic_load_n(&g->stop_req, __ATOMIC_ACQUIRE))
         vj_gdb_request_stop(g);
     pthread_cond_broadcast(&g->cond);
+    uint64_t one = 1;
+    if (g->wake_fd >= 0 && write(g->wake_fd, &one, sizeof one) < 0) {
+        /* the connection looks again within its poll's timeout */
+    }
     while (s->gen == g->gen && g->attached && !vj_proc_ended(t->proc))
         pthread_cond_wait(&g->cond, &g->lock);
     s->parked = false;
