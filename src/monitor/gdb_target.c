@@ -217,6 +217,13 @@ void vj_gdb_checkpoint(struct vj_thread *t, int last)
         }
         event = last == VJ_STOP_SYSCALL ? SIGTRAP : 0;
     }
+    struct vj_user_regs now;
+    if (!vj_vcpu_get_user_regs(t->vcpu, &now)) {
+        /* Stopped inside the monitor's stubs (KVM): no user context to show gdb.  It resumes,
+         * and its look at its signals (still flagged) brings it back here soon. */
+        pthread_mutex_unlock(&g->lock);
+        return;
+    }
     if (g->attached && (event || __atomic_load_n(&g->stop_req, __ATOMIC_ACQUIRE))) {
         int sig = park(g, t, event);
         if (sig)
