@@ -65,6 +65,12 @@ static inline bool vj_gdb_wanted(const struct vj_thread *t)
     return g != NULL && (__atomic_load_n(&g->stop_req, __ATOMIC_ACQUIRE) ||
                          (t->gdb != NULL && t->gdb->stepping));
 }
+/* gdb asked every thread to stop: a thread waiting in the monitor for a signal (pause,
+ * sigsuspend, sigtimedwait) stops waiting, its call to be made again after gdb. */
+static inline bool vj_gdb_stopping(const struct vj_proc *p)
+{
+    return p->gdb != NULL && __atomic_load_n(&p->gdb->stop_req, __ATOMIC_ACQUIRE);
+}
 /* T faulted with F while gdb is attached: report it and stop.  Returns the signal to deliver
  * as it resumes (F's signal if gdb passes it on, 0 if gdb discards it). */
 int vj_gdb_fault(struct vj_thread *t, const struct vj_fault *f);
