@@ -26,7 +26,7 @@ struct vj_gdb_thread {
     int event;        /* the host signal it stopped with for gdb, 0 if it was only stopped */
     bool reported;    /* that event was reported to gdb */
     int resume_sig;   /* the signal to deliver as it resumes (C, S), host numbering */
-    unsigned gen;     /* the stop it parked for */
+    bool go;          /* gdb resumed it (a thread vCont leaves out stays parked) */
     struct vj_vcpu_snapshot regs;
 };
 
@@ -39,7 +39,6 @@ struct vj_gdb {
     pthread_mutex_t lock;
     pthread_cond_t cond;
     int stop_req;      /* atomic: every thread stops for gdb at its next look */
-    unsigned gen;      /* incremented at each resume */
     bool attached;     /* a gdb session is on: events go to it */
     bool ended;        /* the payload process ended (vj_gdb_end) */
     struct vj_gdb_bp bps[VJ_GDB_MAX_BPS];
@@ -79,7 +78,7 @@ int vj_gdb_fault(struct vj_thread *t, const struct vj_fault *f);
 /* Ask every thread to stop; true once each live thread is parked (or none is left). */
 void vj_gdb_request_stop(struct vj_gdb *g);
 bool vj_gdb_all_parked(struct vj_gdb *g);
-/* Resume every parked thread; STEP_TID's thread (0: none) for one instruction. */
+/* Resume the parked threads whose go the connection set. */
 void vj_gdb_resume(struct vj_gdb *g);
 /* The first thread with an event not yet reported, or NULL. */
 struct vj_thread *vj_gdb_pending(struct vj_gdb *g);

@@ -161,9 +161,10 @@ static void resume(struct conn *c, const struct vj_gdb_action *acts, int nacts)
                 (acts[k].tid == VJ_GDB_TID_ANY && t->tid == c->event_tid))
                 a = &acts[k];
         char op = a ? a->op : 't'; /* no action: it stays stopped (gdb's vCont) */
-        if (nacts == 0)
-            op = 'c';
         struct vj_gdb_thread *s = t->gdb;
+        if (op == 't')
+            continue;
+        s->go = true;
         s->stepping = op == 's' || op == 'S';
         s->resume_sig = 0;
         if (a && (op == 'C' || op == 'S'))

@@ -176,7 +176,7 @@ static int park(struct vj_gdb *g, struct vj_thread *t, int event)
     s->reported = false;
     s->resume_sig = 0;
     s->parked = true;
-    s->gen = g->gen;
+    s->go = false;
     if (!__atomic_load_n(&g->stop_req, __ATOMIC_ACQUIRE))
         vj_gdb_request_stop(g);
     pthread_cond_broadcast(&g->cond);
@@ -184,7 +184,7 @@ static int park(struct vj_gdb *g, struct vj_thread *t, int event)
     if (g->wake_fd >= 0 && write(g->wake_fd, &one, sizeof one) < 0) {
         /* the connection looks again within its poll's timeout */
     }
-    while (s->gen == g->gen && g->attached && !vj_proc_ended(t->proc))
+    while (!s->go && g->attached && !vj_proc_ended(t->proc))
         pthread_cond_wait(&g->cond, &g->lock);
     s->parked = false;
     if (s->have_regs && (s->dirty || s->stepping)) {
@@ -265,7 +265,7 @@ bool vj_gdb_all_parked(struct vj_gdb *g)
     pthread_mutex_lock(&p->lock);
     for (size_t i = 0; i < p->nthreads && all; i++) {
         struct vj_thread *t = p->threads[i];
-        if (!t->exited && !(t->gdb && t->gdb->parked && t->gdb->gen == g->gen))
+        if (!t->exited && !(t->gdb && t->gdb->parked && !t->gdb->go))
             all = false;
     }
     pthread_mutex_unlock(&p->lock);
@@ -289,7 +289,6 @@ struct vj_thread *vj_gdb_pending(struct vj_gdb *g)
 void vj_gdb_resume(struct vj_gdb *g)
 {
     __atomic_store_n(&g->stop_req, 0, __ATOMIC_RELEASE);
-    g->gen++;
     pthread_cond_broadcast(&g->cond);
 }
 
