@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <unistd.h>
 
-int counter = 41;                /* gdb prints it, and watches it change */
+volatile int counter = 41;       /* gdb prints it, and watches it change */
 static volatile int worker_go;  /* the worker waits on it */
 
 __attribute__((noipa)) int add_one(int x)
@@ -26,8 +26,7 @@ int main(void)
     pthread_t t;
     pthread_create(&t, NULL, worker, NULL);
     counter = add_one(counter);
-    printf("counter %d\n", counter);
-    counter = 100;
+    counter = counter * 2 + 16;
     printf("counter %d\n", counter);
     __atomic_store_n(&worker_go, 1, __ATOMIC_RELEASE);
     pthread_join(t, NULL);
