@@ -21,6 +21,7 @@ struct conn {
     bool noack;
     bool running;         /* the payload runs: the next stop is to be reported */
     bool done;            /* the session is over */
+    bool interrupted;     /* gdb's ^C stopped it: the stop says SIGINT, as gdbserver's */
     pid_t cur_g;          /* Hg: the thread g, p, G and P act on (0: the event's) */
     pid_t event_tid;      /* the thread of the last stop reported */
     size_t thread_iter;   /* qsThreadInfo's position */
@@ -91,7 +92,8 @@ static void report_stop(struct conn *c)
         send_str(c, "S05");
         return;
     }
-    int sig = t->gdb->event ? vj_gdb_signal_from_host(t->gdb->event) : 0;
+    int sig = t->gdb->event ? vj_gdb_signal_from_host(t->gdb->event) : c->interrupted ? 2 : 0;
+    c->interrupted = false;
     t->gdb->reported = true;
     c->event_tid = t->tid;
     c->cur_g = 0;
@@ -265,6 +267,7 @@ void *vj_gdb_serve(void *arg)
                     break;
                 case VJ_GDB_EV_INTR:
                     if (c->running) {
+                        c->interrupted = true;
                         pthread_mutex_lock(&g->lock);
                         vj_gdb_request_stop(g);
                         pthread_mutex_unlock(&g->lock);
