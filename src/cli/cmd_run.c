@@ -131,6 +131,7 @@ int cmd_run(int argc, char **argv)
     opterr = 0;
     optind = 1;
     int c;
+    const char *gdb = NULL; /* --gdb: not with a root (yet) */
     while ((c = getopt_long(argc, argv, "+m:c:e:tsp:P:h", opts, NULL)) != -1) {
         switch (c) {
         case 'R': case 'V': case 'T': case 'O': case 'N': case 'B': case 'U': case 'H': case 'I':
@@ -182,6 +183,7 @@ int cmd_run(int argc, char **argv)
                 goto fail;
             break;
         case 'G':
+            gdb = optarg;
             if (vmjail_config_set_gdb(cfg, optarg, &err) < 0)
                 goto fail;
             break;
@@ -230,6 +232,10 @@ int cmd_run(int argc, char **argv)
     }
     if (optind >= argc) {
         cli_error("run: no program given (see 'vmjail run --help')");
+        goto out;
+    }
+    if (cli_sandbox_wanted(&sb) && gdb != NULL) {
+        cli_error("--gdb does not work with --root (yet)");
         goto out;
     }
     if (cli_sandbox_wanted(&sb)) {
