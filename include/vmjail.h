@@ -135,6 +135,10 @@ VMJAIL_PUBLIC int vmjail_config_set_core_dump(vmjail_config *cfg, const char *pa
  * then serve gdb's remote protocol.  NULL (the default): no gdb.  Not with a root. */
 VMJAIL_PUBLIC int vmjail_config_set_gdb(vmjail_config *cfg, const char *hostport,
                                         vmjail_error **err);
+/* The same, but the payload starts at once and stops when gdb connects (docs/cli.md,
+ * --gdb-listen); gdb's quit then detaches and the payload runs on. */
+VMJAIL_PUBLIC int vmjail_config_set_gdb_listen(vmjail_config *cfg, const char *hostport,
+                                               vmjail_error **err);
 
 /* Keep facts about the host's KVM that cost time to learn (its supported CPUID: about 0.4 ms
  * of every start on a nested host) in directory DIR between runs: made 0700 if missing; used

@@ -15,7 +15,7 @@ extern char **environ;
 static const char usage[] =
     "usage: vmjail run [--memory SIZE] [--cwd DIR] [--env NAME=VALUE]... [--trace] [--seccomp]\n"
     "                  [--syscall-path auto|exit|poll] [--platform kvm|process|auto]\n"
-    "                  [--core-dump PATH] [--gdb HOST:PORT]\n"
+    "                  [--core-dump PATH] [--gdb HOST:PORT | --gdb-listen HOST:PORT]\n"
     "                  [--root DIR [--volume HOST:GUEST[:ro]]... [--tmpfs PATH]... [--read-only]\n"
     "                   [--network none|host|nat] [--publish HOSTPORT:GUESTPORT[/udp]]...\n"
     "                   [--user UID[:GID]] [--hostname NAME]\n"
@@ -32,6 +32,8 @@ static const char usage[] =
     "                    (default: core_pattern's place or \"core\"; RLIMIT_CORE applies)\n"
     "  --gdb HOST:PORT   wait for gdb (target remote HOST:PORT) before the first instruction,\n"
     "                    then serve it; :PORT listens on the loopback address only\n"
+    "  --gdb-listen HOST:PORT  the same, but the program runs at once, and stops when gdb\n"
+    "                    connects (gdb's quit detaches: the program runs on)\n"
     "  --seccomp         confine the monitor itself with a seccomp filter that allows only\n"
     "                    the system calls it serves or needs (always on in containers)\n"
     "  --syscall-path P  how system calls reach the monitor: exit (a VM exit each), poll\n"
@@ -100,6 +102,7 @@ int cmd_run(int argc, char **argv)
         {"trace", no_argument, NULL, 't'},
         {"core-dump", required_argument, NULL, 'D'},
         {"gdb", required_argument, NULL, 'G'},
+        {"gdb-listen", required_argument, NULL, 'L'},
         {"seccomp", no_argument, NULL, 's'},
         {"syscall-path", required_argument, NULL, 'p'},
         {"platform", required_argument, NULL, 'P'},
@@ -185,6 +188,11 @@ int cmd_run(int argc, char **argv)
         case 'G':
             gdb = optarg;
             if (vmjail_config_set_gdb(cfg, optarg, &err) < 0)
+                goto fail;
+            break;
+        case 'L':
+            gdb = optarg;
+            if (vmjail_config_set_gdb_listen(cfg, optarg, &err) < 0)
                 goto fail;
             break;
         case 'D':

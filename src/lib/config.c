@@ -229,6 +229,14 @@ int vmjail_config_set_core_dump(vmjail_config *c, const char *path, vmjail_error
     return 0;
 }
 
+int vmjail_config_set_gdb_listen(vmjail_config *c, const char *hostport, vmjail_error **err)
+{
+    int r = vmjail_config_set_gdb(c, hostport, err);
+    if (r == 0)
+        c->gdb_listen = hostport != NULL;
+    return r;
+}
+
 int vmjail_config_set_gdb(vmjail_config *c, const char *hostport, vmjail_error **err)
 {
     if (c == NULL)
@@ -240,6 +248,7 @@ int vmjail_config_set_gdb(vmjail_config *c, const char *hostport, vmjail_error *
         return vj_error(err, VMJAIL_ERR_INTERNAL, ENOMEM, "--gdb");
     free(c->gdb);
     c->gdb = copy;
+    c->gdb_listen = false;
     return 0;
 }
 

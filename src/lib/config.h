@@ -54,6 +54,7 @@ struct vmjail_config {
     bool exit_after_run; /* the caller exits when the run returns: a helper tears the VM down */
     char *host_cache; /* directory of the host cache (host_cache.c), or NULL */
     char *gdb;        /* --gdb HOST:PORT (gdb_target.c), or NULL */
+    bool gdb_listen;  /* --gdb-listen: the payload runs until gdb connects */
     char *core_path;  /* where a core file goes (coredump.c), or NULL: core_pattern's place */
     struct vj_confine confine; /* with a root, the run is a sandbox (config_confine.c) */
 };

@@ -97,7 +97,7 @@ int vmjail_run(const vmjail_config *cfg, struct vmjail_result *result, vmjail_er
         vj_error(err, VMJAIL_ERR_INTERNAL, ENOMEM, "start the first thread");
         goto out;
     }
-    if (cfg->gdb && vj_gdb_start(p, cfg->gdb, err) < 0) {
+    if (cfg->gdb && vj_gdb_start(p, cfg->gdb, !cfg->gdb_listen, err) < 0) {
         vj_proc_end(p, true, SIGKILL);
         vj_proc_join_threads(p);
         goto out;

@@ -47,9 +47,10 @@ struct vj_gdb {
 
 /* ---- gdb_target.c: the payload threads' side ---- */
 
-/* Listen on HOSTPORT (HOST:PORT, or :PORT for loopback), wait for gdb to connect, and start the
- * connection's thread; the first thread stops for gdb before its first instruction. */
-int vj_gdb_start(struct vj_proc *p, const char *hostport, vmjail_error **err);
+/* Listen on HOSTPORT (HOST:PORT, or :PORT for loopback) and start the connection's thread.
+ * WAIT: wait for gdb to connect first; the first thread stops for gdb before its first
+ * instruction.  Else (--gdb-listen) the payload runs, and stops when gdb connects. */
+int vj_gdb_start(struct vj_proc *p, const char *hostport, bool wait, vmjail_error **err);
 /* The process ended (every thread stopped): tell gdb how, close the connection. */
 void vj_gdb_end(struct vj_proc *p);
 /* In a payload's forked child (one thread, T): gdb stays with the parent; the child's memory

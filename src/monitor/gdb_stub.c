@@ -3,10 +3,12 @@
  * its next stop or its end.  gdb going away (or D) detaches: breakpoints removed, the payload
  * runs on. */
 #include <errno.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "monitor/gdb.h"
@@ -22,6 +24,7 @@ struct conn {
     bool running;         /* the payload runs: the next stop is to be reported */
     bool done;            /* the session is over */
     bool interrupted;     /* gdb's ^C stopped it: the stop says SIGINT, as gdbserver's */
+    bool late;            /* gdb attached to a running payload (--gdb-listen) */
     pid_t cur_g;          /* Hg: the thread g, p, G and P act on (0: the event's) */
     pid_t event_tid;      /* the thread of the last stop reported */
     size_t thread_iter;   /* qsThreadInfo's position */
@@ -211,9 +214,46 @@ static void detach(struct conn *c)
     pthread_mutex_unlock(&g->lock);
 }
 
+/* --gdb-listen: wait for gdb's connection while the payload runs (false: it ended first, or
+ * the accept failed), then stop every thread for it. */
+static bool accept_late(struct vj_gdb *g)
+{
+    struct vj_proc *p = g->proc;
+    int c = -1;
+    while (c < 0) {
+        struct pollfd pfd = {.fd = g->listen_fd, .events = POLLIN};
+        int n = poll(&pfd, 1, 200);
+        pthread_mutex_lock(&g->lock);
+        bool ended = g->ended || vj_proc_ended(p);
+        pthread_mutex_unlock(&g->lock);
+        if (ended || (n < 0 && errno != EINTR))
+            break;
+        if (n > 0)
+            c = accept4(g->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+        if (c < 0 && n > 0 && errno != EINTR && errno != EAGAIN && errno != ECONNABORTED)
+            break;
+    }
+    vj_vm_disown_fd(p->vm, g->listen_fd);
+    close(g->listen_fd);
+    g->listen_fd = -1;
+    if (c < 0)
+        return false;
+    int one = 1;
+    setsockopt(c, IPPROTO_TCP, 1 /* TCP_NODELAY */, &one, sizeof one);
+    pthread_mutex_lock(&g->lock);
+    g->fd = vj_vm_own_fd(p->vm, c);
+    g->attached = true;
+    vj_gdb_request_stop(g);
+    pthread_mutex_unlock(&g->lock);
+    return true;
+}
+
 void *vj_gdb_serve(void *arg)
 {
     struct vj_gdb *g = arg;
+    bool late = g->fd < 0;
+    if (late && !accept_late(g))
+        return NULL;
     struct conn *c = calloc(1, sizeof *c);
     if (c == NULL) {
         detach(&(struct conn){.g = g});
@@ -222,8 +262,10 @@ void *vj_gdb_serve(void *arg)
     c->g = g;
     c->p = g->proc;
     c->fd = g->fd;
+    c->late = late;
     vj_gdb_rx_init(&c->rx);
-    /* The first thread stops before its first instruction: gdb's first packets wait for it. */
+    /* The first thread stops before its first instruction (--gdb-listen: every thread stops as
+     * gdb connects): gdb's first packets wait for it. */
     pthread_mutex_lock(&g->lock);
     while (!g->ended && !vj_proc_ended(c->p) && !vj_gdb_all_parked(g))
         pthread_cond_wait(&g->cond, &g->lock);
@@ -540,7 +582,7 @@ static void handle(struct conn *c, const struct vj_gdb_cmd *cmd)
         break;
     }
     case VJ_GDB_ATTACHED:
-        send_str(c, "0"); /* vmjail started it: gdb's quit kills it */
+        send_str(c, c->late ? "1" : "0"); /* 0: vmjail started it for gdb, whose quit kills it */
         break;
     case VJ_GDB_KILL:
         vj_proc_end(c->p, true, SIGKILL);

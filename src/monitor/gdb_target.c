@@ -66,7 +66,7 @@ static int parse_hostport(const char *hp, struct sockaddr_storage *ss, socklen_t
     return 0;
 }
 
-int vj_gdb_start(struct vj_proc *p, const char *hostport, vmjail_error **err)
+int vj_gdb_start(struct vj_proc *p, const char *hostport, bool wait, vmjail_error **err)
 {
     struct sockaddr_storage ss;
     socklen_t len = 0;
@@ -82,23 +82,27 @@ int vj_gdb_start(struct vj_proc *p, const char *hostport, vmjail_error **err)
         close(fd);
         return vj_error(err, VMJAIL_ERR_USAGE, e, "--gdb: cannot listen on %s", hostport);
     }
-    int c = accept4(fd, NULL, NULL, SOCK_CLOEXEC);
-    close(fd);
-    if (c < 0)
-        return vj_error(err, VMJAIL_ERR_INTERNAL, errno, "--gdb: accept");
-    setsockopt(c, IPPROTO_TCP, 1 /* TCP_NODELAY */, &one, sizeof one);
+    int c = -1;
+    if (wait) {
+        c = accept4(fd, NULL, NULL, SOCK_CLOEXEC);
+        close(fd);
+        fd = -1;
+        if (c < 0)
+            return vj_error(err, VMJAIL_ERR_INTERNAL, errno, "--gdb: accept");
+        setsockopt(c, IPPROTO_TCP, 1 /* TCP_NODELAY */, &one, sizeof one);
+    }
     struct vj_gdb *g = calloc(1, sizeof *g);
     if (g == NULL) {
-        close(c);
+        close(c >= 0 ? c : fd);
         return vj_error(err, VMJAIL_ERR_INTERNAL, ENOMEM, "--gdb");
     }
     g->proc = p;
-    g->fd = vj_vm_own_fd(p->vm, c);
-    g->listen_fd = -1;
+    g->fd = c >= 0 ? vj_vm_own_fd(p->vm, c) : -1;
+    g->listen_fd = fd >= 0 ? vj_vm_own_fd(p->vm, fd) : -1; /* --gdb-listen: accepted later */
     int w = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     g->wake_fd = w < 0 ? -1 : vj_vm_own_fd(p->vm, w);
-    g->attached = true;
-    g->stop_req = 1; /* the first thread stops before its first instruction */
+    g->attached = wait;
+    g->stop_req = wait; /* the first thread stops before its first instruction */
     pthread_mutex_init(&g->lock, NULL);
     pthread_cond_init(&g->cond, NULL);
     p->gdb = g;
@@ -111,8 +115,12 @@ int vj_gdb_start(struct vj_proc *p, const char *hostport, vmjail_error **err)
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     if (e != 0) {
         p->gdb = NULL;
-        vj_vm_disown_fd(p->vm, g->fd);
-        close(g->fd);
+        int fds[2] = {g->fd, g->listen_fd};
+        for (int i = 0; i < 2; i++)
+            if (fds[i] >= 0) {
+                vj_vm_disown_fd(p->vm, fds[i]);
+                close(fds[i]);
+            }
         if (g->wake_fd >= 0) {
             vj_vm_disown_fd(p->vm, g->wake_fd);
             close(g->wake_fd);
