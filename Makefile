@@ -336,6 +336,11 @@ check-asan-unit: asan-deps
 check-asan: asan-deps
 	$(ASAN_MAKE) VJ_SECCOMP=0 VJ_SYSCALL_PATH=exit VJ_KVM_FLAVOURS=glibc check-unit-integration
 
+# The gdb stub's integration cases alone, all of them (tests/integration/gdb; make check runs
+# a part of them where gdb is slow, as in the emulated KVM host).
+check-gdb: all payloads
+	@./tests/integration/gdb-run $(BUILD)
+
 # CPython's own test suite, natively and in vmjail (minutes): writes docs/compatibility-cpython.md.
 compat: deps all
 	@./scripts/install-deps python3 libpython3.11-testsuite
@@ -357,4 +362,4 @@ clean:
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 
-.PHONY: check-layout check-syscall-doc syscall-doc check-fuzz-replay fuzz fuzz-ci all payloads deps asan-deps demo check check-oci check-unit check-unit-integration check-asan check-asan-unit check-stress check-stress-ci check-workloads bench compat compat-full clean
+.PHONY: check-gdb check-layout check-syscall-doc syscall-doc check-fuzz-replay fuzz fuzz-ci all payloads deps asan-deps demo check check-oci check-unit check-unit-integration check-asan check-asan-unit check-stress check-stress-ci check-workloads bench compat compat-full clean

@@ -149,6 +149,15 @@ VMJAIL_PUBLIC int vmjail_snapshot_mark_by_name(const char *name);
  * call made anew.  NULL: off. */
 VMJAIL_PUBLIC int vmjail_config_set_restore(vmjail_config *cfg, const char *file,
                                             vmjail_error **err);
+/* Debug the payload with gdb (docs/cli.md, --gdb): listen on HOSTPORT ("HOST:PORT", or ":PORT"
+ * for the loopback address), wait for gdb to connect before the payload's first instruction,
+ * then serve gdb's remote protocol.  NULL (the default): no gdb.  Not with a root. */
+VMJAIL_PUBLIC int vmjail_config_set_gdb(vmjail_config *cfg, const char *hostport,
+                                        vmjail_error **err);
+/* The same, but the payload starts at once and stops when gdb connects (docs/cli.md,
+ * --gdb-listen); gdb's quit then detaches and the payload runs on. */
+VMJAIL_PUBLIC int vmjail_config_set_gdb_listen(vmjail_config *cfg, const char *hostport,
+                                               vmjail_error **err);
 
 /* Keep facts about the host's KVM that cost time to learn (its supported CPUID: about 0.4 ms
  * of every start on a nested host) in directory DIR between runs: made 0700 if missing; used

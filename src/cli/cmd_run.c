@@ -16,7 +16,7 @@ extern char **environ;
 static const char usage[] =
     "usage: vmjail run [--memory SIZE] [--cwd DIR] [--env NAME=VALUE]... [--trace] [--seccomp]\n"
     "                  [--syscall-path auto|exit|poll] [--platform kvm|process|auto]\n"
-    "                  [--core-dump PATH]\n"
+    "                  [--core-dump PATH] [--gdb HOST:PORT | --gdb-listen HOST:PORT]\n"
     "                  [--snapshot-at MARK --snapshot-file FILE [--snapshot-continue]]\n"
     "                  [--root DIR [--volume HOST:GUEST[:ro]]... [--tmpfs PATH]... [--read-only]\n"
     "                   [--network none|host|nat] [--publish HOSTPORT:GUESTPORT[/udp]]...\n"
@@ -33,6 +33,10 @@ static const char usage[] =
     "  --trace           print every syscall of the program to stderr, strace-style\n"
     "  --core-dump PATH  where a core file goes if a signal that dumps core ends the program\n"
     "                    (default: core_pattern's place or \"core\"; RLIMIT_CORE applies)\n"
+    "  --gdb HOST:PORT   wait for gdb (target remote HOST:PORT) before the first instruction,\n"
+    "                    then serve it; :PORT listens on the loopback address only\n"
+    "  --gdb-listen HOST:PORT  the same, but the program runs at once, and stops when gdb\n"
+    "                    connects (gdb's quit detaches: the program runs on)\n"
     "  --seccomp         confine the monitor itself with a seccomp filter that allows only\n"
     "                    the system calls it serves or needs (always on in containers)\n"
     "  --syscall-path P  how system calls reach the monitor: exit (a VM exit each), poll\n"
@@ -109,6 +113,8 @@ int cmd_run(int argc, char **argv)
         {"env", required_argument, NULL, 'e'},
         {"trace", no_argument, NULL, 't'},
         {"core-dump", required_argument, NULL, 'D'},
+        {"gdb", required_argument, NULL, 'G'},
+        {"gdb-listen", required_argument, NULL, 'L'},
         {"seccomp", no_argument, NULL, 's'},
         {"syscall-path", required_argument, NULL, 'p'},
         {"platform", required_argument, NULL, 'P'},
@@ -142,6 +148,7 @@ int cmd_run(int argc, char **argv)
     opterr = 0;
     optind = 1;
     int c;
+    const char *gdb = NULL; /* --gdb: not with a root (yet) */
     while ((c = getopt_long(argc, argv, "+m:c:e:tsp:P:h", opts, NULL)) != -1) {
         switch (c) {
         case 'R': case 'V': case 'T': case 'O': case 'N': case 'B': case 'U': case 'H': case 'I':
@@ -190,6 +197,16 @@ int cmd_run(int argc, char **argv)
         case 't':
             sb.o.trace = true;
             if (vmjail_config_set_trace_fd(cfg, STDERR_FILENO, &err) < 0)
+                goto fail;
+            break;
+        case 'G':
+            gdb = optarg;
+            if (vmjail_config_set_gdb(cfg, optarg, &err) < 0)
+                goto fail;
+            break;
+        case 'L':
+            gdb = optarg;
+            if (vmjail_config_set_gdb_listen(cfg, optarg, &err) < 0)
                 goto fail;
             break;
         case 'D':
@@ -249,6 +266,10 @@ int cmd_run(int argc, char **argv)
         goto run;
     if (optind >= argc) {
         cli_error("run: no program given (see 'vmjail run --help')");
+        goto out;
+    }
+    if (cli_sandbox_wanted(&sb) && gdb != NULL) {
+        cli_error("--gdb does not work with --root (yet)");
         goto out;
     }
     if (cli_sandbox_wanted(&sb)) {

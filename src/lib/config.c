@@ -61,6 +61,7 @@ void vmjail_config_free(vmjail_config *c)
     free(c->core_path);
     free(c->snap_file);
     free(c->restore_file);
+    free(c->gdb);
     vj_confine_free(&c->confine);
     free(c);
 }
@@ -81,7 +82,7 @@ struct vmjail_config *vj_config_copy(const struct vmjail_config *c)
     *d = *c;
     d->program = NULL;
     d->argv = d->envp = NULL;
-    d->cwd = d->host_cache = d->core_path = d->snap_file = d->restore_file = NULL;
+    d->cwd = d->host_cache = d->core_path = d->snap_file = d->restore_file = d->gdb = NULL;
     memset(&d->confine, 0, sizeof d->confine);
     bool ok = (c->program == NULL || (d->program = strdup(c->program)) != NULL) &&
               (c->argv == NULL || (d->argv = dup_strv(c->argv, strv_len(c->argv))) != NULL) &&
@@ -91,6 +92,7 @@ struct vmjail_config *vj_config_copy(const struct vmjail_config *c)
               (c->core_path == NULL || (d->core_path = strdup(c->core_path)) != NULL) &&
               (c->snap_file == NULL || (d->snap_file = strdup(c->snap_file)) != NULL) &&
               (c->restore_file == NULL || (d->restore_file = strdup(c->restore_file)) != NULL) &&
+              (c->gdb == NULL || (d->gdb = strdup(c->gdb)) != NULL) &&
               vj_confine_copy(&d->confine, &c->confine) == 0;
     if (!ok) {
         vmjail_config_free(d);
@@ -228,6 +230,29 @@ int vmjail_config_set_core_dump(vmjail_config *c, const char *path, vmjail_error
         return vj_error(err, VMJAIL_ERR_INTERNAL, ENOMEM, "core dump path");
     free(c->core_path);
     c->core_path = copy;
+    return 0;
+}
+
+int vmjail_config_set_gdb_listen(vmjail_config *c, const char *hostport, vmjail_error **err)
+{
+    int r = vmjail_config_set_gdb(c, hostport, err);
+    if (r == 0)
+        c->gdb_listen = hostport != NULL;
+    return r;
+}
+
+int vmjail_config_set_gdb(vmjail_config *c, const char *hostport, vmjail_error **err)
+{
+    if (c == NULL)
+        return vj_error(err, VMJAIL_ERR_USAGE, 0, "no configuration");
+    if (hostport != NULL && strchr(hostport, ':') == NULL)
+        return vj_error(err, VMJAIL_ERR_USAGE, 0, "--gdb: '%s' is not HOST:PORT", hostport);
+    char *copy = NULL;
+    if (hostport && (copy = strdup(hostport)) == NULL)
+        return vj_error(err, VMJAIL_ERR_INTERNAL, ENOMEM, "--gdb");
+    free(c->gdb);
+    c->gdb = copy;
+    c->gdb_listen = false;
     return 0;
 }
 

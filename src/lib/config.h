@@ -53,6 +53,8 @@ struct vmjail_config {
     int platform;     /* enum vmjail_platform */
     bool exit_after_run; /* the caller exits when the run returns: a helper tears the VM down */
     char *host_cache; /* directory of the host cache (host_cache.c), or NULL */
+    char *gdb;        /* --gdb HOST:PORT (gdb_target.c), or NULL */
+    bool gdb_listen;  /* --gdb-listen: the payload runs until gdb connects */
     char *core_path;  /* where a core file goes (coredump.c), or NULL: core_pattern's place */
     int snap_mark;     /* vmjail_config_set_snapshot (config_snapshot.c): 0, or the mark ... */
     char *snap_file;   /* ... the file to write ... */

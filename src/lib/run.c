@@ -12,6 +12,8 @@
 #include "lib/error.h"
 #include "loader/loader.h"
 #include "monitor/fastcall.h"
+#include "monitor/gdb.h"
+#include "monitor/proc_life.h"
 #include "monitor/ipc.h"
 #include "monitor/mm.h"
 #include "monitor/proc.h"
@@ -37,6 +39,8 @@ int vmjail_run(const vmjail_config *cfg, struct vmjail_result *result, vmjail_er
         return vj_error(err, VMJAIL_ERR_USAGE, 0, "no program given");
     if (cfg->confine.root != NULL && (cfg->restore_file || cfg->snap_mark))
         return vj_error(err, VMJAIL_ERR_USAGE, 0, "snapshots are not taken in a sandbox yet");
+    if (cfg->confine.root != NULL && cfg->gdb != NULL)
+        return vj_error(err, VMJAIL_ERR_USAGE, 0, "--gdb does not work with a root (yet)");
     if (cfg->confine.root != NULL)
         return vj_sandbox_run(cfg, result, err);
     if (cfg->confine.first != NULL)
@@ -121,6 +125,11 @@ int vmjail_run(const vmjail_config *cfg, struct vmjail_result *result, vmjail_er
         goto out;
     vj_snapshot_close(img); /* its memory stays mapped */
     img = NULL;
+    if (cfg->gdb && vj_gdb_start(p, cfg->gdb, !cfg->gdb_listen, err) < 0) {
+        vj_proc_end(p, true, SIGKILL);
+        vj_proc_join_threads(p);
+        goto out;
+    }
     if (cfg->seccomp && vj_seccomp_install(vj_vm_platform_in_use(), err) < 0)
         goto out;
     vj_thread_loop(first);

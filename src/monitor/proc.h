@@ -23,6 +23,8 @@ struct vj_signalfds;
 struct vj_ptimer;
 struct vj_mq_notify;
 struct vj_snap_req;
+struct vj_gdb;
+struct vj_gdb_thread;
 
 /* One queued instance of a signal, with its siginfo (signal.c). */
 struct vj_sigqueued {
@@ -64,6 +66,7 @@ struct vj_thread {
     uint64_t fast_first_ns;  /* its last call a poller could have served, before it had one */
     unsigned fast_streak;    /* such calls in a row, each soon after the one before */
     struct vj_vcpu_snapshot *core; /* its state as it stopped, for a core file (coredump.c) */
+    struct vj_gdb_thread *gdb; /* its state for gdb (gdb_target.c), or NULL */
 };
 
 /* The payload thread the calling host thread runs (NULL outside a payload thread). */
@@ -146,6 +149,7 @@ struct vj_proc {
     pid_t snap_tid;     /* restored: the snapshotted thread's tid, which the first thread takes */
     siginfo_t core_info;
     pid_t core_tid;
+    struct vj_gdb *gdb; /* the gdb stub (--gdb, gdb_target.c), or NULL */
 };
 
 /* True if FD is one of the monitor's own descriptors, which the payload may not use. */

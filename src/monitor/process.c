@@ -18,6 +18,7 @@
 
 #include "lib/error.h"
 #include "monitor/coredump.h"
+#include "monitor/gdb.h"
 #include "monitor/fastcall.h"
 #include "monitor/ipc.h"
 #include "monitor/proc_life.h"
@@ -65,6 +66,7 @@ static int child(struct vj_proc *p, struct vj_thread *t, const struct vj_vcpu_sn
     /* After the rebuild: where guest memory (and the low window in it) is shared with the
      * parent until then, clearing the slots before would clear the parent's. */
     vj_fast_after_fork(p, t);
+    vj_gdb_forget_in_child(p, t); /* gdb stays with the parent */
     /* The child's guest memory takes the address space's protections again (a platform whose
      * guest is another process starts the child's with everything inaccessible). */
     for (size_t i = 0; i < p->vmas.n; i++) {

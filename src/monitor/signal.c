@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "arch/arch.h"
+#include "monitor/gdb.h"
 #include "monitor/proc_life.h"
 #include "monitor/signal_internal.h"
 
@@ -412,7 +413,7 @@ void vj_signal_wait_deliverable(struct vj_thread *t)
     struct vj_proc *p = t->proc;
     pthread_mutex_lock(&p->lock);
     t->waiting = true;
-    while (!vj_sig_stopping(p, t) && !deliverable(p, t))
+    while (!vj_sig_stopping(p, t) && !deliverable(p, t) && !vj_gdb_stopping(p))
         pthread_cond_wait(&p->sigcond, &p->lock);
     t->waiting = false;
     vj_sig_recalc(p, t);
@@ -444,7 +445,8 @@ int vj_signal_wait_set(struct vj_thread *t, uint64_t set, const struct timespec 
         vj_sig_retarget(p, set);
         t->waiting = true;
         bool timed_out = false;
-        while (!vj_sig_stopping(p, t) && !deliverable(p, t) && !timed_out)
+        while (!vj_sig_stopping(p, t) && !deliverable(p, t) && !timed_out &&
+               !vj_gdb_stopping(p))
             timed_out = (timeout ? pthread_cond_timedwait(&p->sigcond, &p->lock, &deadline)
                                  : pthread_cond_wait(&p->sigcond, &p->lock)) == ETIMEDOUT;
         t->waiting = false;
@@ -452,8 +454,8 @@ int vj_signal_wait_set(struct vj_thread *t, uint64_t set, const struct timespec 
         s = vj_sig_dequeue(p, &t->pending, ~set, info);
         if (s == 0)
             s = vj_sig_dequeue(p, &p->shared_pending, ~set, info);
-        if (s == 0)
-            s = timed_out ? -EAGAIN : -EINTR;
+        if (s == 0) /* gdb's stop: made again after it (with its whole timeout) */
+            s = timed_out ? -EAGAIN : vj_gdb_stopping(p) ? -VJ_ERESTARTNOHAND : -EINTR;
         if (t->sigmask & set)
             vj_sig_retarget(p, t->sigmask & set);
     } else if (s == 0) {

@@ -15,6 +15,7 @@
 #include "lib/error.h"
 #include "monitor/coredump.h"
 #include "monitor/fastcall.h"
+#include "monitor/gdb.h"
 #include "monitor/proc_life.h"
 #include "monitor/process.h"
 #include "monitor/signal.h"
@@ -122,7 +123,10 @@ void vj_thread_loop(struct vj_thread *t)
     unblock_kick();
     struct vj_stop stop;
     vmjail_error *err = NULL;
+    stop.kind = 0;
     while (!t->exited) {
+        if (vj_gdb_wanted(t))
+            vj_gdb_checkpoint(t, (int)stop.kind); /* gdb stops it here (gdb_target.c) */
         if (vj_vcpu_run(t->vcpu, &stop, &err) < 0) {
             vj_proc_fail(p, err);
             break;
@@ -161,7 +165,12 @@ void vj_thread_loop(struct vj_thread *t)
                 vj_signal_resolve_fault(t, &stop.fault);
             if (p->trace_fd >= 0)
                 vj_trace_fault(p, &stop.fault);
-            vj_signal_fault(t, &stop.fault);
+            /* With gdb attached, a fault goes to gdb first, which passes it on or not. */
+            int sig = p->gdb ? vj_gdb_fault(t, &stop.fault) : stop.fault.signo;
+            if (sig == stop.fault.signo)
+                vj_signal_fault(t, &stop.fault);
+            else if (sig > 0)
+                vj_signal_raise(p, t, sig);
         }
         if (stop.kind == VJ_STOP_INTERRUPT && !vj_signal_check(t))
             continue;
@@ -289,6 +298,7 @@ void vj_proc_join_threads(struct vj_proc *p)
     /* No thread is added once the process has ended. */
     for (size_t i = 1; i < n; i++)
         pthread_join(p->threads[i]->host, NULL);
+    vj_gdb_end(p); /* gdb hears how the process ended */
     vj_core_dump(p); /* every thread stopped */
     if (done) {
         /* A forked payload process of one thread: its host process ends here, and the host's
