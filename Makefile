@@ -37,13 +37,22 @@ PLATFORMS := kvm process
 OTHER_ARCH_SRCS = $(foreach a,$(filter-out $(ARCH),$(ARCHES)),%_$(a).c)
 HOST_SRCS := $(wildcard src/host/*.c) \
              $(filter-out $(OTHER_ARCH_SRCS),$(foreach p,$(PLATFORMS),$(wildcard src/host/$(p)/*.c)))
-LIB_SRCS := $(wildcard src/lib/*.c src/monitor/*.c src/loader/*.c src/arch/$(ARCH)/*.c) $(HOST_SRCS)
+LIB_SRCS := $(wildcard src/lib/*.c src/monitor/*.c src/loader/*.c src/arch/$(ARCH)/*.c src/image/*.c) \
+            $(HOST_SRCS)
 LIB_ASM := $(wildcard src/arch/$(ARCH)/*.S) $(foreach p,$(PLATFORMS),$(wildcard src/host/$(p)/*.S))
-CLI_SRCS := $(wildcard src/cli/*.c)
+CLI_SRCS := $(filter-out src/cli/image_exec.c,$(wildcard src/cli/*.c))
 OCI_SRCS := $(wildcard src/oci/*.c)
 OCI_OBJS := $(OCI_SRCS:%.c=$(BUILD)/%.o)
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o) $(LIB_ASM:%.S=$(BUILD)/%.o) $(OCI_OBJS)
 CLI_OBJS := $(CLI_SRCS:%.c=$(BUILD)/%.o)
+# The image store and registry client (src/image) need libcurl, libarchive and OpenSSL's
+# libcrypto.  Debian 12 ships no static libcurl that links (libcurl.a wants Kerberos's, LDAP's
+# and others' static libraries, not packaged), so the static command runs the image commands
+# through vmjail-image, the same command line linked dynamically (src/cli/image_exec.c).
+IMAGE_LIBS := -lcurl -larchive -lcrypto
+IMAGE_CLI_SRCS := src/cli/cmd_pull.c src/cli/cmd_load.c src/cli/cmd_images.c src/cli/cmd_rmi.c
+CLI_STATIC_OBJS := $(filter-out $(IMAGE_CLI_SRCS:%.c=$(BUILD)/%.o),$(CLI_OBJS)) \
+                   $(BUILD)/src/cli/image_exec.o
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:%.c=$(BUILD)/%)
 
@@ -51,7 +60,7 @@ UNIT_BINS := $(UNIT_SRCS:%.c=$(BUILD)/%)
 VERSION := 0.1.0
 SOVERSION := 0
 # The shared library is not built with the sanitizers (their runtime is the program's).
-all: $(BUILD)/vmjail $(BUILD)/libvmjail.a $(if $(STATIC),$(BUILD)/libvmjail.so)
+all: $(BUILD)/vmjail $(BUILD)/libvmjail.a $(if $(STATIC),$(BUILD)/libvmjail.so $(BUILD)/vmjail-image)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -82,17 +91,24 @@ $(BUILD)/libvmjail.a: $(LIB_OBJS)
 # The shared library exports the public API (include/vmjail.h) only.
 $(BUILD)/libvmjail.so.$(VERSION): $(LIB_OBJS)
 	$(CC) $(CFLAGS) $(LDFLAGS) -shared -Wl,-soname,libvmjail.so.$(SOVERSION) -Wl,-z,defs \
-	  -Wl,-z,text -o $@ $^ $(LDLIBS)
+	  -Wl,-z,text -o $@ $^ $(LDLIBS) $(IMAGE_LIBS)
 $(BUILD)/libvmjail.so: $(BUILD)/libvmjail.so.$(VERSION)
 	ln -sf libvmjail.so.$(VERSION) $(BUILD)/libvmjail.so.$(SOVERSION)
 	ln -sf libvmjail.so.$(VERSION) $@
 
+ifneq ($(STATIC),)
+$(BUILD)/vmjail: $(CLI_STATIC_OBJS) $(BUILD)/libvmjail.a
+	$(CC) $(VJ_CFLAGS) $(CFLAGS) $(LDFLAGS) $(STATIC) -o $@ $(CLI_STATIC_OBJS) $(BUILD)/libvmjail.a $(LDLIBS)
+$(BUILD)/vmjail-image: $(CLI_OBJS) $(BUILD)/libvmjail.a
+	$(CC) $(VJ_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $(CLI_OBJS) $(BUILD)/libvmjail.a $(LDLIBS) $(IMAGE_LIBS)
+else
 $(BUILD)/vmjail: $(CLI_OBJS) $(BUILD)/libvmjail.a
-	$(CC) $(VJ_CFLAGS) $(CFLAGS) $(LDFLAGS) $(STATIC) -o $@ $(CLI_OBJS) $(BUILD)/libvmjail.a $(LDLIBS)
+	$(CC) $(VJ_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $(CLI_OBJS) $(BUILD)/libvmjail.a $(LDLIBS) $(IMAGE_LIBS)
+endif
 
 $(BUILD)/tests/unit/%: tests/unit/%.c $(BUILD)/libvmjail.a tests/unit/tap.h
 	@mkdir -p $(dir $@)
-	$(CC) $(VJ_CFLAGS) $(CFLAGS) $(LDFLAGS) -Itests/unit -o $@ $< $(BUILD)/libvmjail.a $(LDLIBS)
+	$(CC) $(VJ_CFLAGS) $(CFLAGS) $(LDFLAGS) -Itests/unit -o $@ $< $(BUILD)/libvmjail.a $(LDLIBS) $(IMAGE_LIBS)
 
 # The library's sandbox handles driven as an embedder drives them (tests/integration/library).
 API_TEST := $(BUILD)/tests/integration/sandbox_api
@@ -159,12 +175,12 @@ REPLAY_BINS := $(FUZZ_NAMES:%=$(BUILD)/tests/fuzz/replay_%)
 # inputs, in make check (and under the sanitizers in make check-asan).
 $(BUILD)/tests/fuzz/replay_%: tests/fuzz/%.c tests/fuzz/replay.c $(BUILD)/libvmjail.a
 	@mkdir -p $(dir $@)
-	$(CC) $(VJ_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< tests/fuzz/replay.c $(BUILD)/libvmjail.a $(LDLIBS)
+	$(CC) $(VJ_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< tests/fuzz/replay.c $(BUILD)/libvmjail.a $(LDLIBS) $(IMAGE_LIBS)
 
 # The libFuzzer binaries (the fuzz build only: every object built with -fsanitize=fuzzer-no-link).
 $(BUILD)/tests/fuzz/%: tests/fuzz/%.c $(BUILD)/libvmjail.a
 	@mkdir -p $(dir $@)
-	$(CC) $(VJ_CFLAGS) $(CFLAGS) -fsanitize=fuzzer $(LDFLAGS) -o $@ $< $(BUILD)/libvmjail.a $(LDLIBS)
+	$(CC) $(VJ_CFLAGS) $(CFLAGS) -fsanitize=fuzzer $(LDFLAGS) -o $@ $< $(BUILD)/libvmjail.a $(LDLIBS) $(IMAGE_LIBS)
 
 check-fuzz-replay: $(REPLAY_BINS)
 	@for n in $(FUZZ_NAMES); do printf 'replay %s: ' $$n; \
@@ -187,7 +203,8 @@ fuzz-ci:
 # ---- what a fresh Debian 12 machine needs ----------------------------------------------------
 DEPS := gcc make musl-tools busybox-static golang-go clang python3 perl sqlite3 \
         libjson-c-dev libseccomp-dev libcap-dev jq iproute2 util-linux runc podman containerd \
-        passt pkgconf groff-base debootstrap uidmap gdb
+        passt pkgconf groff-base debootstrap uidmap gdb \
+        libcurl4-openssl-dev libarchive-dev libssl-dev docker-registry skopeo apache2-utils
 deps:
 	@./scripts/install-deps $(DEPS)
 
