@@ -302,6 +302,9 @@ static int get(struct img_reg *r, const char *url, const char *accept, struct xf
         if (c != CURLE_OK && !(x->failed && x->resp->status >= 400))
             return vj_error(err, VMJAIL_ERR_INTERNAL, 0, "%s: %s: %s", r->host, what,
                             x->failed ? "answer too large or not written" : curl_easy_strerror(c));
+        if (x->resp->status == 401 && attempt > 0)
+            return vj_error(err, VMJAIL_ERR_INTERNAL, 0, "%s: %s: the credentials were refused (HTTP 401)",
+                            r->host, what);
         if (x->resp->status == 401 && attempt == 0) {
             if (authenticate(r, x->www_auth, err) < 0)
                 return -1;

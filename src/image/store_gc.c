@@ -118,6 +118,20 @@ out:
     return rc;
 }
 
+/* The config digest (the image ID) of the stored manifest D. */
+static int config_of(struct img_store *s, const struct img_desc *d, char out[IMG_DIGEST_LEN])
+{
+    struct img_manifest m;
+    vmjail_error *e = NULL;
+    if (img_store_image(s, d, &m, NULL, &e) < 0) {
+        vmjail_error_free(e);
+        return -1;
+    }
+    strcpy(out, m.config.digest);
+    img_manifest_free(&m);
+    return 0;
+}
+
 /* IMAGE's index in the list: its name, the name it parses to, or a prefix (3 or more hex
  * digits) of its ID (the config digest) or of its manifest digest. */
 static int find_index(struct img_store *s, struct img_entry *v, size_t n, const char *image,
@@ -140,20 +154,19 @@ static int find_index(struct img_store *s, struct img_entry *v, size_t n, const 
     size_t hl = strlen(hex);
     bool is_hex = hl >= 3 && hl <= 64 && strspn(hex, "0123456789abcdef") == hl;
     int found = -1;
+    char found_id[IMG_DIGEST_LEN] = "";
     for (size_t i = 0; is_hex && i < n; i++) {
-        struct img_manifest m;
-        vmjail_error *e = NULL;
-        bool match = strncmp(v[i].manifest.digest + 7, hex, hl) == 0;
-        if (!match && img_store_image(s, &v[i].manifest, &m, NULL, &e) == 0) {
-            match = strncmp(m.config.digest + 7, hex, hl) == 0;
-            img_manifest_free(&m);
-        }
-        vmjail_error_free(e);
+        char cid[IMG_DIGEST_LEN];
+        bool match = config_of(s, &v[i].manifest, cid) == 0 &&
+                     (strncmp(v[i].manifest.digest + 7, hex, hl) == 0 || strncmp(cid + 7, hex, hl) == 0);
         if (match) {
-            if (found >= 0 && strcmp(v[found].manifest.digest, v[i].manifest.digest) != 0)
+            /* Manifests of one config (a pull and a load of one image) are one image. */
+            if (found >= 0 && strcmp(found_id, cid) != 0)
                 return vj_error(err, VMJAIL_ERR_USAGE, 0, "'%s' names more than one image", image);
-            if (found < 0)
+            if (found < 0) {
                 found = (int)i;
+                strcpy(found_id, cid);
+            }
         }
     }
     if (found < 0)
@@ -189,7 +202,8 @@ int img_store_remove(struct img_store *s, const char *image, vmjail_error **err)
     /* An ID names every name of that image: all go; a name only itself. */
     bool by_name = strcmp(v[i].name, image) == 0;
     char digest[IMG_DIGEST_LEN], name[600];
-    strcpy(digest, v[i].manifest.digest);
+    if (config_of(s, &v[i].manifest, digest) < 0)
+        strcpy(digest, "-");
     strcpy(name, v[i].name);
     free(v);
     int fd = openat(s->dirfd, "index.json", O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
@@ -207,8 +221,14 @@ int img_store_remove(struct img_store *s, const char *image, vmjail_error **err)
                                  json_object_object_get_ex(a, "org.opencontainers.image.ref.name", &nm)
                              ? json_object_get_string(nm)
                              : "<none>";
-        const char *ed = json_object_object_get_ex(e, "digest", &d) ? json_object_get_string(d) : "";
-        bool drop = by_name ? strcmp(en, name) == 0 : strcmp(ed, digest) == 0;
+        struct img_desc ed = {0};
+        char cid[IMG_DIGEST_LEN] = "";
+        if (json_object_object_get_ex(e, "digest", &d) && img_digest_valid(json_object_get_string(d))) {
+            strcpy(ed.digest, json_object_get_string(d));
+            if (config_of(s, &ed, cid) < 0)
+                cid[0] = '\0';
+        }
+        bool drop = by_name ? strcmp(en, name) == 0 : strcmp(cid, digest) == 0;
         if (!by_name && !drop && strcmp(en, name) == 0)
             drop = true;
         if (!drop)
