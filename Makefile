@@ -212,6 +212,8 @@ deps:
 PREFIX ?= /usr/local
 MULTIARCH := $(shell $(CC) -print-multiarch 2>/dev/null)
 BINDIR ?= $(PREFIX)/bin
+# vmjail-image, which the static command runs for the image commands: $(BINDIR)/../libexec/vmjail.
+LIBEXECDIR ?= $(PREFIX)/libexec
 LIBDIR ?= $(PREFIX)/lib$(if $(MULTIARCH),/$(MULTIARCH))
 INCLUDEDIR ?= $(PREFIX)/include
 MANDIR ?= $(PREFIX)/share/man
@@ -222,6 +224,8 @@ install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(INCLUDEDIR) \
 	  $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man3 $(DESTDIR)$(DOCDIR)/examples
 	install -m 0755 $(BUILD)/vmjail $(DESTDIR)$(BINDIR)/vmjail
+	$(if $(STATIC),install -d $(DESTDIR)$(LIBEXECDIR)/vmjail && \
+	  install -m 0755 $(BUILD)/vmjail-image $(DESTDIR)$(LIBEXECDIR)/vmjail/vmjail-image)
 	install -m 0644 $(BUILD)/libvmjail.a $(BUILD)/libvmjail.so.$(VERSION) $(DESTDIR)$(LIBDIR)/
 	ln -sf libvmjail.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libvmjail.so.$(SOVERSION)
 	ln -sf libvmjail.so.$(SOVERSION) $(DESTDIR)$(LIBDIR)/libvmjail.so
@@ -234,7 +238,7 @@ install: all
 	install -m 0644 examples/*.c $(DESTDIR)$(DOCDIR)/examples/
 
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/vmjail $(DESTDIR)$(LIBDIR)/libvmjail.a \
+	rm -f $(DESTDIR)$(BINDIR)/vmjail $(DESTDIR)$(LIBEXECDIR)/vmjail/vmjail-image $(DESTDIR)$(LIBDIR)/libvmjail.a \
 	  $(DESTDIR)$(LIBDIR)/libvmjail.so $(DESTDIR)$(LIBDIR)/libvmjail.so.$(SOVERSION) \
 	  $(DESTDIR)$(LIBDIR)/libvmjail.so.$(VERSION) $(DESTDIR)$(LIBDIR)/pkgconfig/vmjail.pc \
 	  $(DESTDIR)$(INCLUDEDIR)/vmjail.h $(DESTDIR)$(INCLUDEDIR)/vmjail_abi.h \
@@ -302,11 +306,18 @@ check: deps all payloads $(UNIT_BINS) check-layout check-syscall-doc
 	@$(MAKE) --no-print-directory check-fuzz-replay
 	@echo "== make install, pkg-config and the example program, on this machine"
 	@./tests/install-check $(BUILD)
+	@echo "== the image commands against a local docker-registry, on this machine (no KVM needed)"
+	@./tests/images/run $(BUILD)
 	@echo "== integration tests on the process platform, on this machine (it needs no KVM)"
 	@VJ_PLATFORM=process VJ_SECCOMP=$(VJ_SECCOMP) VJ_SYSCALL_PATH=$(or $(VJ_SYSCALL_PATH),poll) ./tests/integration/run $(BUILD)
 	@echo "== OCI runtime tests on this machine, on the platform run.vmjail.platform=auto takes here: $$($(BUILD)/vmjail info | sed -n 's/^platform auto.*takes: //p')"
 	@./tests/oci/run-all $(BUILD)
 	@VJ_SECCOMP=$(VJ_SECCOMP) VJ_SYSCALL_PATH=$(VJ_SYSCALL_PATH) $(WITH_KVM) ./tests/run-kvm-suites $(BUILD) integration oci
+
+# The image commands (pull, load, images, rmi) against Debian's docker-registry on loopback,
+# with images the test makes and pushes with skopeo (tests/images/run; part of make check).
+check-images: deps all
+	@./tests/images/run $(BUILD)
 
 # The OCI runtime: conformance cases (tests/oci/conformance), podman and containerd end to end,
 # and the cgroup v2 path, all against $(BUILD)/vmjail.
@@ -371,4 +382,4 @@ clean:
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 
-.PHONY: check-layout check-syscall-doc syscall-doc check-fuzz-replay fuzz fuzz-ci all payloads deps asan-deps demo check check-oci check-unit check-unit-integration check-asan check-asan-unit check-stress check-stress-ci check-workloads bench compat compat-full clean
+.PHONY: check-images check-layout check-syscall-doc syscall-doc check-fuzz-replay fuzz fuzz-ci all payloads deps asan-deps demo check check-oci check-unit check-unit-integration check-asan check-asan-unit check-stress check-stress-ci check-workloads bench compat compat-full clean
