@@ -50,7 +50,8 @@ CLI_OBJS := $(CLI_SRCS:%.c=$(BUILD)/%.o)
 # and others' static libraries, not packaged), so the static command runs the image commands
 # through vmjail-image, the same command line linked dynamically (src/cli/image_exec.c).
 IMAGE_LIBS := -lcurl -larchive -lcrypto
-IMAGE_CLI_SRCS := src/cli/cmd_pull.c src/cli/cmd_load.c src/cli/cmd_images.c src/cli/cmd_rmi.c
+IMAGE_CLI_SRCS := src/cli/cmd_pull.c src/cli/cmd_load.c src/cli/cmd_images.c src/cli/cmd_rmi.c \
+                  src/cli/cmd_box.c
 CLI_STATIC_OBJS := $(filter-out $(IMAGE_CLI_SRCS:%.c=$(BUILD)/%.o),$(CLI_OBJS)) \
                    $(BUILD)/src/cli/image_exec.o
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)

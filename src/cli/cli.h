@@ -44,6 +44,7 @@ int cmd_pull(int argc, char **argv);
 int cmd_load(int argc, char **argv);
 int cmd_images(int argc, char **argv);
 int cmd_rmi(int argc, char **argv);
+int cmd_box(int argc, char **argv);
 
 extern const struct cli_command cli_commands[];
 

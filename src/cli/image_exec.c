@@ -56,3 +56,8 @@ int cmd_rmi(int argc, char **argv)
 {
     return run_helper(argc, argv);
 }
+
+int cmd_box(int argc, char **argv)
+{
+    return run_helper(argc, argv);
+}
