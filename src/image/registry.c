@@ -31,7 +31,8 @@ struct xfer {
     long code; /* of the response being received */
     char www_auth[1024];
     char desc[24];
-    int64_t total, base;
+    int64_t total, base, got; /* the blob's size, what was there before, what came now */
+    int64_t shown;            /* progress: the last count shown */
 };
 
 static size_t on_header(char *b, size_t size, size_t n, void *arg)
@@ -53,7 +54,7 @@ static size_t on_header(char *b, size_t size, size_t n, void *arg)
             img_hash_final(x->hash, x->resp->digest);
             x->hash = img_hash_new();
             x->resp->digest[0] = '\0';
-            x->base = 0;
+            x->base = x->got = 0;
         }
         return len;
     }
@@ -78,6 +79,11 @@ static size_t on_body(char *b, size_t size, size_t n, void *arg)
     struct xfer *x = arg;
     size_t len = size * n;
     if (x->fd >= 0 && (x->code == 200 || x->code == 206)) { /* a blob's body: to its file */
+        x->got += (int64_t)len;
+        if (x->total >= 0 && x->base + x->got > x->total) { /* more than the manifest said */
+            x->failed = true;
+            return 0;
+        }
         const char *p = b;
         size_t left = len;
         while (left > 0) {
@@ -114,9 +120,12 @@ static int on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off
     (void)ut;
     (void)un;
     struct xfer *x = arg;
-    if (dltotal > 0)
+    /* A line redrawn at each 1% (or at the end), not at every callback. */
+    if (dltotal > 0 && (dlnow == dltotal || (dlnow - x->shown) * 100 >= dltotal)) {
+        x->shown = dlnow;
         fprintf(stderr, "\rCopying blob %s %lld / %lld bytes", x->desc, (long long)(x->base + dlnow),
                 (long long)(x->base + dltotal));
+    }
     return 0;
 }
 
@@ -301,7 +310,7 @@ static int get(struct img_reg *r, const char *url, const char *accept, struct xf
         CURLcode c = get_once(r, url, accept, x, true, from);
         if (c != CURLE_OK && !(x->failed && x->resp->status >= 400))
             return vj_error(err, VMJAIL_ERR_INTERNAL, 0, "%s: %s: %s", r->host, what,
-                            x->failed ? "answer too large or not written" : curl_easy_strerror(c));
+                            x->failed ? "answer larger than announced, or not written" : curl_easy_strerror(c));
         if (x->resp->status == 401 && attempt > 0)
             return vj_error(err, VMJAIL_ERR_INTERNAL, 0, "%s: %s: the credentials were refused (HTTP 401)",
                             r->host, what);
@@ -348,7 +357,7 @@ int img_reg_blob(struct img_reg *r, struct img_store *s, const struct img_desc *
     if (fd < 0)
         return vj_error(err, VMJAIL_ERR_INTERNAL, errno, "%s/%s", s->root, tmp);
     struct img_resp resp = {0};
-    struct xfer x = {.resp = &resp, .fd = fd, .max = 1 << 20, .hash = img_hash_new()};
+    struct xfer x = {.resp = &resp, .fd = fd, .max = 1 << 20, .hash = img_hash_new(), .total = d->size};
     snprintf(x.desc, sizeof x.desc, "%.19s", d->digest + 7);
     /* What an interrupted pull left: hashed again, then continued with a Range. */
     struct stat st;
