@@ -121,7 +121,7 @@ static int load_oci(struct img_store *s, int dir, void (*loaded)(const char *, v
         return vj_error(err, VMJAIL_ERR_INTERNAL, errno, "index.json");
     struct json_object *o = json_tokener_parse(body), *ms;
     free(body);
-    int rc = -1, count = 0;
+    int rc = -1;
     if (o == NULL || !json_object_object_get_ex(o, "manifests", &ms) ||
         !json_object_is_type(ms, json_type_array)) {
         vj_error(err, VMJAIL_ERR_INTERNAL, 0, "index.json is not an OCI index");
@@ -135,7 +135,7 @@ static int load_oci(struct img_store *s, int dir, void (*loaded)(const char *, v
                                ? json_object_get_string(nm)
                                : NULL;
         struct img_desc d = {0};
-        char p[200];
+        char p[200], next[IMG_DIGEST_LEN];
         for (int depth = 0;; depth++) {
             if (depth > 4 || blob_path(dg, p, sizeof p) < 0) {
                 vj_error(err, VMJAIL_ERR_INTERNAL, 0, "index.json: entry %zu has no valid digest", i);
@@ -154,7 +154,6 @@ static int load_oci(struct img_store *s, int dir, void (*loaded)(const char *, v
                 free(mb);
                 if (r < 0)
                     goto out;
-                static char next[IMG_DIGEST_LEN];
                 strcpy(next, chosen.digest);
                 dg = next;
                 continue;
@@ -178,7 +177,6 @@ static int load_oci(struct img_store *s, int dir, void (*loaded)(const char *, v
         }
         if (finish(s, &d, name, loaded, arg, err) < 0)
             goto out;
-        count++;
     }
     rc = 0;
 out:
