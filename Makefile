@@ -205,7 +205,7 @@ fuzz-ci:
 DEPS := gcc make musl-tools busybox-static golang-go clang python3 perl sqlite3 \
         libjson-c-dev libseccomp-dev libcap-dev jq iproute2 util-linux runc podman containerd \
         passt pkgconf groff-base debootstrap uidmap gdb \
-        libcurl4-openssl-dev libarchive-dev libssl-dev docker-registry skopeo apache2-utils
+        libcurl4-openssl-dev libarchive-dev libssl-dev docker-registry skopeo apache2-utils zstd
 deps:
 	@./scripts/install-deps $(DEPS)
 
