@@ -28,6 +28,7 @@ struct xfer {
     struct img_hash *hash; /* blob: hash what arrives */
     size_t max;
     bool failed;
+    int werr; /* errno of a failed write of the blob */
     long code; /* of the response being received */
     char www_auth[1024];
     char desc[24];
@@ -92,6 +93,7 @@ static size_t on_body(char *b, size_t size, size_t n, void *arg)
                 continue;
             if (w <= 0) {
                 x->failed = true;
+                x->werr = w < 0 ? errno : EIO;
                 return 0;
             }
             p += w;
@@ -308,6 +310,8 @@ static int get(struct img_reg *r, const char *url, const char *accept, struct xf
 {
     for (int attempt = 0;; attempt++) {
         CURLcode c = get_once(r, url, accept, x, true, from);
+        if (c != CURLE_OK && x->werr)
+            return vj_error(err, VMJAIL_ERR_INTERNAL, x->werr, "%s: writing %s", r->host, what);
         if (c != CURLE_OK && !(x->failed && x->resp->status >= 400))
             return vj_error(err, VMJAIL_ERR_INTERNAL, 0, "%s: %s: %s", r->host, what,
                             x->failed ? "answer larger than announced, or not written" : curl_easy_strerror(c));
