@@ -37,13 +37,23 @@ PLATFORMS := kvm process
 OTHER_ARCH_SRCS = $(foreach a,$(filter-out $(ARCH),$(ARCHES)),%_$(a).c)
 HOST_SRCS := $(wildcard src/host/*.c) \
              $(filter-out $(OTHER_ARCH_SRCS),$(foreach p,$(PLATFORMS),$(wildcard src/host/$(p)/*.c)))
-LIB_SRCS := $(wildcard src/lib/*.c src/monitor/*.c src/loader/*.c src/arch/$(ARCH)/*.c) $(HOST_SRCS)
+LIB_SRCS := $(wildcard src/lib/*.c src/monitor/*.c src/loader/*.c src/arch/$(ARCH)/*.c src/image/*.c) \
+            $(HOST_SRCS)
 LIB_ASM := $(wildcard src/arch/$(ARCH)/*.S) $(foreach p,$(PLATFORMS),$(wildcard src/host/$(p)/*.S))
-CLI_SRCS := $(wildcard src/cli/*.c)
+CLI_SRCS := $(filter-out src/cli/image_exec.c,$(wildcard src/cli/*.c))
 OCI_SRCS := $(wildcard src/oci/*.c)
 OCI_OBJS := $(OCI_SRCS:%.c=$(BUILD)/%.o)
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o) $(LIB_ASM:%.S=$(BUILD)/%.o) $(OCI_OBJS)
 CLI_OBJS := $(CLI_SRCS:%.c=$(BUILD)/%.o)
+# The image store and registry client (src/image) need libcurl, libarchive and OpenSSL's
+# libcrypto.  Debian 12 ships no static libcurl that links (libcurl.a wants Kerberos's, LDAP's
+# and others' static libraries, not packaged), so the static command runs the image commands
+# through vmjail-image, the same command line linked dynamically (src/cli/image_exec.c).
+IMAGE_LIBS := -lcurl -larchive -lcrypto
+IMAGE_CLI_SRCS := src/cli/cmd_pull.c src/cli/cmd_load.c src/cli/cmd_images.c src/cli/cmd_rmi.c \
+                  src/cli/cmd_box.c
+CLI_STATIC_OBJS := $(filter-out $(IMAGE_CLI_SRCS:%.c=$(BUILD)/%.o),$(CLI_OBJS)) \
+                   $(BUILD)/src/cli/image_exec.o
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:%.c=$(BUILD)/%)
 
@@ -51,7 +61,7 @@ UNIT_BINS := $(UNIT_SRCS:%.c=$(BUILD)/%)
 VERSION := 0.1.0
 SOVERSION := 0
 # The shared library is not built with the sanitizers (their runtime is the program's).
-all: $(BUILD)/vmjail $(BUILD)/libvmjail.a $(if $(STATIC),$(BUILD)/libvmjail.so)
+all: $(BUILD)/vmjail $(BUILD)/libvmjail.a $(if $(STATIC),$(BUILD)/libvmjail.so $(BUILD)/vmjail-image)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -82,17 +92,24 @@ $(BUILD)/libvmjail.a: $(LIB_OBJS)
 # The shared library exports the public API (include/vmjail.h) only.
 $(BUILD)/libvmjail.so.$(VERSION): $(LIB_OBJS)
 	$(CC) $(CFLAGS) $(LDFLAGS) -shared -Wl,-soname,libvmjail.so.$(SOVERSION) -Wl,-z,defs \
-	  -Wl,-z,text -o $@ $^ $(LDLIBS)
+	  -Wl,-z,text -o $@ $^ $(LDLIBS) $(IMAGE_LIBS)
 $(BUILD)/libvmjail.so: $(BUILD)/libvmjail.so.$(VERSION)
 	ln -sf libvmjail.so.$(VERSION) $(BUILD)/libvmjail.so.$(SOVERSION)
 	ln -sf libvmjail.so.$(VERSION) $@
 
+ifneq ($(STATIC),)
+$(BUILD)/vmjail: $(CLI_STATIC_OBJS) $(BUILD)/libvmjail.a
+	$(CC) $(VJ_CFLAGS) $(CFLAGS) $(LDFLAGS) $(STATIC) -o $@ $(CLI_STATIC_OBJS) $(BUILD)/libvmjail.a $(LDLIBS)
+$(BUILD)/vmjail-image: $(CLI_OBJS) $(BUILD)/libvmjail.a
+	$(CC) $(VJ_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $(CLI_OBJS) $(BUILD)/libvmjail.a $(LDLIBS) $(IMAGE_LIBS)
+else
 $(BUILD)/vmjail: $(CLI_OBJS) $(BUILD)/libvmjail.a
-	$(CC) $(VJ_CFLAGS) $(CFLAGS) $(LDFLAGS) $(STATIC) -o $@ $(CLI_OBJS) $(BUILD)/libvmjail.a $(LDLIBS)
+	$(CC) $(VJ_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $(CLI_OBJS) $(BUILD)/libvmjail.a $(LDLIBS) $(IMAGE_LIBS)
+endif
 
 $(BUILD)/tests/unit/%: tests/unit/%.c $(BUILD)/libvmjail.a tests/unit/tap.h
 	@mkdir -p $(dir $@)
-	$(CC) $(VJ_CFLAGS) $(CFLAGS) $(LDFLAGS) -Itests/unit -o $@ $< $(BUILD)/libvmjail.a $(LDLIBS)
+	$(CC) $(VJ_CFLAGS) $(CFLAGS) $(LDFLAGS) -Itests/unit -o $@ $< $(BUILD)/libvmjail.a $(LDLIBS) $(IMAGE_LIBS)
 
 # The library's sandbox handles driven as an embedder drives them (tests/integration/library).
 API_TEST := $(BUILD)/tests/integration/sandbox_api
@@ -159,12 +176,12 @@ REPLAY_BINS := $(FUZZ_NAMES:%=$(BUILD)/tests/fuzz/replay_%)
 # inputs, in make check (and under the sanitizers in make check-asan).
 $(BUILD)/tests/fuzz/replay_%: tests/fuzz/%.c tests/fuzz/replay.c $(BUILD)/libvmjail.a
 	@mkdir -p $(dir $@)
-	$(CC) $(VJ_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< tests/fuzz/replay.c $(BUILD)/libvmjail.a $(LDLIBS)
+	$(CC) $(VJ_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< tests/fuzz/replay.c $(BUILD)/libvmjail.a $(LDLIBS) $(IMAGE_LIBS)
 
 # The libFuzzer binaries (the fuzz build only: every object built with -fsanitize=fuzzer-no-link).
 $(BUILD)/tests/fuzz/%: tests/fuzz/%.c $(BUILD)/libvmjail.a
 	@mkdir -p $(dir $@)
-	$(CC) $(VJ_CFLAGS) $(CFLAGS) -fsanitize=fuzzer $(LDFLAGS) -o $@ $< $(BUILD)/libvmjail.a $(LDLIBS)
+	$(CC) $(VJ_CFLAGS) $(CFLAGS) -fsanitize=fuzzer $(LDFLAGS) -o $@ $< $(BUILD)/libvmjail.a $(LDLIBS) $(IMAGE_LIBS)
 
 check-fuzz-replay: $(REPLAY_BINS)
 	@for n in $(FUZZ_NAMES); do printf 'replay %s: ' $$n; \
@@ -187,7 +204,8 @@ fuzz-ci:
 # ---- what a fresh Debian 12 machine needs ----------------------------------------------------
 DEPS := gcc make musl-tools busybox-static golang-go clang python3 perl sqlite3 \
         libjson-c-dev libseccomp-dev libcap-dev jq iproute2 util-linux runc podman containerd \
-        passt pkgconf groff-base debootstrap uidmap gdb
+        passt pkgconf groff-base debootstrap uidmap gdb \
+        libcurl4-openssl-dev libarchive-dev libssl-dev docker-registry skopeo apache2-utils zstd
 deps:
 	@./scripts/install-deps $(DEPS)
 
@@ -195,6 +213,8 @@ deps:
 PREFIX ?= /usr/local
 MULTIARCH := $(shell $(CC) -print-multiarch 2>/dev/null)
 BINDIR ?= $(PREFIX)/bin
+# vmjail-image, which the static command runs for the image commands: $(BINDIR)/../libexec/vmjail.
+LIBEXECDIR ?= $(PREFIX)/libexec
 LIBDIR ?= $(PREFIX)/lib$(if $(MULTIARCH),/$(MULTIARCH))
 INCLUDEDIR ?= $(PREFIX)/include
 MANDIR ?= $(PREFIX)/share/man
@@ -205,6 +225,8 @@ install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(INCLUDEDIR) \
 	  $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man3 $(DESTDIR)$(DOCDIR)/examples
 	install -m 0755 $(BUILD)/vmjail $(DESTDIR)$(BINDIR)/vmjail
+	$(if $(STATIC),install -d $(DESTDIR)$(LIBEXECDIR)/vmjail && \
+	  install -m 0755 $(BUILD)/vmjail-image $(DESTDIR)$(LIBEXECDIR)/vmjail/vmjail-image)
 	install -m 0644 $(BUILD)/libvmjail.a $(BUILD)/libvmjail.so.$(VERSION) $(DESTDIR)$(LIBDIR)/
 	ln -sf libvmjail.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libvmjail.so.$(SOVERSION)
 	ln -sf libvmjail.so.$(SOVERSION) $(DESTDIR)$(LIBDIR)/libvmjail.so
@@ -217,7 +239,7 @@ install: all
 	install -m 0644 examples/*.c $(DESTDIR)$(DOCDIR)/examples/
 
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/vmjail $(DESTDIR)$(LIBDIR)/libvmjail.a \
+	rm -f $(DESTDIR)$(BINDIR)/vmjail $(DESTDIR)$(LIBEXECDIR)/vmjail/vmjail-image $(DESTDIR)$(LIBDIR)/libvmjail.a \
 	  $(DESTDIR)$(LIBDIR)/libvmjail.so $(DESTDIR)$(LIBDIR)/libvmjail.so.$(SOVERSION) \
 	  $(DESTDIR)$(LIBDIR)/libvmjail.so.$(VERSION) $(DESTDIR)$(LIBDIR)/pkgconfig/vmjail.pc \
 	  $(DESTDIR)$(INCLUDEDIR)/vmjail.h $(DESTDIR)$(INCLUDEDIR)/vmjail_abi.h \
@@ -285,11 +307,18 @@ check: deps all payloads $(UNIT_BINS) check-layout check-syscall-doc
 	@$(MAKE) --no-print-directory check-fuzz-replay
 	@echo "== make install, pkg-config and the example program, on this machine"
 	@./tests/install-check $(BUILD)
+	@echo "== the image commands against a local docker-registry, on this machine (no KVM needed)"
+	@./tests/images/run $(BUILD)
 	@echo "== integration tests on the process platform, on this machine (it needs no KVM)"
 	@VJ_PLATFORM=process VJ_SECCOMP=$(VJ_SECCOMP) VJ_SYSCALL_PATH=$(or $(VJ_SYSCALL_PATH),poll) ./tests/integration/run $(BUILD)
 	@echo "== OCI runtime tests on this machine, on the platform run.vmjail.platform=auto takes here: $$($(BUILD)/vmjail info | sed -n 's/^platform auto.*takes: //p')"
 	@./tests/oci/run-all $(BUILD)
 	@VJ_SECCOMP=$(VJ_SECCOMP) VJ_SYSCALL_PATH=$(VJ_SYSCALL_PATH) VJ_FLAVOURS="$(VJ_KVM_FLAVOURS)" $(WITH_KVM) ./tests/run-kvm-suites $(BUILD) integration oci
+
+# The image commands (pull, load, images, rmi) against Debian's docker-registry on loopback,
+# with images the test makes and pushes with skopeo (tests/images/run; part of make check).
+check-images: deps all
+	@./tests/images/run $(BUILD)
 
 # The OCI runtime: conformance cases (tests/oci/conformance), podman and containerd end to end,
 # and the cgroup v2 path, all against $(BUILD)/vmjail.
@@ -362,4 +391,4 @@ clean:
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 
-.PHONY: check-gdb check-layout check-syscall-doc syscall-doc check-fuzz-replay fuzz fuzz-ci all payloads deps asan-deps demo check check-oci check-unit check-unit-integration check-asan check-asan-unit check-stress check-stress-ci check-workloads bench compat compat-full clean
+.PHONY: check-gdb check-images check-layout check-syscall-doc syscall-doc check-fuzz-replay fuzz fuzz-ci all payloads deps asan-deps demo check check-oci check-unit check-unit-integration check-asan check-asan-unit check-stress check-stress-ci check-workloads bench compat compat-full clean

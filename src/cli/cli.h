@@ -38,6 +38,13 @@ int cmd_spec(int argc, char **argv);
 int cmd_pause(int argc, char **argv);
 int cmd_resume(int argc, char **argv);
 int cmd_unsupported(int argc, char **argv);
+/* The image commands (src/image): in the static command, each runs the dynamically linked
+ * helper vmjail-image (image_exec.c), which has them. */
+int cmd_pull(int argc, char **argv);
+int cmd_load(int argc, char **argv);
+int cmd_images(int argc, char **argv);
+int cmd_rmi(int argc, char **argv);
+int cmd_box(int argc, char **argv);
 
 extern const struct cli_command cli_commands[];
 
@@ -48,6 +55,9 @@ struct cli_global {
     bool log_json;         /* --log-format json */
     bool root_given;       /* --root was on the command line */
     bool systemd_cgroup;   /* --systemd-cgroup: accepted; cgroupfs behaviour */
+    const char *store;     /* --store: the image store (NULL: the default) */
+    int argc;              /* the whole command line, as main() got it */
+    char **argv;
 };
 extern struct cli_global cli_global;
 
@@ -67,6 +77,10 @@ int cli_parse_create(int argc, char **argv, struct oci_create_opts *opts, bool w
 int cli_fail_container(vmjail_error *err);
 /* Exactly one container id among the remaining arguments, or print an error and return NULL. */
 const char *cli_one_id(const char *cmd, int argc, char **argv, int optind_);
+
+/* Open the image store (--store, $VMJAIL_STORE or the default): for the image commands. */
+struct img_store;
+int cli_store_open(bool write, struct img_store **s);
 
 /* Print "vmjail: MESSAGE" on one line to stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

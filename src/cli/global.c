@@ -45,6 +45,8 @@ int cli_parse_global(int argc, char **argv)
         if ((v = option_value(argc, argv, &i, "root")) != NULL) {
             cli_global.root = v;
             cli_global.root_given = true;
+        } else if ((v = option_value(argc, argv, &i, "store")) != NULL) {
+            cli_global.store = v;
         } else if ((v = option_value(argc, argv, &i, "log-format")) != NULL) {
             if (strcmp(v, "json") != 0 && strcmp(v, "text") != 0) {
                 cli_error("--log-format: '%s' is neither text nor json", v);

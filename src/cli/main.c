@@ -20,6 +20,11 @@ const struct cli_command cli_commands[] = {
     {"list", "list the containers", cmd_list},
     {"pause", "freeze every process of a container", cmd_pause},
     {"resume", "thaw a paused container", cmd_resume},
+    {"pull", "pull an image from a registry into the image store", cmd_pull},
+    {"load", "load an image from a docker-archive, an OCI archive or an OCI layout", cmd_load},
+    {"images", "list the images of the image store", cmd_images},
+    {"rmi", "remove an image from the image store", cmd_rmi},
+    {"box", "run an image of the store: box run --rm IMAGE [CMD...]", cmd_box},
     {"features", "print what this runtime supports (JSON)", cmd_features},
     {"info", "say which platforms this host can run payloads on", cmd_info},
     {"spec", "write a default config.json", cmd_spec},
@@ -109,6 +114,8 @@ int cmd_help(int argc, char **argv)
            "  --log FILE          also write errors to FILE\n"
            "  --log-format F      text (default) or json\n"
            "  --systemd-cgroup    accepted; cgroups are managed through cgroupfs\n"
+           "  --store DIR         the image store (default /var/lib/vmjail, rootless\n"
+           "                      $XDG_DATA_HOME/vmjail; also $VMJAIL_STORE)\n"
            "\n'vmjail COMMAND --help' describes a command.\n");
     return 0;
 }
@@ -123,6 +130,8 @@ int cmd_version(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+    cli_global.argc = argc;
+    cli_global.argv = argv;
     int g = cli_parse_global(argc, argv);
     if (g < 0)
         return EXIT_VMJAIL_ERROR;
