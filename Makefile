@@ -246,7 +246,7 @@ check-stress-ci: deps all
 # compared, with load figures side by side (tests/workloads/README.md; not part of make check).
 # The runner writes the markdown table of docs/compatibility.md's "Workloads" with
 # WORKLOADS_DOC=FILE.
-WORKLOAD_DEPS := redis-server redis-tools nginx-light wrk nodejs curl
+WORKLOAD_DEPS := redis-server redis-tools nginx-light wrk nodejs curl postgresql-15
 check-workloads: deps all
 	@./scripts/install-deps $(WORKLOAD_DEPS)
 	@./tests/workloads/run $(BUILD) $(if $(WORKLOADS_DOC),--doc $(WORKLOADS_DOC)) $(WORKLOADS)
