@@ -137,6 +137,7 @@ struct vj_proc {
     bool core_dumped;   /* its end wrote a core file (coredump.c; kept out of the public
                          * struct vmjail_result, whose size is the library's ABI) */
     bool not_dumpable;  /* the payload's PR_SET_DUMPABLE 0 (sys_proc.c); exec clears it */
+    bool no_new_privs;  /* the payload set PR_SET_NO_NEW_PRIVS (sys_proc.c); kept for good */
     bool exited;        /* the payload ended: see result (read it under lock) */
     struct vmjail_result result;
     /* Core dumps (coredump.c): where (NULL: core_pattern's place), whether at all, and the

@@ -4,6 +4,7 @@
  * everything else with EPERM, for every thread of the process. */
 #include <errno.h>
 #include <sched.h>
+#include <sys/prctl.h>
 #include <seccomp.h>
 #include <stddef.h>
 
@@ -45,6 +46,14 @@ static int allow_stub_calls(scmp_filter_ctx ctx)
     return r;
 }
 
+/* vj_seccomp_install set no_new_privs (kept over fork, as the flag itself is). */
+static bool set_nnp;
+
+bool vj_seccomp_set_nnp(void)
+{
+    return set_nnp;
+}
+
 int vj_seccomp_install(int platform, vmjail_error **err)
 {
     scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ERRNO(EPERM));
@@ -72,9 +81,12 @@ int vj_seccomp_install(int platform, vmjail_error **err)
     if (r == 0) {
         r = seccomp_load(ctx);
         if (r == -EACCES || r == -EPERM) {
+            bool had_nnp = prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) == 1;
             r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 1);
             if (r == 0)
                 r = seccomp_load(ctx);
+            if (r == 0 && !had_nnp)
+                set_nnp = true;
         }
     }
     seccomp_release(ctx);

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "monitor/fastcall.h"
+#include "monitor/seccomp.h"
 #include "monitor/sys.h"
 #include "monitor/thread.h"
 
@@ -75,7 +76,10 @@ int64_t vj_sys_uname(struct vj_proc *p, const uint64_t a[6])
 
 /* prctl: the name is the monitor thread's (it shows in ps); dumpable is the payload's own
  * flag, kept here and never set on the monitor (whose host process's dumpable flag guards
- * who may trace it); a few others are the host's, their values answered as they are. */
+ * who may trace it); a few others are the host's, their values answered as they are: the
+ * capability queries (bounding set, securebits, ambient IS_SET: what libcap's constructor
+ * asks, in every PostgreSQL process) and no_new_privs among them (but not the one the
+ * monitor's own seccomp filter needed: the payload sees its own). */
 int64_t vj_sys_prctl(struct vj_proc *p, const uint64_t a[6])
 {
     char name[16];
@@ -102,13 +106,29 @@ int64_t vj_sys_prctl(struct vj_proc *p, const uint64_t a[6])
     case PR_GET_TIMERSLACK:
         r = prctl(PR_GET_TIMERSLACK, 0, 0, 0, 0);
         return r < 0 ? -errno : r;
-    case PR_SET_PDEATHSIG:
-    case PR_GET_NO_NEW_PRIVS:
+    case PR_GET_NO_NEW_PRIVS: /* the host's flag, unless only the monitor's filter set it */
+        r = prctl(PR_GET_NO_NEW_PRIVS, a[1], a[2], a[3], a[4]);
+        if (r < 0)
+            return -errno;
+        return r == 1 && vj_seccomp_set_nnp() && !p->no_new_privs ? 0 : r;
     case PR_SET_NO_NEW_PRIVS:
+        if (prctl(PR_SET_NO_NEW_PRIVS, a[1], a[2], a[3], a[4]) < 0)
+            return -errno;
+        p->no_new_privs = true;
+        return 0;
+    case PR_CAPBSET_READ:
+    case PR_GET_SECUREBITS:
+        r = prctl((int)a[0], a[1], a[2], a[3], a[4]);
+        return r < 0 ? -errno : r;
+    case PR_CAP_AMBIENT: /* asking only; changing the set is refused as before */
+        if (a[1] != PR_CAP_AMBIENT_IS_SET)
+            return -EINVAL;
+        r = prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_IS_SET, a[2], a[3], a[4]);
+        return r < 0 ? -errno : r;
+    case PR_SET_PDEATHSIG:
     case PR_SET_TIMERSLACK:
     case PR_GET_CHILD_SUBREAPER:
     case PR_SET_CHILD_SUBREAPER:
-    case PR_CAPBSET_READ:
         if (a[0] == PR_GET_CHILD_SUBREAPER || a[0] == PR_SET_PDEATHSIG + 1 /* GET_PDEATHSIG */)
             return -EINVAL;
         return prctl((int)a[0], a[1], a[2], a[3], a[4]) < 0 ? -errno : 0;
