@@ -1,4 +1,4 @@
-/* procfs.c: /proc/self/{exe,maps,auxv,cmdline,environ} as the payload sees them: generated
+/* procfs.c: /proc/self/{exe,maps,auxv,cmdline,environ,limits} as the payload sees them: generated
  * from the guest's state (memfd files, readlink answers) instead of the monitor's; and exe,
  * cmdline and environ of the other payload processes (other vmjail monitors), which each
  * monitor publishes for the others in a memfd of its own. */
@@ -238,7 +238,7 @@ void vj_procfs_fini(struct vj_proc *p)
     p->exe = p->cmdline = p->environ = p->interp = NULL;
 }
 
-enum entry { E_NONE, E_EXE, E_MAPS, E_AUXV, E_CMDLINE, E_ENVIRON };
+enum entry { E_NONE, E_EXE, E_MAPS, E_AUXV, E_CMDLINE, E_ENVIRON, E_LIMITS };
 
 /* Which /proc entry of a payload PATH names, if any: /proc/self/X, /proc/thread-self/X,
  * /proc/PID/X and /proc/PID/task/TID/X.  *OTHER is set to PID if that is not the payload's own
@@ -275,7 +275,7 @@ static enum entry entry_of(const char *path, pid_t *other)
         const char *name;
         enum entry e;
     } names[] = {{"exe", E_EXE}, {"maps", E_MAPS}, {"auxv", E_AUXV},
-                 {"cmdline", E_CMDLINE}, {"environ", E_ENVIRON}};
+                 {"cmdline", E_CMDLINE}, {"environ", E_ENVIRON}, {"limits", E_LIMITS}};
     for (size_t i = 0; i < sizeof names / sizeof *names; i++)
         if (strcmp(r, names[i].name) == 0)
             return names[i].e;
@@ -429,6 +429,16 @@ static int64_t open_entry(struct vj_proc *p, enum entry e, pid_t other, int flag
         return memfd_with("cmdline", p->cmdline, p->cmdline_len);
     case E_ENVIRON:
         return memfd_with("environ", p->environ, p->environ_len);
+    case E_LIMITS: {
+        char *text;
+        size_t len;
+        int r = vj_limits_proc_text(p, &text, &len);
+        if (r < 0)
+            return r;
+        int fd = memfd_with("limits", text, len);
+        free(text);
+        return fd;
+    }
     default:
         return -ENOENT;
     }

@@ -129,6 +129,10 @@ int64_t vj_fd_vet(struct vj_proc *p, int64_t fd);
  * before, into SAVED), enforced by the monitor; is FD a number the limit allows? */
 void vj_limits_init(struct vj_proc *p, struct rlimit *saved);
 bool vj_nofile_allows(const struct vj_proc *p, int64_t fd);
+/* /proc/self/limits as the payload reads it: the host's text HOST with the "Max open files"
+ * line its own (pure, for the unit tests); and the whole of it for P (malloc'd). */
+int vj_limits_text(const char *host, const struct rlimit *nofile, char **out, size_t *len);
+int vj_limits_proc_text(const struct vj_proc *p, char **out, size_t *len);
 int64_t vj_sys_prlimit64(struct vj_proc *p, const uint64_t a[6]);
 int64_t vj_sys_getrlimit(struct vj_proc *p, const uint64_t a[6]);
 int64_t vj_sys_setrlimit(struct vj_proc *p, const uint64_t a[6]);

@@ -2,6 +2,8 @@
 #include <errno.h>
 #include <linux/capability.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -155,4 +157,52 @@ int64_t vj_sys_socketpair(struct vj_proc *p, const uint64_t a[6])
 {
     int64_t r = vj_syscall_pass(p, SYS_socketpair, vj_syscall_lookup(SYS_socketpair), a);
     return pair_within(p, a[3], r);
+}
+
+/* One line of /proc/PID/limits for LIMIT, in the kernel's format (fs/proc/base.c). */
+static void limits_line(FILE *f, const char *name, const struct rlimit *l, const char *unit)
+{
+    if (l->rlim_cur == RLIM_INFINITY)
+        fprintf(f, "%-25s %-20s ", name, "unlimited");
+    else
+        fprintf(f, "%-25s %-20llu ", name, (unsigned long long)l->rlim_cur);
+    if (l->rlim_max == RLIM_INFINITY)
+        fprintf(f, "%-20s ", "unlimited");
+    else
+        fprintf(f, "%-20llu ", (unsigned long long)l->rlim_max);
+    fprintf(f, "%-10s\n", unit);
+}
+
+int vj_limits_text(const char *host, const struct rlimit *nofile, char **out, size_t *len)
+{
+    FILE *f = open_memstream(out, len);
+    if (f == NULL)
+        return -ENOMEM;
+    for (const char *s = host; *s != '\0';) {
+        const char *nl = strchr(s, '\n');
+        size_t n = nl ? (size_t)(nl - s) + 1 : strlen(s);
+        if (strncmp(s, "Max open files ", 15) == 0)
+            limits_line(f, "Max open files", nofile, "files");
+        else
+            fwrite(s, 1, n, f);
+        s += n;
+    }
+    if (fclose(f) != 0)
+        return -ENOMEM;
+    return 0;
+}
+
+int vj_limits_proc_text(const struct vj_proc *p, char **out, size_t *len)
+{
+    char host[4096];
+    FILE *f = fopen("/proc/self/limits", "re");
+    if (f == NULL)
+        return -errno;
+    size_t n = fread(host, 1, sizeof host - 1, f);
+    fclose(f);
+    host[n] = '\0';
+    struct rlimit nofile = p->nofile;
+    if (!p->nofile_kept)
+        getrlimit(RLIMIT_NOFILE, &nofile);
+    return vj_limits_text(host, &nofile, out, len);
 }

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
@@ -95,6 +96,33 @@ int main(void)
     ok(fds[0] < 16 && fds[1] < 16, "pipe2: both ends under the limit");
     close(fds[0]);
     close(fds[1]);
+
+    /* /proc/self/limits: the host's text with the payload's own "Max open files" line. */
+    const char *host_text = "Limit                     Soft Limit           Hard Limit           Units     \n"
+                       "Max cpu time              unlimited            unlimited            seconds   \n"
+                       "Max open files            2345                 2345                 files     \n"
+                       "Max locked memory         8388608              8388608              bytes     \n";
+    char *text = NULL;
+    size_t len = 0;
+    struct rlimit mine = {1234, 2345};
+    is_int(vj_limits_text(host_text, &mine, &text, &len), 0, "limits text");
+    ok(text && strstr(text, "Max open files            1234                 2345                 "
+                            "files     \n") != NULL,
+       "limits: the payload's soft and hard limits, in the kernel's columns");
+    ok(text && strstr(text, "Max cpu time") && strstr(text, "Max locked memory") &&
+           len == strlen(host_text),
+       "limits: the other lines as the host's, the same length");
+    free(text);
+    struct rlimit inf = {RLIM_INFINITY, RLIM_INFINITY};
+    is_int(vj_limits_text(host_text, &inf, &text, &len), 0, "limits text, unlimited");
+    ok(text && strstr(text, "Max open files            unlimited            unlimited            "
+                            "files     \n") != NULL,
+       "limits: unlimited as the kernel writes it");
+    free(text);
+    is_int(vj_limits_text("", &mine, &text, &len), 0, "limits of an empty text");
+    is_int(len, 0, "... is empty");
+    free(text);
+
     setrlimit(RLIMIT_NOFILE, &saved);
     return done_testing();
 }
