@@ -252,15 +252,18 @@ STRESS_DEPS := trinity stress-ng
 check-stress: deps all
 	@./scripts/install-deps $(STRESS_DEPS)
 	@./tests/stress/run $(BUILD) $(or $(VJ_PLATFORM),auto)
-# CI's bounded run (.ci/run): both platforms, each with a shorter budget (5 s per stressor set;
-# 10000 random calls here, 5000 on the emulated host's slower CPU) and a fixed seed, so that a
-# run can be repeated: the process platform here, KVM where /dev/kvm is or in the emulated KVM
-# test host.
+# CI's bounded run (.ci/run): the process platform on this machine, with a shorter budget (5 s
+# per stressor set, 10000 random calls) and a fixed seed, so that a run can be repeated.  KVM's
+# part (5000 calls on the emulated host's slower CPU) is `make check-stress-kvm-ci`, on demand:
+# with its own boot of the emulated host it no longer fits CI's 75 minutes (docs/testing.md).
 STRESS_CI_SEED := 1796562594
 check-stress-ci: deps all
 	@./scripts/install-deps $(STRESS_DEPS)
 	@echo "== stress on the process platform, on this machine"
 	@STRESS_SEED=$(STRESS_CI_SEED) STRESS_SYSCALLS=10000 STRESS_SECONDS=5 ./tests/stress/run $(BUILD) process
+	@echo "NOT RUN: stress on KVM (make check-stress-kvm-ci; not in CI's time)"
+check-stress-kvm-ci: deps all
+	@./scripts/install-deps $(STRESS_DEPS)
 	@echo "== stress on KVM"
 	@STRESS_SEED=$(STRESS_CI_SEED) STRESS_SYSCALLS=5000 STRESS_SECONDS=5 $(WITH_KVM) ./tests/stress/run $(BUILD) kvm
 
@@ -392,4 +395,4 @@ clean:
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 
-.PHONY: check-gdb check-images check-layout check-syscall-doc syscall-doc check-fuzz-replay fuzz fuzz-ci all payloads deps asan-deps demo check check-oci check-unit check-unit-integration check-asan check-asan-unit check-stress check-stress-ci check-workloads bench compat compat-full clean
+.PHONY: check-gdb check-images check-layout check-syscall-doc syscall-doc check-fuzz-replay fuzz fuzz-ci all payloads deps asan-deps demo check check-oci check-unit check-unit-integration check-asan check-asan-unit check-stress check-stress-ci check-stress-kvm-ci check-workloads bench compat compat-full clean
