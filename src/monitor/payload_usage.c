@@ -102,15 +102,14 @@ static int read_small(struct vj_proc *p, bool thread, const char *name, char *bu
     return 0;
 }
 
-/* The stub process of P's payload where it has one (the process platform), else 0. */
-static pid_t payload_process(const struct vj_proc *p)
+pid_t vj_payload_process(const struct vj_proc *p)
 {
     return p->vm ? vj_vm_payload_process(p->vm) : 0;
 }
 
 int vj_payload_usage(struct vj_proc *p, bool thread, struct vj_usage *u)
 {
-    pid_t stub = payload_process(p);
+    pid_t stub = vj_payload_process(p);
     if (stub <= 0)
         return 1;
     if (thread && (vj_self == NULL || vj_self->vcpu == NULL))
@@ -119,10 +118,10 @@ int vj_payload_usage(struct vj_proc *p, bool thread, struct vj_usage *u)
     memset(u, 0, sizeof *u);
     if (read_small(p, thread, "stat", buf, sizeof buf) < 0 || vj_usage_parse_stat(buf, u) < 0)
         return -EINVAL;
+    /* A task's status has its process's VmHWM: RUSAGE_THREAD's ru_maxrss is the process's in
+     * Linux too. */
     if (read_small(p, thread, "status", buf, sizeof buf) == 0)
         vj_usage_parse_status(buf, u);
-    if (thread)
-        u->maxrss_kb = 0; /* Linux: RUSAGE_THREAD's ru_maxrss is the process's */
     return 0;
 }
 
@@ -150,7 +149,7 @@ void vj_usage_to_rusage(const struct vj_usage *u, struct rusage *ru)
 
 int vj_payload_thread_cputime(struct vj_proc *p, struct timespec *ts)
 {
-    if (payload_process(p) <= 0 || vj_self == NULL || vj_self->vcpu == NULL)
+    if (vj_payload_process(p) <= 0 || vj_self == NULL || vj_self->vcpu == NULL)
         return 1;
     int fd = vj_vcpu_open_task_file(vj_self->vcpu, "schedstat");
     if (fd < 0)

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/resource.h>
+#include <sys/types.h>
 #include <time.h>
 
 struct vj_proc;
@@ -26,6 +27,9 @@ void vj_usage_to_rusage(const struct vj_usage *u, struct rusage *ru);
 /* Field INDEX of the schedstat open at FD (ns), read from its start; -1 if unreadable. */
 int vj_usage_read_schedstat(int fd, int index, uint64_t *out);
 
+/* The process P's payload runs in where it has one of its own (the process platform's stub),
+ * else 0. */
+pid_t vj_payload_process(const struct vj_proc *p);
 /* Where P's payload runs in a process of its own (the process platform's stub), its usage, or
  * with THREAD the calling thread's (its stub thread's): 0, or -errno.  1 where the monitor's
  * own answer is the payload's (KVM: the vCPU threads run the payload's code). */

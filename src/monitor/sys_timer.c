@@ -234,7 +234,7 @@ int64_t vj_sys_getitimer(struct vj_proc *p, const uint64_t a[6])
 #define CPUCLOCK_SCHED 2
 static int payload_cpu_clock(struct vj_proc *p, clockid_t id, struct timespec *ts)
 {
-    pid_t stub = p->vm ? vj_vm_payload_process(p->vm) : 0;
+    pid_t stub = vj_payload_process(p);
     if (stub <= 0)
         return 1;
     bool thread;
