@@ -147,10 +147,12 @@ int img_store_image(struct img_store *s, const struct img_desc *manifest, struct
                     struct img_config *c, vmjail_error **err);
 
 /* ---- unpacking (unpack.c) --------------------------------------------------------------- */
-/* Apply the layer in the file LAYER_FD (plain, gzip or zstd tar) onto the tree ROOT_FD:
- * whiteouts first, then its entries, never through a symlink out of the tree; DIFF_ID is
- * checked over the uncompressed tar first.  OWNERS keeps ownership and device nodes.  With
- * DIFF_ID NULL, a plain tar (an archive to load) is extracted as it is, as safely. */
+/* Apply the layer in the file LAYER_FD (plain, gzip or zstd tar) onto the tree ROOT_FD in
+ * one pass: its entries, and its whiteouts hiding what the layers below brought, never
+ * through a symlink out of the tree; DIFF_ID is checked over the same uncompressed bytes
+ * (on a mismatch the tree is half-written: unpack into a tree to discard on failure).
+ * OWNERS keeps ownership and device nodes.  With DIFF_ID NULL, a plain tar (an archive to
+ * load) is extracted as it is, as safely. */
 int img_unpack_layer(int root_fd, int layer_fd, const char *diff_id, bool owners,
                      vmjail_error **err);
 /* Open the file PATH (clean, relative) of the tree ROOT, resolved inside it. */

@@ -1,12 +1,14 @@
-/* unpack.c: one layer applied onto a tree (libarchive): its diff_id checked over the
- * uncompressed tar, then its whiteouts, then its entries, every path resolved inside the tree
- * (openat2 RESOLVE_IN_ROOT) and every final component acted on without following it. */
+/* unpack.c: one layer applied onto a tree (libarchive) in one pass over its decompressed tar:
+ * entries and whiteouts (which hide only what lower layers brought) in the tar's order, the
+ * diff_id checked over the same bytes, every path resolved inside the tree (openat2
+ * RESOLVE_IN_ROOT) and every final component acted on without following it. */
 #include <archive.h>
 #include <archive_entry.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <search.h>
 #include <linux/openat2.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -85,52 +87,70 @@ int img_open_in_root(int root, const char *path, int flags)
     return (int)syscall(SYS_openat2, root, path, &how, sizeof how);
 }
 
-static struct archive *open_layer(int fd, bool raw)
+/* The layer's uncompressed bytes: read through libarchive's filters (gzip, zstd or none) as
+ * one raw entry, handed to the tar reader, and hashed on the way when a diff_id is checked,
+ * so that the layer is decompressed once. */
+struct layer_stream {
+    struct archive *raw;
+    struct img_hash *hash; /* NULL: no diff_id to check */
+};
+
+static la_ssize_t layer_read(struct archive *tar, void *ctx, const void **buf)
 {
-    if (lseek(fd, 0, SEEK_SET) < 0)
-        return NULL;
-    struct archive *a = archive_read_new();
-    if (a == NULL)
-        return NULL;
-    archive_read_support_filter_gzip(a);
-    archive_read_support_filter_zstd(a);
-    if (raw)
-        archive_read_support_format_raw(a);
-    else
-        archive_read_support_format_tar(a);
-    if (archive_read_open_fd(a, fd, 65536) != ARCHIVE_OK) {
-        archive_read_free(a);
-        return NULL;
+    struct layer_stream *s = ctx;
+    size_t n;
+    la_int64_t off;
+    int r = archive_read_data_block(s->raw, buf, &n, &off);
+    if (r == ARCHIVE_EOF)
+        return 0;
+    if (r != ARCHIVE_OK) {
+        archive_set_error(tar, EIO, "cannot decompress the layer: %s",
+                          archive_error_string(s->raw));
+        return -1;
     }
-    return a;
+    if (s->hash)
+        img_hash_update(s->hash, *buf, n);
+    return (la_ssize_t)n;
 }
 
-static int check_diff_id(int fd, const char *diff_id, vmjail_error **err)
+/* Open layer FD into S and a tar reader over it (*TAR). */
+static int layer_open(int fd, struct layer_stream *s, struct archive **tar, vmjail_error **err)
 {
-    struct archive *a = open_layer(fd, true);
     struct archive_entry *e;
-    if (a == NULL || archive_read_next_header(a, &e) != ARCHIVE_OK) {
-        int rc = vj_error(err, VMJAIL_ERR_INTERNAL, 0, "cannot read the layer: %s",
-                          a ? archive_error_string(a) : "libarchive");
-        archive_read_free(a);
-        return rc;
-    }
-    struct img_hash *h = img_hash_new();
+    s->raw = archive_read_new();
+    *tar = archive_read_new();
+    if (s->raw == NULL || *tar == NULL)
+        return vj_error(err, VMJAIL_ERR_INTERNAL, ENOMEM, "libarchive");
+    archive_read_support_filter_gzip(s->raw);
+    archive_read_support_filter_zstd(s->raw);
+    archive_read_support_format_raw(s->raw);
+    archive_read_support_format_tar(*tar);
+    if (lseek(fd, 0, SEEK_SET) < 0 || archive_read_open_fd(s->raw, fd, 65536) != ARCHIVE_OK ||
+        archive_read_next_header(s->raw, &e) != ARCHIVE_OK)
+        return vj_error(err, VMJAIL_ERR_INTERNAL, 0, "cannot read the layer: %s",
+                        archive_error_string(s->raw) ? archive_error_string(s->raw) : "empty");
+    if (archive_read_open(*tar, s, NULL, layer_read, NULL) != ARCHIVE_OK)
+        return vj_error(err, VMJAIL_ERR_INTERNAL, 0, "cannot read the layer as a tar: %s",
+                        archive_error_string(*tar));
+    return 0;
+}
+
+/* After the tar's end: the rest of the stream hashed (a tar's padding counts), and the sum
+ * compared with DIFF_ID. */
+static int layer_check(struct layer_stream *s, const char *diff_id, vmjail_error **err)
+{
     const void *buf;
     size_t n;
     la_int64_t off;
     int r;
-    while ((r = archive_read_data_block(a, &buf, &n, &off)) == ARCHIVE_OK)
-        img_hash_update(h, buf, n);
+    while ((r = archive_read_data_block(s->raw, &buf, &n, &off)) == ARCHIVE_OK)
+        img_hash_update(s->hash, buf, n);
     char got[IMG_DIGEST_LEN];
-    img_hash_final(h, got);
-    if (r != ARCHIVE_EOF) {
-        r = vj_error(err, VMJAIL_ERR_INTERNAL, 0, "cannot decompress the layer: %s",
-                     archive_error_string(a));
-        archive_read_free(a);
-        return r;
-    }
-    archive_read_free(a);
+    img_hash_final(s->hash, got);
+    s->hash = NULL;
+    if (r != ARCHIVE_EOF)
+        return vj_error(err, VMJAIL_ERR_INTERNAL, 0, "cannot decompress the layer: %s",
+                        archive_error_string(s->raw));
     if (strcmp(got, diff_id) != 0)
         return vj_error(err, VMJAIL_ERR_INTERNAL, 0,
                         "the uncompressed layer's sha256 is %s, not the config's diff_id %s", got,
@@ -150,50 +170,100 @@ static int split(const char *p, char *dir, size_t dn, const char **base)
     return 0;
 }
 
-/* Whiteouts of the layer, applied to the tree before any of its entries. */
-static int apply_whiteouts(int root, int fd, vmjail_error **err)
+/* The paths this layer brings (its entries and their directories): a whiteout hides only
+ * what the layers below brought (the OCI image spec), whatever the order of the tar. */
+static int path_cmp(const void *a, const void *b)
 {
-    struct archive *a = open_layer(fd, false);
-    struct archive_entry *e;
-    int r, rc = 0;
-    if (a == NULL)
-        return vj_error(err, VMJAIL_ERR_INTERNAL, 0, "cannot read the layer as a tar");
-    while ((r = archive_read_next_header(a, &e)) == ARCHIVE_OK) {
-        char p[PATH_MAX], dir[PATH_MAX], name[NAME_MAX + 1];
-        const char *path = archive_entry_pathname(e);
-        if (path == NULL || img_path_clean(path, p, sizeof p) < 0) {
-            rc = vj_error(err, VMJAIL_ERR_INTERNAL, 0, "bad path '%s' in the layer", path ? path : "");
-            break;
+    return strcmp(a, b);
+}
+
+static int layer_has(void *const *mine, const char *p)
+{
+    return tfind(p, mine, path_cmp) != NULL;
+}
+
+/* Record P and each directory above it. */
+static int layer_add(void **mine, const char *p)
+{
+    char q[PATH_MAX];
+    size_t n = strlen(p);
+    if (n >= sizeof q)
+        return -1;
+    memcpy(q, p, n + 1);
+    for (;;) {
+        if (!layer_has(mine, q)) {
+            char *k = strdup(q);
+            if (k == NULL || tsearch(k, mine, path_cmp) == NULL) {
+                free(k);
+                return -1;
+            }
         }
-        enum img_whiteout w = img_whiteout_of(p, dir, sizeof dir, name, sizeof name);
-        if (w == IMG_WH_NONE)
-            continue;
-        int dfd = dir_in_root(root, dir, false, 0);
-        if (dfd < 0)
-            continue; /* nothing below to hide */
-        if (w == IMG_WH_FILE) {
-            if (img_rm_rf_at(dfd, name) < 0)
-                rc = vj_error(err, VMJAIL_ERR_INTERNAL, errno, "whiteout %s", p);
-        } else {
-            int lfd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-            DIR *d = lfd >= 0 ? fdopendir(lfd) : NULL;
-            struct dirent *de;
-            while (d && (de = readdir(d)) != NULL)
-                if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..") &&
-                    img_rm_rf_at(lfd, de->d_name) < 0)
-                    rc = vj_error(err, VMJAIL_ERR_INTERNAL, errno, "opaque whiteout %s", p);
-            if (d)
-                closedir(d);
-            else if (lfd >= 0)
-                close(lfd);
-        }
-        close(dfd);
-        if (rc < 0)
-            break;
+        char *slash = strrchr(q, '/');
+        if (slash == NULL)
+            return 0;
+        *slash = '\0';
     }
-    if (rc == 0 && r != ARCHIVE_EOF)
-        rc = vj_error(err, VMJAIL_ERR_INTERNAL, 0, "bad tar: %s", archive_error_string(a));
-    archive_read_free(a);
+}
+
+/* In the directory DIR (clean, relative) of the tree: remove what this layer did not bring,
+ * and the same below the directories it did. */
+static int prune(int root, const char *dir, void *const *mine, int depth)
+{
+    int dfd = dir_in_root(root, dir, false, 0);
+    if (dfd < 0)
+        return errno == ENOENT || errno == ENOTDIR ? 0 : -1; /* nothing below to hide */
+    int lfd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    DIR *d = lfd >= 0 ? fdopendir(lfd) : NULL;
+    int rc = d ? 0 : -1;
+    struct dirent *de;
+    while (d && (de = readdir(d)) != NULL) {
+        if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+            continue;
+        char p[PATH_MAX];
+        if (snprintf(p, sizeof p, "%s%s%s", dir, *dir ? "/" : "", de->d_name) >= (int)sizeof p) {
+            rc = -1;
+            continue;
+        }
+        struct stat st;
+        if (!layer_has(mine, p)) {
+            if (img_rm_rf_at(lfd, de->d_name) < 0)
+                rc = -1;
+        } else if (fstatat(lfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode)) {
+            if (depth > PATH_MAX / 2 || prune(root, p, mine, depth + 1) < 0)
+                rc = -1;
+        }
+    }
+    if (d)
+        closedir(d);
+    else if (lfd >= 0)
+        close(lfd);
+    close(dfd);
+    return rc;
+}
+
+/* The whiteout P (its kind W, the directory DIR it is in, the NAME it hides). */
+static int apply_whiteout(int root, const char *p, enum img_whiteout w, const char *dir,
+                          const char *name, void *const *mine, vmjail_error **err)
+{
+    if (w == IMG_WH_OPAQUE) {
+        if (prune(root, dir, mine, 0) < 0)
+            return vj_error(err, VMJAIL_ERR_INTERNAL, errno, "opaque whiteout %s", p);
+        return 0;
+    }
+    char hidden[PATH_MAX];
+    if (snprintf(hidden, sizeof hidden, "%s%s%s", dir, *dir ? "/" : "", name) >= (int)sizeof hidden)
+        return vj_error(err, VMJAIL_ERR_INTERNAL, 0, "path too long in the layer");
+    if (layer_has(mine, hidden)) /* this layer's own: only what lies below it is hidden */
+        return prune(root, hidden, mine, 0) < 0
+                   ? vj_error(err, VMJAIL_ERR_INTERNAL, errno, "whiteout %s", p)
+                   : 0;
+    int dfd = dir_in_root(root, dir, false, 0);
+    if (dfd < 0)
+        return 0; /* nothing below to hide */
+    int rc = 0;
+    if (img_rm_rf_at(dfd, name) < 0 && errno != ENOENT)
+        rc = vj_error(err, VMJAIL_ERR_INTERNAL, errno, "whiteout %s", p);
+    close(dfd);
     return rc;
 }
 
@@ -317,29 +387,46 @@ out:
 
 int img_unpack_layer(int root, int fd, const char *diff_id, bool owners, vmjail_error **err)
 {
-    if (diff_id != NULL && (check_diff_id(fd, diff_id, err) < 0 || apply_whiteouts(root, fd, err) < 0))
-        return -1;
-    struct archive *a = open_layer(fd, false);
+    struct layer_stream s = {.hash = diff_id ? img_hash_new() : NULL};
+    struct archive *tar = NULL;
     struct archive_entry *e;
-    int r, rc = 0;
-    if (a == NULL)
-        return vj_error(err, VMJAIL_ERR_INTERNAL, 0, "cannot read the layer as a tar");
-    while ((r = archive_read_next_header(a, &e)) == ARCHIVE_OK) {
-        char p[PATH_MAX];
+    void *mine = NULL;
+    int r = ARCHIVE_FATAL, rc = layer_open(fd, &s, &tar, err);
+    while (rc == 0 && (r = archive_read_next_header(tar, &e)) == ARCHIVE_OK) {
+        char p[PATH_MAX], dir[PATH_MAX], name[NAME_MAX + 1];
         const char *path = archive_entry_pathname(e);
         if (path == NULL || img_path_clean(path, p, sizeof p) < 0) {
             rc = vj_error(err, VMJAIL_ERR_INTERNAL, 0, "bad path '%s' in the layer", path ? path : "");
             break;
         }
+        if (*p == '\0')
+            continue; /* the root itself */
+        /* An image layer's whiteouts are applied, never extracted (an archive to load has
+         * none: its entries are taken as they are). */
+        enum img_whiteout w = diff_id ? img_whiteout_of(p, dir, sizeof dir, name, sizeof name)
+                                      : IMG_WH_NONE;
+        if (w != IMG_WH_NONE) {
+            rc = apply_whiteout(root, p, w, dir, name, &mine, err);
+            continue;
+        }
         const char *base = strrchr(p, '/');
-        base = base ? base + 1 : p;
-        if (*p == '\0' || (diff_id != NULL && strncmp(base, ".wh.", 4) == 0))
-            continue; /* the root itself; whiteout markers are never extracted */
-        if ((rc = extract_entry(root, a, e, p, owners, err)) < 0)
-            break;
+        if (diff_id && strncmp(base ? base + 1 : p, ".wh.", 4) == 0)
+            continue; /* a malformed marker (".wh.", ".wh.."): nothing, and never a file */
+        if (diff_id && layer_add(&mine, p) < 0)
+            rc = vj_error(err, VMJAIL_ERR_INTERNAL, ENOMEM, "layer entry %s", p);
+        else
+            rc = extract_entry(root, tar, e, p, owners, err);
     }
     if (rc == 0 && r != ARCHIVE_EOF)
-        rc = vj_error(err, VMJAIL_ERR_INTERNAL, 0, "bad tar: %s", archive_error_string(a));
-    archive_read_free(a);
+        rc = vj_error(err, VMJAIL_ERR_INTERNAL, 0, "bad tar: %s", archive_error_string(tar));
+    if (rc == 0 && diff_id)
+        rc = layer_check(&s, diff_id, err);
+    if (s.hash) {
+        char discard[IMG_DIGEST_LEN];
+        img_hash_final(s.hash, discard);
+    }
+    tdestroy(mine, free);
+    archive_read_free(tar);
+    archive_read_free(s.raw);
     return rc;
 }
