@@ -267,12 +267,12 @@ check-stress-kvm-ci: deps all
 	@echo "== stress on KVM"
 	@STRESS_SEED=$(STRESS_CI_SEED) STRESS_SYSCALLS=5000 STRESS_SECONDS=5 $(WITH_KVM) ./tests/stress/run $(BUILD) kvm
 
-# Real workloads (Redis, nginx, GNU tools in pipelines, Node.js, PostgreSQL) natively and
+# Real workloads (Redis, nginx, GNU tools in pipelines, Node.js, PostgreSQL, OpenJDK) natively and
 # inside vmjail, compared, with load figures side by side (tests/workloads/README.md; not part
 # of make check).
 # The runner writes the markdown table of docs/compatibility.md's "Workloads" with
 # WORKLOADS_DOC=FILE.
-WORKLOAD_DEPS := redis-server redis-tools nginx-light wrk nodejs curl postgresql-15
+WORKLOAD_DEPS := redis-server redis-tools nginx-light wrk nodejs curl postgresql-15 openjdk-17-jdk-headless
 check-workloads: deps all
 	@./scripts/install-deps $(WORKLOAD_DEPS)
 	@./tests/workloads/run $(BUILD) $(if $(WORKLOADS_DOC),--doc $(WORKLOADS_DOC)) $(WORKLOADS)

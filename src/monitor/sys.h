@@ -46,6 +46,7 @@ int64_t vj_sys_arch_prctl(struct vj_proc *p, const uint64_t a[6]);
 int64_t vj_sys_set_tid_address(struct vj_proc *p, const uint64_t a[6]);
 int64_t vj_sys_set_robust_list(struct vj_proc *p, const uint64_t a[6]);
 int64_t vj_sys_uname(struct vj_proc *p, const uint64_t a[6]);
+int64_t vj_sys_sysinfo(struct vj_proc *p, const uint64_t a[6]);
 int64_t vj_sys_clock_settime(struct vj_proc *p, const uint64_t a[6]);
 int64_t vj_sys_settimeofday(struct vj_proc *p, const uint64_t a[6]);
 int64_t vj_sys_prctl(struct vj_proc *p, const uint64_t a[6]);

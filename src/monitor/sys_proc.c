@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
+#include <sys/sysinfo.h>
 #include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
@@ -72,6 +73,31 @@ int64_t vj_sys_uname(struct vj_proc *p, const uint64_t a[6])
         return -errno;
     strcpy(u.machine, "x86_64");
     return vj_copy_to_guest(p, a[0], &u, sizeof u);
+}
+
+/* sysinfo(): the host's answer, but the RAM is the VM's: totalram is at most the payload's
+ * memory (--memory), freeram, sharedram and bufferram at most that.  Programs size themselves
+ * by it (glibc's sysconf(_SC_PHYS_PAGES) and _SC_AVPHYS_PAGES read it; the JVM's default heap
+ * is a quarter of it and reserved whole at start): with the host's figure they reserve more
+ * than the payload's address space holds and fail (OpenJDK on a 24 GiB host: "Could not
+ * reserve enough space for 6172672KB object heap").  Swap, loads, uptime and processes are
+ * the host's. */
+int64_t vj_sys_sysinfo(struct vj_proc *p, const uint64_t a[6])
+{
+    struct sysinfo si;
+    if (sysinfo(&si) < 0)
+        return -errno;
+    uint64_t unit = si.mem_unit ? si.mem_unit : 1;
+    uint64_t ram = p->mem_size / unit;
+    if (si.totalram > ram)
+        si.totalram = ram;
+    if (si.freeram > si.totalram)
+        si.freeram = si.totalram;
+    if (si.sharedram > si.totalram)
+        si.sharedram = si.totalram;
+    if (si.bufferram > si.totalram)
+        si.bufferram = si.totalram;
+    return vj_copy_to_guest(p, a[0], &si, sizeof si) < 0 ? -EFAULT : 0;
 }
 
 /* prctl: the name is the monitor thread's (it shows in ps); dumpable is the payload's own

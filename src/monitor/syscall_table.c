@@ -288,7 +288,7 @@ const struct vj_syscall_desc vj_syscalls[VJ_NR_SYSCALLS] = {
     PASS(sched_getaffinity, 3, A(INT), A(ULONG), B(OUT, 1, 1)),
     PASS(sched_setaffinity, 3, A(INT), A(ULONG), B(IN, 1, 1)),
     PASS(getcpu, 3, M(OUT, 4), M(OUT, 4), A(HEX)),
-    PASS(sysinfo, 1, M(OUT, SYSINFO)),
+    EMUL(sysinfo, vj_sys_sysinfo, 1, M(OUT, SYSINFO)),
     EMUL(wait4, vj_sys_wait4, 4, A(INT), M(OUT, 4), A(HEX), M(OUT, RUSAGE)),
     EMUL(waitid, vj_sys_waitid, 5, A(INT), A(INT), M(OUT, SIGINFO), A(HEX), M(OUT, RUSAGE)),
 
