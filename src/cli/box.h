@@ -15,6 +15,7 @@ struct box {
     char image[512];      /* as the user named it */
     char image_id[72];    /* the config's sha256 */
     char **command;       /* what runs (entrypoint and cmd), NULL-terminated */
+    char **ports;         /* published: "HOSTPORT:PORT/tcp", NULL-terminated, or NULL */
     char state[16];       /* "created", "running", "exited" */
     int64_t created, started, finished; /* unix seconds; 0: not yet */
     int exit_code;        /* -1: unknown (the supervisor died) */

@@ -12,8 +12,8 @@
 static const char usage[] =
     "usage: vmjail box ls [-a] [-q] [--no-trunc] [--format json|table]\n"
     "\n"
-    "Lists the running boxes (-a: every box): BOX ID, IMAGE, COMMAND, CREATED, STATUS, NAMES;\n"
-    "-q only their IDs.\n";
+    "Lists the running boxes (-a: every box): BOX ID, IMAGE, COMMAND, CREATED, STATUS, PORTS,\n"
+    "NAMES; -q only their IDs.\n";
 
 static void join(char **v, char *buf, size_t n)
 {
@@ -48,6 +48,10 @@ static json_object *as_json(const struct box *b)
     json_object_object_add(o, "ExitedAt", json_object_new_int64(b->finished));
     json_object_object_add(o, "Pid", json_object_new_int(box_running(b) ? b->pid : 0));
     json_object_object_add(o, "AutoRemove", json_object_new_boolean(b->rm));
+    json_object *ports = json_object_new_array();
+    for (size_t i = 0; b->ports && b->ports[i]; i++)
+        json_object_array_add(ports, json_object_new_string(b->ports[i]));
+    json_object_object_add(o, "Ports", ports);
     return o;
 }
 
@@ -89,7 +93,8 @@ int box_cmd_ls(int argc, char **argv)
         return cli_fail(err);
     json_object *arr = json_object_new_array();
     if (!json && !quiet)
-        printf("%-14s %-30s %-22s %-16s %-34s %s\n", "BOX ID", "IMAGE", "COMMAND", "CREATED", "STATUS", "NAMES");
+        printf("%-14s %-30s %-22s %-16s %-34s %-22s %s\n", "BOX ID", "IMAGE", "COMMAND", "CREATED", "STATUS",
+               "PORTS", "NAMES");
     int64_t now = time(NULL);
     for (size_t i = 0; i < n; i++) {
         if (!all && !box_running(&v[i]))
@@ -111,7 +116,14 @@ int box_cmd_ls(int argc, char **argv)
         box_ago(now - v[i].created, created, sizeof created - 4);
         strcat(created, " ago");
         box_status(&v[i], status, sizeof status);
-        printf("%-14s %-30s %-22s %-16s %-34s %s\n", id, v[i].image, cmd, created, status, v[i].name);
+        char ports[1024] = "";
+        for (size_t p = 0; v[i].ports && v[i].ports[p]; p++) { /* 0.0.0.0:8080->80/tcp */
+            size_t len = strlen(ports);
+            char *colon = strchr(v[i].ports[p], ':');
+            snprintf(ports + len, sizeof ports - len, "%s0.0.0.0:%.*s->%s", p ? ", " : "",
+                     colon ? (int)(colon - v[i].ports[p]) : 0, v[i].ports[p], colon ? colon + 1 : v[i].ports[p]);
+        }
+        printf("%-14s %-30s %-22s %-16s %-34s %-22s %s\n", id, v[i].image, cmd, created, status, ports, v[i].name);
     }
     if (json)
         printf("%s\n", json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));

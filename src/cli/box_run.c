@@ -8,8 +8,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
 #include <sys/file.h>
 #include <sys/random.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -22,14 +24,14 @@
 static const char usage[] =
     "usage: vmjail box run [-d] [--name NAME] [--rm] [-i] [-t] [-e NAME=VALUE]... [-w DIR]\n"
     "                      [-u USER[:GROUP]] [--entrypoint PROG] [-v HOST:GUEST[:ro]]...\n"
-    "                      [-p HOSTPORT:PORT[/udp]]... [--network MODE] IMAGE [CMD...]\n"
+    "                      [-p HOSTPORT:PORT[/udp]]... [-P] [--network MODE] IMAGE [CMD...]\n"
     "\n"
     "Runs IMAGE of the image store (vmjail pull, load) as a box: `vmjail run --root` on the\n"
     "box's own copy of the image's layers, with its config's Entrypoint and Cmd (CMD replaces\n"
     "Cmd), Env, WorkingDir and User, under a supervisor that keeps its output in the box's log\n"
     "and its exit status.  Attached (the default) its output is printed and its exit status is\n"
     "ours; -d prints the box's ID and returns.  The box stays (vmjail box ls -a, logs, rm)\n"
-    "unless --rm.\n";
+    "unless --rm.  -P publishes each of the config's ExposedPorts on a free host port.\n";
 
 /* Run ARGV (a full path) and wait: its exit status, or 128+N for signal N. */
 static int run_wait(char **argv)
@@ -171,8 +173,48 @@ static void proxy(int sig)
         kill(proxy_to, sig);
 }
 
+/* A free port of the host (TCP or UDP), or 0. */
+static int free_port(bool udp)
+{
+    int fd = socket(AF_INET, (udp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_CLOEXEC, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET};
+    socklen_t len = sizeof a;
+    int port = 0;
+    if (fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof a) == 0 &&
+        getsockname(fd, (struct sockaddr *)&a, &len) == 0)
+        port = ntohs(a.sin_port);
+    if (fd >= 0)
+        close(fd);
+    return port;
+}
+
+/* The box's published ports, "HOSTPORT:PORT/tcp": -p's, then (-P) one per ExposedPorts key. */
+static char **ports_of(const char **given, size_t n, char **exposed, bool all)
+{
+    size_t max = n + 1;
+    for (size_t i = 0; all && exposed && exposed[i]; i++)
+        max++;
+    char **v = calloc(max, sizeof *v), buf[128];
+    size_t k = 0;
+    for (size_t i = 0; v && i < n; i++) {
+        snprintf(buf, sizeof buf, "%s%s", given[i], strchr(given[i], '/') ? "" : "/tcp");
+        v[k++] = strdup(buf);
+    }
+    for (size_t i = 0; v && all && exposed && exposed[i]; i++) {
+        char *end;
+        long port = strtol(exposed[i], &end, 10);
+        bool udp = strcmp(end, "/udp") == 0;
+        int host = free_port(udp);
+        if (port <= 0 || port > 65535 || (*end && strcmp(end, "/tcp") != 0 && !udp) || host == 0)
+            continue;
+        snprintf(buf, sizeof buf, "%d:%ld/%s", host, port, udp ? "udp" : "tcp");
+        v[k++] = strdup(buf);
+    }
+    return v;
+}
+
 struct run_opts {
-    bool detach, rm, interactive, tty;
+    bool detach, rm, interactive, tty, publish_all;
     const char *name, *workdir, *entry, *user, *network;
     const char **envs, **vols, **ports;
     size_t nenv, nvol, nport;
@@ -187,6 +229,7 @@ int box_cmd_run(int argc, char **argv)
         {"workdir", required_argument, NULL, 'w'}, {"user", required_argument, NULL, 'u'},
         {"entrypoint", required_argument, NULL, 'E'}, {"volume", required_argument, NULL, 'v'},
         {"publish", required_argument, NULL, 'p'}, {"network", required_argument, NULL, 'N'},
+        {"publish-all", no_argument, NULL, 'P'},
         {"help", no_argument, NULL, 'h'},       {NULL, 0, NULL, 0},
     };
     struct run_opts o = {0};
@@ -195,7 +238,7 @@ int box_cmd_run(int argc, char **argv)
     o.ports = calloc((size_t)argc + 1, sizeof *o.ports);
     int c, rc = EXIT_VMJAIL_ERROR;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "+dite:w:u:v:p:h", longs, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "+dite:w:u:v:p:Ph", longs, NULL)) != -1) {
         switch (c) {
         case 'd': o.detach = true; break;
         case 'n': o.name = optarg; break;
@@ -209,6 +252,7 @@ int box_cmd_run(int argc, char **argv)
         case 'v': o.vols[o.nvol++] = optarg; break;
         case 'p': o.ports[o.nport++] = optarg; break;
         case 'N': o.network = optarg; break;
+        case 'P': o.publish_all = true; break;
         case 'h': fputs(usage, stdout); rc = 0; goto out0;
         default: goto out0;
         }
@@ -269,7 +313,11 @@ int box_cmd_run(int argc, char **argv)
         goto out_rm;
     }
     /* vmjail run --root COPY --env ... --cwd W --user U --volume V --publish P -- ENTRY CMD */
-    size_t max = 24 + 2 * (o.nenv + o.nvol + o.nport) + (size_t)argc;
+    b.ports = ports_of(o.ports, o.nport, cfg.exposed, o.publish_all);
+    size_t nports = 0;
+    while (b.ports && b.ports[nports])
+        nports++;
+    size_t max = 24 + 2 * (o.nenv + o.nvol + nports) + (size_t)argc;
     for (size_t i = 0; cfg.env && cfg.env[i]; i++)
         max += 2;
     for (size_t i = 0; cfg.entrypoint && cfg.entrypoint[i]; i++)
@@ -293,10 +341,12 @@ int box_cmd_run(int argc, char **argv)
         a[n++] = "--user", a[n++] = user;
     for (size_t i = 0; i < o.nvol; i++)
         a[n++] = "--volume", a[n++] = (char *)o.vols[i];
-    if (o.network || o.nport)
+    if (o.network || nports)
         a[n++] = "--network", a[n++] = (char *)(o.network ? o.network : "nat");
-    for (size_t i = 0; i < o.nport; i++)
-        a[n++] = "--publish", a[n++] = (char *)o.ports[i];
+    for (size_t i = 0; i < nports; i++) {
+        char *tcp = strstr(b.ports[i], "/tcp"); /* vmjail run's --publish: TCP unless /udp */
+        a[n++] = "--publish", a[n++] = strndup(b.ports[i], tcp ? (size_t)(tcp - b.ports[i]) : strlen(b.ports[i]));
+    }
     a[n++] = "--";
     size_t first = n;
     if (o.entry)
@@ -358,6 +408,7 @@ out_rm:
         close(dfd);
     }
 out:
+    box_free(&b);
     img_config_free(&cfg);
     free(tree);
 out0:

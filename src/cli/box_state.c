@@ -54,6 +54,25 @@ static int64_t jint(json_object *o, const char *k, int64_t def)
     return json_object_object_get_ex(o, k, &v) ? json_object_get_int64(v) : def;
 }
 
+static char **jstrings(json_object *o, const char *k)
+{
+    json_object *c;
+    size_t nc = json_object_object_get_ex(o, k, &c) && json_object_is_type(c, json_type_array)
+                    ? json_object_array_length(c) : 0;
+    char **v = calloc(nc + 1, sizeof *v);
+    for (size_t i = 0; v && i < nc; i++)
+        v[i] = strdup(json_object_get_string(json_object_array_get_idx(c, i)));
+    return v;
+}
+
+static json_object *jarray(char **v)
+{
+    json_object *a = json_object_new_array();
+    for (size_t i = 0; v && v[i]; i++)
+        json_object_array_add(a, json_object_new_string(v[i]));
+    return a;
+}
+
 int box_load(const char *dir, const char *id, struct box *b, vmjail_error **err)
 {
     char path[4200];
@@ -77,12 +96,8 @@ int box_load(const char *dir, const char *id, struct box *b, vmjail_error **err)
     b->sup_start = (uint64_t)jint(o, "SupervisorStart", 0);
     b->rm = jint(o, "AutoRemove", 0) != 0;
     b->attached = jint(o, "Attached", 0) != 0;
-    json_object *c;
-    size_t nc = json_object_object_get_ex(o, "Command", &c) && json_object_is_type(c, json_type_array)
-                    ? json_object_array_length(c) : 0;
-    b->command = calloc(nc + 1, sizeof *b->command);
-    for (size_t i = 0; b->command && i < nc; i++)
-        b->command[i] = strdup(json_object_get_string(json_object_array_get_idx(c, i)));
+    b->command = jstrings(o, "Command");
+    b->ports = jstrings(o, "Ports");
     json_object_put(o);
     if (strlen(b->id) != 64) {
         box_free(b);
@@ -98,10 +113,8 @@ int box_save(const char *dir, const struct box *b, vmjail_error **err)
     json_object_object_add(o, "Name", json_object_new_string(b->name));
     json_object_object_add(o, "Image", json_object_new_string(b->image));
     json_object_object_add(o, "ImageID", json_object_new_string(b->image_id));
-    json_object *c = json_object_new_array();
-    for (size_t i = 0; b->command && b->command[i]; i++)
-        json_object_array_add(c, json_object_new_string(b->command[i]));
-    json_object_object_add(o, "Command", c);
+    json_object_object_add(o, "Command", jarray(b->command));
+    json_object_object_add(o, "Ports", jarray(b->ports));
     json_object_object_add(o, "State", json_object_new_string(b->state));
     json_object_object_add(o, "Created", json_object_new_int64(b->created));
     json_object_object_add(o, "StartedAt", json_object_new_int64(b->started));
@@ -131,12 +144,18 @@ int box_save(const char *dir, const struct box *b, vmjail_error **err)
     return rc;
 }
 
+static void free_strings(char **v)
+{
+    for (size_t i = 0; v && v[i]; i++)
+        free(v[i]);
+    free(v);
+}
+
 void box_free(struct box *b)
 {
-    for (size_t i = 0; b->command && b->command[i]; i++)
-        free(b->command[i]);
-    free(b->command);
-    b->command = NULL;
+    free_strings(b->command);
+    free_strings(b->ports);
+    b->command = b->ports = NULL;
 }
 
 uint64_t box_proc_start(pid_t pid)
@@ -251,7 +270,7 @@ int box_find(const char *dir, const char *key, struct box *out, vmjail_error **e
     int rc = 0;
     if (hits == 1) {
         *out = v[hit];
-        v[hit].command = NULL;
+        v[hit].command = v[hit].ports = NULL;
     } else if (hits == 0) {
         rc = vj_error(err, VMJAIL_ERR_USAGE, 0, "no box '%s'", key);
     } else {
