@@ -59,29 +59,15 @@ int box_cmd_ls(int argc, char **argv)
 {
     static const struct option longs[] = {
         {"all", no_argument, NULL, 'a'},       {"quiet", no_argument, NULL, 'q'},
-        {"no-trunc", no_argument, NULL, 'T'},  {"format", required_argument, NULL, 'f'},
+        {"no-trunc", no_argument, NULL, 'n'},  {"format", required_argument, NULL, 'f'},
         {"help", no_argument, NULL, 'h'},      {NULL, 0, NULL, 0},
     };
-    bool all = false, quiet = false, notrunc = false, json = false;
-    int c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "aqh", longs, NULL)) != -1) {
-        switch (c) {
-        case 'a': all = true; break;
-        case 'q': quiet = true; break;
-        case 'T': notrunc = true; break;
-        case 'f':
-            if (strcmp(optarg, "json") != 0 && strcmp(optarg, "table") != 0) {
-                cli_error("box ls: --format json or table, not '%s'", optarg);
-                return EXIT_VMJAIL_ERROR;
-            }
-            json = strcmp(optarg, "json") == 0;
-            break;
-        case 'h': fputs(usage, stdout); return 0;
-        default: return EXIT_VMJAIL_ERROR;
-        }
-    }
-    if (optind != argc) {
+    struct cli_list_opts o = {.cmd = "box ls"};
+    int first = cli_getopts(argc, argv, "aqh", longs, usage, cli_list_option, &o);
+    if (first <= 0)
+        return first < 0 ? EXIT_VMJAIL_ERROR : 0;
+    bool all = o.all, quiet = o.quiet, notrunc = o.notrunc, json = o.json;
+    if (first != argc) {
         cli_error("box ls: no arguments expected");
         return EXIT_VMJAIL_ERROR;
     }

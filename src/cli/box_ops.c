@@ -13,32 +13,24 @@
 #include "image/image.h"
 #include "lib/error.h"
 
-/* Parse the options of a command on boxes: SHORTS, with --help printing USAGE.  Returns
- * optind, 0 after --help, -1 after an error; each option else goes to ON(c, optarg). */
+/* The options of a command on boxes (cli_getopts), then at least one BOX: its index, 0
+ * after --help, -1 after an error. */
 static int parse(int argc, char **argv, const char *shorts, const struct option *longs,
-                 const char *usage, int (*on)(int c, const char *arg))
+                 const char *usage, int (*on)(int c, const char *arg, void *ctx))
 {
-    int c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, shorts, longs, NULL)) != -1) {
-        if (c == 'h') {
-            fputs(usage, stdout);
-            return 0;
-        }
-        if (c == '?' || on(c, optarg) < 0)
-            return -1;
-    }
-    if (optind >= argc) {
-        cli_error("%s: a box expected (try 'vmjail box %s --help')", argv[0], argv[0]);
+    int i = cli_getopts(argc, argv, shorts, longs, usage, on, NULL);
+    if (i > 0 && i >= argc) {
+        cli_error("box %s: a box expected (try 'vmjail box %s --help')", argv[0], argv[0]);
         return -1;
     }
-    return optind;
+    return i;
 }
 
 static bool follow;
-static int on_logs(int c, const char *arg)
+static int on_logs(int c, const char *arg, void *ctx)
 {
     (void)arg;
+    (void)ctx;
     follow = c == 'f';
     return 0;
 }
@@ -121,9 +113,10 @@ static int stop(const char *dir, struct box *b, int timeout)
 
 static int timeout_s;
 static bool force;
-static int on_stop(int c, const char *arg)
+static int on_stop(int c, const char *arg, void *ctx)
 {
     char *end;
+    (void)ctx;
     if (c == 't') {
         timeout_s = (int)strtol(arg, &end, 10);
         if (*arg == '\0' || *end || timeout_s < 0) {

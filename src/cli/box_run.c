@@ -220,6 +220,28 @@ struct run_opts {
     size_t nenv, nvol, nport;
 };
 
+static int on_run(int c, const char *arg, void *ctx)
+{
+    struct run_opts *o = ctx;
+    switch (c) {
+    case 'd': o->detach = true; break;
+    case 'n': o->name = arg; break;
+    case 'r': o->rm = true; break;
+    case 'i': o->interactive = true; break;
+    case 't': o->tty = true; break;
+    case 'e': o->envs[o->nenv++] = arg; break;
+    case 'w': o->workdir = arg; break;
+    case 'u': o->user = arg; break;
+    case 'E': o->entry = arg; break;
+    case 'v': o->vols[o->nvol++] = arg; break;
+    case 'p': o->ports[o->nport++] = arg; break;
+    case 'N': o->network = arg; break;
+    case 'P': o->publish_all = true; break;
+    default: return -1;
+    }
+    return 0;
+}
+
 int box_cmd_run(int argc, char **argv)
 {
     static const struct option longs[] = {
@@ -236,26 +258,11 @@ int box_cmd_run(int argc, char **argv)
     o.envs = calloc((size_t)argc + 1, sizeof *o.envs);
     o.vols = calloc((size_t)argc + 1, sizeof *o.vols);
     o.ports = calloc((size_t)argc + 1, sizeof *o.ports);
-    int c, rc = EXIT_VMJAIL_ERROR;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "+dite:w:u:v:p:Ph", longs, NULL)) != -1) {
-        switch (c) {
-        case 'd': o.detach = true; break;
-        case 'n': o.name = optarg; break;
-        case 'r': o.rm = true; break;
-        case 'i': o.interactive = true; break;
-        case 't': o.tty = true; break;
-        case 'e': o.envs[o.nenv++] = optarg; break;
-        case 'w': o.workdir = optarg; break;
-        case 'u': o.user = optarg; break;
-        case 'E': o.entry = optarg; break;
-        case 'v': o.vols[o.nvol++] = optarg; break;
-        case 'p': o.ports[o.nport++] = optarg; break;
-        case 'N': o.network = optarg; break;
-        case 'P': o.publish_all = true; break;
-        case 'h': fputs(usage, stdout); rc = 0; goto out0;
-        default: goto out0;
-        }
+    int rc = EXIT_VMJAIL_ERROR;
+    optind = cli_getopts(argc, argv, "+dite:w:u:v:p:Ph", longs, usage, on_run, &o);
+    if (optind <= 0) {
+        rc = optind < 0 ? EXIT_VMJAIL_ERROR : 0;
+        goto out0;
     }
     if (optind >= argc) {
         cli_error("box run: an image expected (try 'vmjail box run --help')");
