@@ -52,7 +52,8 @@ void box_ago(int64_t secs, char *buf, size_t n);
 
 /* Start B (saved as "created" in DIR) under a supervisor of its own, which runs ARGV (a full
  * path) with its output into DIR/ID/log (and, ATTACHED, to this process's stdout and stderr;
- * STDIN_TOO: the payload reads this process's stdin; TTY: the payload gets this process's
+ * STDIN_TOO: the payload reads this process's stdin, or detached the FIFO DIR/ID/stdin that
+ * `box attach` writes; TTY: the payload gets this process's
  * terminal as it is, unlogged).  Returns once the box is running; *STATUS_FD (ATTACHED) then
  * gives the exit status (4 bytes) when the box ends. */
 int box_start(const char *dir, struct box *b, char **argv, bool stdin_too, bool tty,
@@ -65,5 +66,6 @@ int box_cmd_ls(int argc, char **argv);
 int box_cmd_logs(int argc, char **argv);
 int box_cmd_stop(int argc, char **argv);
 int box_cmd_rm(int argc, char **argv);
+int box_cmd_attach(int argc, char **argv);
 
 #endif

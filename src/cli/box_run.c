@@ -375,7 +375,7 @@ int box_cmd_run(int argc, char **argv)
     }
     b.command = a + first; /* saved by the supervisor; not freed through b */
     int status_fd = -1;
-    if (box_start(dir, &b, a, o.interactive && !o.detach, o.tty, o.detach ? NULL : &status_fd, &err) < 0) {
+    if (box_start(dir, &b, a, o.interactive, o.tty, o.detach ? NULL : &status_fd, &err) < 0) {
         b.command = NULL;
         free(a);
         rc = cli_fail(err);

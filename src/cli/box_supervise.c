@@ -58,6 +58,14 @@ static void supervise(const char *dir, struct box *b, char **argv, bool stdin_to
     signal(SIGPIPE, SIG_IGN);
     signal(SIGINT, SIG_IGN);
     signal(SIGHUP, SIG_IGN);
+    prctl(PR_SET_NAME, "vmjail-box");
+    /* A detached box with -i reads a FIFO that `box attach` writes (held open here: no EOF). */
+    int in = -1;
+    if (stdin_too && !b->attached) {
+        box_path(path, sizeof path, dir, b->id, "stdin");
+        if (mkfifo(path, 0600) < 0 || (in = open(path, O_RDWR | O_CLOEXEC)) < 0)
+            _exit(EXIT_VMJAIL_ERROR);
+    }
     box_path(path, sizeof path, dir, b->id, "log");
     int log = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
     int out[2] = {-1, -1}, errp[2] = {-1, -1};
@@ -72,7 +80,9 @@ static void supervise(const char *dir, struct box *b, char **argv, bool stdin_to
         signal(SIGPIPE, SIG_DFL);
         signal(SIGINT, SIG_DFL);
         signal(SIGHUP, SIG_DFL);
-        if (!stdin_too)
+        if (in >= 0)
+            dup2(in, 0);
+        else if (!stdin_too)
             dup2(devnull, 0);
         if (!tty) {
             dup2(out[1], 1);

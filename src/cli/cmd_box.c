@@ -1,4 +1,4 @@
-/* cmd_box.c: `vmjail box VERB ...`: the box group's dispatcher (run, ls, logs, stop, rm). */
+/* cmd_box.c: `vmjail box VERB ...`: the box group's dispatcher (run, ls, logs, stop, rm, attach). */
 #include <stdio.h>
 #include <string.h>
 
@@ -12,6 +12,7 @@ static const char usage[] =
     "       vmjail box logs [-f] BOX\n"
     "       vmjail box stop [-t SECONDS] BOX...\n"
     "       vmjail box rm [-f] BOX...\n"
+    "       vmjail box attach BOX\n"
     "\n"
     "Boxes: images of the store (vmjail pull, load) run in their own copy of the image's\n"
     "layers, under a supervisor that keeps their output and exit status.  A BOX is named by its\n"
@@ -22,7 +23,7 @@ static const struct {
     int (*main)(int argc, char **argv);
 } verbs[] = {
     {"run", box_cmd_run}, {"ls", box_cmd_ls}, {"ps", box_cmd_ls}, {"logs", box_cmd_logs},
-    {"stop", box_cmd_stop}, {"rm", box_cmd_rm},
+    {"stop", box_cmd_stop}, {"rm", box_cmd_rm}, {"attach", box_cmd_attach},
 };
 
 int cmd_box(int argc, char **argv)
@@ -34,7 +35,7 @@ int cmd_box(int argc, char **argv)
     for (size_t i = 0; i < sizeof verbs / sizeof *verbs; i++)
         if (strcmp(argv[1], verbs[i].verb) == 0)
             return verbs[i].main(argc - 1, argv + 1);
-    if (strcmp(argv[1], "exec") == 0 || strcmp(argv[1], "attach") == 0) {
+    if (strcmp(argv[1], "exec") == 0) {
         cli_error("box %s: not built yet", argv[1]);
         return EXIT_VMJAIL_ERROR;
     }
