@@ -76,7 +76,7 @@ int box_cmd_ls(int argc, char **argv)
     struct box *v;
     size_t n;
     if (box_dir(dir, sizeof dir, &err) < 0 || box_list(dir, &v, &n, &err) < 0)
-        return cli_fail(err);
+        return cli_fail_container(err);
     json_object *arr = json_object_new_array();
     if (!json && !quiet)
         printf("%-14s %-30s %-22s %-16s %-34s %-22s %s\n", "BOX ID", "IMAGE", "COMMAND", "CREATED", "STATUS",

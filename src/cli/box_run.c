@@ -275,7 +275,7 @@ int box_cmd_run(int argc, char **argv)
     char dir[4200];
     vmjail_error *err = NULL;
     if (box_dir(dir, sizeof dir, &err) < 0) {
-        rc = cli_fail(err);
+        rc = cli_fail_container(err);
         goto out0;
     }
     const char *image = argv[optind];
@@ -292,7 +292,7 @@ int box_cmd_run(int argc, char **argv)
     if (img_store_find(s, image, &d, &err) < 0 || img_store_unpack(s, &d, &tree, &err) < 0 ||
         img_store_image(s, &d, &m, &cfg, &err) < 0) {
         img_store_close(s);
-        rc = cli_fail(err);
+        rc = cli_fail_container(err); /* 125: 126 and 127 are the program's, as podman's */
         goto out;
     }
     snprintf(b.image_id, sizeof b.image_id, "%.64s", m.config.digest + 7);
@@ -378,7 +378,7 @@ int box_cmd_run(int argc, char **argv)
     if (box_start(dir, &b, a, o.interactive, o.tty, o.detach ? NULL : &status_fd, &err) < 0) {
         b.command = NULL;
         free(a);
-        rc = cli_fail(err);
+        rc = cli_fail_container(err);
         goto out_rm;
     }
     b.command = NULL;
