@@ -45,6 +45,9 @@ int box_find(const char *dir, const char *key, struct box *out, vmjail_error **e
 /* The start time of process PID (0: no such process), and whether PID is still it. */
 uint64_t box_proc_start(pid_t pid);
 bool box_alive(pid_t pid, uint64_t start);
+/* SIGNAL to B's payload: SIGKILL to its whole process group (led by its `vmjail run`, while
+ * that process is still the one recorded), any other to that process alone. */
+void box_kill(const struct box *b, int sig);
 /* "Up 3 seconds", "Exited (0) 2 seconds ago", "Created". */
 void box_status(const struct box *b, char *buf, size_t n);
 /* "3 seconds", "5 minutes", "2 hours", "4 days". */

@@ -97,12 +97,11 @@ static int stop(const char *dir, struct box *b, int timeout)
     if (!box_running(b))
         return 0;
     if (box_alive(b->pid, b->pid_start) && timeout > 0) {
-        kill(b->pid, SIGTERM);
+        box_kill(b, SIGTERM);
         if (box_wait(dir, b, timeout * 1000) == 0)
             return 0;
     }
-    if (box_alive(b->pid, b->pid_start))
-        kill(b->pid, SIGKILL);
+    box_kill(b, SIGKILL);
     if (box_wait(dir, b, 10000) == 0)
         return 0;
     /* the supervisor does not answer: kill it too, and record the box as ended */

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <json-c/json.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -158,39 +159,79 @@ void box_free(struct box *b)
     b->command = b->ports = NULL;
 }
 
-uint64_t box_proc_start(pid_t pid)
+/* Process PID's start time and process group, from /proc/PID/stat; false if there is none.
+ * *ZOMBIE: it has ended, not yet reaped. */
+static bool proc_stat(pid_t pid, uint64_t *start, pid_t *pgid, bool *zombie)
 {
     char path[64], buf[1024];
     snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
-        return 0;
+        return false;
     ssize_t n = read(fd, buf, sizeof buf - 1);
     close(fd);
     if (n <= 0)
-        return 0;
+        return false;
     buf[n] = '\0';
-    char *p = strrchr(buf, ')'); /* after the command's name: fields 3 on */
-    if (!p)
-        return 0;
-    if (p[2] == 'Z' || p[2] == 'X') /* a zombie has ended */
-        return 0;
-    unsigned long long start = 0;
-    /* field 22 is starttime: 19 fields after the state (field 3) */
+    char *p = strrchr(buf, ')'); /* after the command's name: field 3, the state, on */
+    if (!p || strlen(p) < 4)
+        return false;
     p += 2;
+    *zombie = *p == 'Z' || *p == 'X';
+    /* field 5 is the process group, 22 the start time */
     for (int f = 3; f < 22 && p; f++) {
+        if (f == 5)
+            *pgid = (pid_t)strtol(p, NULL, 10);
         p = strchr(p, ' ');
         if (p)
             p++;
     }
-    if (p)
-        start = strtoull(p, NULL, 10);
-    return start;
+    *start = p ? strtoull(p, NULL, 10) : 0;
+    return p != NULL;
+}
+
+uint64_t box_proc_start(pid_t pid)
+{
+    uint64_t start;
+    pid_t pgid;
+    bool zombie;
+    return proc_stat(pid, &start, &pgid, &zombie) && !zombie ? start : 0;
 }
 
 bool box_alive(pid_t pid, uint64_t start)
 {
     return pid > 0 && start != 0 && box_proc_start(pid) == start;
+}
+
+void box_kill(const struct box *b, int sig)
+{
+    uint64_t start;
+    pid_t pgid;
+    bool zombie;
+    if (b->pid <= 1 || b->pid == getpid() || b->pid == getpgrp())
+        return;
+    if (sig != SIGKILL) {
+        if (box_alive(b->pid, b->pid_start))
+            kill(b->pid, sig);
+        return;
+    }
+    if (proc_stat(b->pid, &start, &pgid, &zombie)) {
+        /* its leader, even ended but not reaped, holds the group's number: ours */
+        if (start == b->pid_start && pgid == b->pid)
+            kill(-b->pid, SIGKILL); /* the group the supervisor made for it: never 0 or -1 */
+        return; /* else the number is another process's now */
+    }
+    /* The leader is reaped: while any of its group is left, no other process can have its
+     * number, so the processes of group PID are the box's (vmjail run's children). */
+    DIR *d = opendir("/proc");
+    struct dirent *e;
+    while (d && (e = readdir(d)) != NULL) {
+        pid_t p = (pid_t)strtol(e->d_name, NULL, 10);
+        if (p > 1 && p != getpid() && proc_stat(p, &start, &pgid, &zombie) && pgid == b->pid && !zombie)
+            kill(p, SIGKILL);
+    }
+    if (d)
+        closedir(d);
 }
 
 bool box_running(const struct box *b)
@@ -207,6 +248,7 @@ void box_refresh(const char *dir, struct box *b)
     if (box_load(dir, b->id, &again, NULL) < 0)
         return;
     if (box_running(&again)) {
+        box_kill(&again, SIGKILL); /* what the supervisor left running */
         snprintf(again.state, sizeof again.state, "exited");
         again.exit_code = -1;
         again.finished = time(NULL);

@@ -76,7 +76,10 @@ static void supervise(const char *dir, struct box *b, char **argv, bool stdin_to
     if (pid < 0)
         _exit(EXIT_VMJAIL_ERROR);
     if (pid == 0) {
-        prctl(PR_SET_PDEATHSIG, SIGKILL); /* no payload outlives its supervisor */
+        /* A process group of the box's own, which box_kill ends whole when the supervisor is
+         * gone (vmjail run's credentials change clears a parent-death signal). */
+        setpgid(0, 0);
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
         signal(SIGPIPE, SIG_DFL);
         signal(SIGINT, SIG_DFL);
         signal(SIGHUP, SIG_DFL);
@@ -131,6 +134,10 @@ static void supervise(const char *dir, struct box *b, char **argv, bool stdin_to
         if (w == pid)
             ended = true;
     }
+    /* The box ends with its program, as a container with its init: what is left of its group
+     * (just reaped, its number is still the group's while the group has members). */
+    if (pid > 1)
+        kill(-pid, SIGKILL);
     /* What the payload wrote last (its children may hold the pipes: read what is there). */
     for (int i = 0; i < 2 && !tty; i++) {
         int fd = i ? errp[0] : out[0];
