@@ -51,7 +51,7 @@ CLI_OBJS := $(CLI_SRCS:%.c=$(BUILD)/%.o)
 # through vmjail-image, the same command line linked dynamically (src/cli/image_exec.c).
 IMAGE_LIBS := -lcurl -larchive -lcrypto
 IMAGE_CLI_SRCS := src/cli/cmd_pull.c src/cli/cmd_load.c src/cli/cmd_images.c src/cli/cmd_rmi.c \
-                  src/cli/cmd_box.c
+                  src/cli/cmd_box.c $(wildcard src/cli/box_*.c)
 CLI_STATIC_OBJS := $(filter-out $(IMAGE_CLI_SRCS:%.c=$(BUILD)/%.o),$(CLI_OBJS)) \
                    $(BUILD)/src/cli/image_exec.o
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)

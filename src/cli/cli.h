@@ -78,6 +78,22 @@ int cli_fail_container(vmjail_error *err);
 /* Exactly one container id among the remaining arguments, or print an error and return NULL. */
 const char *cli_one_id(const char *cmd, int argc, char **argv, int optind_);
 
+/* The option loop of the image and box commands (image_opts.c): getopt_long over SHORTS
+ * and LONGS; -h/--help prints USAGE and gives 0; ON(c, optarg, CTX) takes every other option
+ * (< 0: refused, its message printed); an unknown option gives -1.  Else optind (> 0). */
+struct option;
+int cli_getopts(int argc, char **argv, const char *shorts, const struct option *longs,
+                const char *usage, int (*on)(int c, const char *arg, void *ctx), void *ctx);
+/* --format json|table: *JSON set; -1 after an error naming CMD. */
+int cli_parse_format(const char *cmd, const char *arg, bool *json);
+/* The options of the listing commands (images, box ls), for cli_getopts: -a, -q, --no-trunc
+ * ('n'), --format ('f'). */
+struct cli_list_opts {
+    const char *cmd;
+    bool all, quiet, notrunc, json;
+};
+int cli_list_option(int c, const char *arg, void *ctx);
+
 /* Open the image store (--store, $VMJAIL_STORE or the default): for the image commands. */
 struct img_store;
 int cli_store_open(bool write, struct img_store **s);

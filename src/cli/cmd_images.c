@@ -37,34 +37,16 @@ int cmd_images(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    bool json = false, quiet = false, notrunc = false;
-    int c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "+qh", longs, NULL)) != -1) {
-        switch (c) {
-        case 'f':
-            if (strcmp(optarg, "json") != 0 && strcmp(optarg, "table") != 0) {
-                cli_error("images: --format takes json or table, not '%s'", optarg);
-                return EXIT_VMJAIL_ERROR;
-            }
-            json = strcmp(optarg, "json") == 0;
-            break;
-        case 'q':
-            quiet = true;
-            break;
-        case 'n':
-            notrunc = true;
-            break;
-        case 'h':
-            printf("usage: vmjail images [--format json|table] [-q] [--no-trunc]\n\nLists the "
-                   "images of the image store: REPOSITORY, TAG, IMAGE ID (of its config),\nCREATED, "
-                   "SIZE (of its compressed layers); -q only the IDs.\n");
-            return 0;
-        default:
-            return EXIT_VMJAIL_ERROR;
-        }
-    }
-    if (optind != argc) {
+    struct cli_list_opts lo = {.cmd = "images"};
+    int first = cli_getopts(argc, argv, "+qh", longs,
+                        "usage: vmjail images [--format json|table] [-q] [--no-trunc]\n\nLists the "
+                        "images of the image store: REPOSITORY, TAG, IMAGE ID (of its config),\n"
+                        "CREATED, SIZE (of its compressed layers); -q only the IDs.\n",
+                        cli_list_option, &lo);
+    if (first <= 0)
+        return first < 0 ? EXIT_VMJAIL_ERROR : 0;
+    bool json = lo.json, quiet = lo.quiet, notrunc = lo.notrunc;
+    if (first != argc) {
         cli_error("images: no arguments expected");
         return EXIT_VMJAIL_ERROR;
     }

@@ -13,6 +13,13 @@ static void print_loaded(const char *name, void *arg)
     printf("Loaded image: %s\n", name);
 }
 
+static int on_input(int c, const char *arg, void *ctx)
+{
+    (void)c; /* -i, the only one */
+    *(const char **)ctx = arg;
+    return 0;
+}
+
 int cmd_load(int argc, char **argv)
 {
     static const struct option longs[] = {
@@ -21,23 +28,14 @@ int cmd_load(int argc, char **argv)
         {NULL, 0, NULL, 0},
     };
     const char *input = NULL;
-    int c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "+i:h", longs, NULL)) != -1) {
-        switch (c) {
-        case 'i':
-            input = optarg;
-            break;
-        case 'h':
-            printf("usage: vmjail load -i FILE\n\nLoads the images of FILE into the image store: a "
-                   "docker-archive tar\n(docker save, skopeo's docker-archive:), an OCI archive tar, "
-                   "or an OCI\nimage layout directory.  Prints each name loaded.\n");
-            return 0;
-        default:
-            return EXIT_VMJAIL_ERROR;
-        }
-    }
-    if (input == NULL || optind != argc) {
+    int first = cli_getopts(argc, argv, "+i:h", longs,
+                            "usage: vmjail load -i FILE\n\nLoads the images of FILE into the image "
+                            "store: a docker-archive tar\n(docker save, skopeo's docker-archive:), an "
+                            "OCI archive tar, or an OCI\nimage layout directory.  Prints each name "
+                            "loaded.\n", on_input, &input);
+    if (first <= 0)
+        return first < 0 ? EXIT_VMJAIL_ERROR : 0;
+    if (input == NULL || first != argc) {
         cli_error("load: -i FILE expected (try 'vmjail load --help')");
         return EXIT_VMJAIL_ERROR;
     }

@@ -18,6 +18,22 @@ int cli_store_open(bool write, struct img_store **s)
     return 0;
 }
 
+static int on_pull(int c, const char *arg, void *ctx)
+{
+    struct img_pull_opts *o = ctx;
+    if (c == 'q') {
+        o->quiet = true;
+    } else if (c == 'a') {
+        o->auth_file = arg;
+    } else if (strcmp(arg, "true") != 0 && strcmp(arg, "false") != 0) {
+        cli_error("pull: --tls-verify takes true or false, not '%s'", arg);
+        return -1;
+    } else {
+        o->tls_verify = strcmp(arg, "true") == 0;
+    }
+    return 0;
+}
+
 int cmd_pull(int argc, char **argv)
 {
     static const struct option longs[] = {
@@ -28,38 +44,19 @@ int cmd_pull(int argc, char **argv)
         {NULL, 0, NULL, 0},
     };
     struct img_pull_opts o = {.tls_verify = true, .progress = isatty(2) == 1};
-    int c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "+qh", longs, NULL)) != -1) {
-        switch (c) {
-        case 'q':
-            o.quiet = true;
-            break;
-        case 't':
-            if (strcmp(optarg, "true") != 0 && strcmp(optarg, "false") != 0) {
-                cli_error("pull: --tls-verify takes true or false, not '%s'", optarg);
-                return EXIT_VMJAIL_ERROR;
-            }
-            o.tls_verify = strcmp(optarg, "true") == 0;
-            break;
-        case 'a':
-            o.auth_file = optarg;
-            break;
-        case 'h':
-            printf("usage: vmjail pull [-q] [--tls-verify=false] [--authfile FILE] REF\n\n"
-                   "Pulls the linux/amd64 image REF (docker.io/library/busybox:latest,\n"
-                   "localhost:5000/x:1, NAME@sha256:...) into the image store and prints its ID.\n"
-                   "  -q, --quiet          only the ID\n"
-                   "  --tls-verify=false   plain http (or https without verification) for any\n"
-                   "                       registry; localhost and 127.0.0.1 always use http\n"
-                   "  --authfile FILE      credentials (default: $REGISTRY_AUTH_FILE,\n"
-                   "                       $XDG_RUNTIME_DIR/containers/auth.json, ~/.docker/config.json)\n");
-            return 0;
-        default:
-            return EXIT_VMJAIL_ERROR;
-        }
-    }
-    if (optind != argc - 1) {
+    int first = cli_getopts(argc, argv, "+qh", longs,
+                            "usage: vmjail pull [-q] [--tls-verify=false] [--authfile FILE] REF\n\n"
+                            "Pulls the linux/amd64 image REF (docker.io/library/busybox:latest,\n"
+                            "localhost:5000/x:1, NAME@sha256:...) into the image store and prints its ID.\n"
+                            "  -q, --quiet          only the ID\n"
+                            "  --tls-verify=false   plain http (or https without verification) for any\n"
+                            "                       registry; localhost and 127.0.0.1 always use http\n"
+                            "  --authfile FILE      credentials (default: $REGISTRY_AUTH_FILE,\n"
+                            "                       $XDG_RUNTIME_DIR/containers/auth.json, ~/.docker/config.json)\n",
+                            on_pull, &o);
+    if (first <= 0)
+        return first < 0 ? EXIT_VMJAIL_ERROR : 0;
+    if (first != argc - 1) {
         cli_error("pull: one image reference expected (try 'vmjail pull --help')");
         return EXIT_VMJAIL_ERROR;
     }
@@ -69,7 +66,7 @@ int cmd_pull(int argc, char **argv)
         return rc;
     char id[IMG_DIGEST_LEN];
     vmjail_error *err = NULL;
-    rc = img_pull(s, argv[optind], &o, id, &err);
+    rc = img_pull(s, argv[first], &o, id, &err);
     img_store_close(s);
     if (rc < 0)
         return cli_fail(err);

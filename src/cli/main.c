@@ -24,7 +24,7 @@ const struct cli_command cli_commands[] = {
     {"load", "load an image from a docker-archive, an OCI archive or an OCI layout", cmd_load},
     {"images", "list the images of the image store", cmd_images},
     {"rmi", "remove an image from the image store", cmd_rmi},
-    {"box", "run an image of the store: box run --rm IMAGE [CMD...]", cmd_box},
+    {"box", "boxes of images: box run [-d] IMAGE, box ls, logs, stop, rm, attach", cmd_box},
     {"features", "print what this runtime supports (JSON)", cmd_features},
     {"info", "say which platforms this host can run payloads on", cmd_info},
     {"spec", "write a default config.json", cmd_spec},

@@ -84,6 +84,7 @@ struct img_config {
     char created[40];
     char **entrypoint, **cmd, **env; /* NULL-terminated, or NULL */
     char *workdir, *user;
+    char **exposed; /* ExposedPorts' keys ("8080/tcp"), NULL-terminated, or NULL */
 };
 int img_config_parse(const char *body, size_t len, struct img_config *c, vmjail_error **err);
 void img_config_free(struct img_config *c);

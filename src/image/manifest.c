@@ -257,6 +257,17 @@ int img_config_parse(const char *body, size_t len, struct img_config *c, vmjail_
     const char *w = str(cfg, "WorkingDir"), *u = str(cfg, "User");
     c->workdir = w ? strdup(w) : NULL;
     c->user = u ? strdup(u) : NULL;
+    struct json_object *ports;
+    if (cfg && json_object_object_get_ex(cfg, "ExposedPorts", &ports) &&
+        json_object_is_type(ports, json_type_object)) {
+        size_t n = 0;
+        c->exposed = calloc((size_t)json_object_object_length(ports) + 1, sizeof *c->exposed);
+        json_object_object_foreach(ports, key, val) {
+            (void)val;
+            if (c->exposed)
+                c->exposed[n++] = strdup(key);
+        }
+    }
     rc = 0;
 out:
     if (rc < 0)
@@ -273,5 +284,6 @@ void img_config_free(struct img_config *c)
     free_strings(c->env);
     free(c->workdir);
     free(c->user);
+    free_strings(c->exposed);
     memset(c, 0, sizeof *c);
 }
