@@ -64,6 +64,14 @@ int box_start(const char *dir, struct box *b, char **argv, bool stdin_too, bool 
 /* Wait until B is no longer running (TIMEOUT_MS < 0: forever); 0 if it ended. */
 int box_wait(const char *dir, struct box *b, int timeout_ms);
 
+/* The root of box ID in DIR (DIR/ID/rootfs) for the image tree TREE: an overlay where the
+ * caller may mount one (*OVERLAID), else a copy.  0, or -1 after printing why. */
+int box_tree_make(const char *dir, const char *id, const char *tree, bool *overlaid);
+/* Unmount the box's overlay, if it has one (its upper layer stays until box_remove). */
+void box_tree_release(const char *dir, const char *id);
+/* Remove box ID's directory, its overlay unmounted first.  0, or -1 with errno. */
+int box_remove(const char *dir, const char *id);
+
 int box_cmd_run(int argc, char **argv);
 int box_cmd_ls(int argc, char **argv);
 int box_cmd_logs(int argc, char **argv);

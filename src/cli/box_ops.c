@@ -150,18 +150,25 @@ static int each(int argc, char **argv, int i, bool is_stop)
             cli_error("box %s: box %s (%.12s) did not stop", argv[0], b.name, b.id);
             rc = EXIT_VMJAIL_ERROR;
         } else if (!is_stop) {
-            int dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-            if (img_rm_rf_at(dfd, b.id) < 0 && errno != ENOENT) {
+            if (box_remove(dir, b.id) < 0 && errno != ENOENT) {
                 cli_error("box rm: removing %s/%s: %s", dir, b.id, strerror(errno));
                 rc = EXIT_VMJAIL_ERROR;
             } else {
                 printf("%s\n", argv[i]);
             }
-            close(dfd);
         } else {
             printf("%s\n", argv[i]);
         }
         box_free(&b);
+    }
+    /* The image trees removed boxes stood on, which no image needs any more (an rmi made
+     * while they existed kept them: img_store_gc). */
+    struct img_store *s;
+    if (!is_stop && cli_store_open(true, &s) == 0) {
+        vmjail_error *gerr = NULL;
+        if (img_store_gc(s, &gerr) < 0)
+            vmjail_error_free(gerr); /* kept, not lost: the next rmi tries again */
+        img_store_close(s);
     }
     return rc;
 }
@@ -183,7 +190,7 @@ int box_cmd_rm(int argc, char **argv)
         {"force", no_argument, NULL, 'f'}, {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
     force = false;
     int i = parse(argc, argv, "+fh", longs,
-                  "usage: vmjail box rm [-f] BOX...\n\nRemoves each BOX (its copy of the image, "
-                  "its log, its state); a running box\nonly with -f, which kills it first.\n", on_stop);
+                  "usage: vmjail box rm [-f] BOX...\n\nRemoves each BOX (its writable layer or copy of "
+                  "the image, its log, its state); a running box\nonly with -f, which kills it first.\n", on_stop);
     return i <= 0 ? (i < 0 ? EXIT_VMJAIL_ERROR : 0) : each(argc, argv, i, false);
 }

@@ -33,23 +33,6 @@ static const char usage[] =
     "ours; -d prints the box's ID and returns.  The box stays (vmjail box ls -a, logs, rm)\n"
     "unless --rm.  -P publishes each of the config's ExposedPorts on a free host port.\n";
 
-/* Run ARGV (a full path) and wait: its exit status, or 128+N for signal N. */
-static int run_wait(char **argv)
-{
-    pid_t pid = fork();
-    if (pid < 0)
-        return EXIT_VMJAIL_ERROR;
-    if (pid == 0) {
-        execv(argv[0], argv);
-        _exit(EXIT_VMJAIL_ERROR);
-    }
-    int st;
-    while (waitpid(pid, &st, 0) < 0)
-        if (errno != EINTR)
-            return EXIT_VMJAIL_ERROR;
-    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-}
-
 /* USER[:GROUP] as UID:GID, names looked up in the box's /etc/passwd and /etc/group. */
 static int find_id(const char *root, const char *file, const char *name, long *id, long *gid)
 {
@@ -302,17 +285,16 @@ int box_cmd_run(int argc, char **argv)
         rc = EXIT_VMJAIL_ERROR;
         goto out;
     }
-    /* The box's own copy, under the store (same file system: cp may reflink), made while the
-     * store is locked; the run does not hold the lock. */
-    box_path(copy, sizeof copy, dir, b.id, "rootfs");
-    char *cp[] = {"/bin/cp", "-a", "--reflink=auto", tree, copy, NULL};
-    int cprc = run_wait(cp);
+    /* The box's root (an overlay of the tree, or a copy), made while the store is locked:
+     * the tree is then marked as the box's (rmi keeps it); the run does not hold the lock. */
+    bool overlaid;
+    int trc = box_tree_make(dir, b.id, tree, &overlaid);
     img_store_close(s);
-    if (cprc != 0) {
-        cli_error("box run: copying %s failed", tree);
+    if (trc != 0) {
         rc = EXIT_VMJAIL_ERROR;
         goto out_rm;
     }
+    box_path(copy, sizeof copy, dir, b.id, "rootfs");
     char user[64] = "";
     const char *uspec = o.user ? o.user : cfg.user && cfg.user[0] ? cfg.user : NULL;
     if (uspec && resolve_user(copy, uspec, user, sizeof user) < 0) {
@@ -409,11 +391,8 @@ int box_cmd_run(int argc, char **argv)
     }
     goto out;
 out_rm:
-    if (b.id[0]) {
-        int dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-        img_rm_rf_at(dfd, b.id);
-        close(dfd);
-    }
+    if (b.id[0])
+        box_remove(dir, b.id);
 out:
     box_free(&b);
     img_config_free(&cfg);

@@ -157,11 +157,10 @@ static void supervise(const char *dir, struct box *b, char **argv, bool stdin_to
         box_save(dir, &now, NULL);
         box_free(&now);
     }
-    if (b->rm) {
-        int dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-        img_rm_rf_at(dfd, b->id);
-        close(dfd);
-    }
+    if (b->rm)
+        box_remove(dir, b->id);
+    else
+        box_tree_release(dir, b->id); /* its writable layer stays until box rm */
     unsigned char s4[4] = {(unsigned char)code, 0, 0, 0};
     write_all(ready, (char *)s4, 4);
     _exit(0);

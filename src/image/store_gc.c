@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <json-c/json.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -277,6 +278,39 @@ static void sweep(struct img_store *s, const char *dir, char (*set)[IMG_DIGEST_L
     closedir(d);
 }
 
+/* Add to the N of SET (room for CAP) the trees boxes stand on: boxes/ID/lower names the tree
+ * under a box's overlay (src/cli/box_tree.c), kept while the box exists.  The new N. */
+static size_t box_trees(struct img_store *s, char (**set)[IMG_DIGEST_LEN], size_t n, size_t *cap)
+{
+    int fd = openat(s->dirfd, "boxes", O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+    DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+    if (d == NULL) {
+        if (fd >= 0)
+            close(fd);
+        return n;
+    }
+    struct dirent *de;
+    while ((de = readdir(d)) != NULL) {
+        char rel[NAME_MAX + 8], hex[IMG_DIGEST_LEN];
+        snprintf(rel, sizeof rel, "%s/lower", de->d_name);
+        int lf = de->d_name[0] == '.' ? -1 : openat(dirfd(d), rel, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+        ssize_t got = lf >= 0 ? read(lf, hex, 64) : -1;
+        if (lf >= 0)
+            close(lf);
+        if (got != 64 || strspn(hex, "0123456789abcdef") < 64)
+            continue;
+        if (n == *cap) {
+            void *bigger = realloc(*set, (*cap = *cap * 2 + 4) * sizeof **set);
+            if (bigger == NULL)
+                break;
+            *set = bigger;
+        }
+        snprintf((*set)[n++], IMG_DIGEST_LEN, "sha256:%.64s", hex);
+    }
+    closedir(d);
+    return n;
+}
+
 int img_store_gc(struct img_store *s, vmjail_error **err)
 {
     struct img_entry *v;
@@ -319,6 +353,8 @@ int img_store_gc(struct img_store *s, vmjail_error **err)
         img_config_free(&c);
     }
     sweep(s, "blobs/sha256", keep, k);
+    size_t ccap = n ? n : 1;
+    kc = box_trees(s, &chains, kc, &ccap);
     sweep(s, "rootfs", chains, kc);
     rc = 0;
 out:
