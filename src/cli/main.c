@@ -25,6 +25,8 @@ const struct cli_command cli_commands[] = {
     {"images", "list the images of the image store", cmd_images},
     {"rmi", "remove an image from the image store", cmd_rmi},
     {"box", "run an image of the store: box run --rm IMAGE [CMD...]", cmd_box},
+    {"serve", "the functions-as-a-service gateway (docs/faas.md)", cmd_serve},
+    {"fn", "deploy, invoke, list and remove functions of vmjail serve", cmd_fn},
     {"features", "print what this runtime supports (JSON)", cmd_features},
     {"info", "say which platforms this host can run payloads on", cmd_info},
     {"spec", "write a default config.json", cmd_spec},
