@@ -323,6 +323,8 @@ check: deps all payloads $(UNIT_BINS) check-layout check-syscall-doc
 	@./tests/install-check $(BUILD)
 	@echo "== the image commands against a local docker-registry, on this machine (no KVM needed)"
 	@./tests/images/run $(BUILD)
+	@echo "== the functions-as-a-service gateway (vmjail serve, fn), on this machine (no KVM needed)"
+	@./tests/faas/run $(BUILD)
 	@echo "== integration tests on the process platform, on this machine (it needs no KVM)"
 	@VJ_PLATFORM=process VJ_SECCOMP=$(VJ_SECCOMP) VJ_SYSCALL_PATH=$(or $(VJ_SYSCALL_PATH),poll) ./tests/integration/run $(BUILD)
 	@echo "== OCI runtime tests on this machine, on the platform run.vmjail.platform=auto takes here: $$($(BUILD)/vmjail info | sed -n 's/^platform auto.*takes: //p')"
@@ -333,6 +335,10 @@ check: deps all payloads $(UNIT_BINS) check-layout check-syscall-doc
 # with images the test makes and pushes with skopeo (tests/images/run; part of make check).
 check-images: deps all
 	@./tests/images/run $(BUILD)
+
+# vmjail serve and vmjail fn end to end (tests/faas/run; part of make check): under 60 s.
+check-faas: deps all
+	@./tests/faas/run $(BUILD)
 
 # The OCI runtime: conformance cases (tests/oci/conformance), podman and containerd end to end,
 # and the cgroup v2 path, all against $(BUILD)/vmjail.
@@ -405,4 +411,4 @@ clean:
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 
-.PHONY: check-gdb check-images check-layout check-syscall-doc syscall-doc check-fuzz-replay fuzz fuzz-ci all payloads deps asan-deps demo check check-oci check-unit check-unit-integration check-asan check-asan-unit check-stress check-stress-ci check-stress-kvm-ci check-workloads bench compat compat-full clean
+.PHONY: check-gdb check-images check-faas check-layout check-syscall-doc syscall-doc check-fuzz-replay fuzz fuzz-ci all payloads deps asan-deps demo check check-oci check-unit check-unit-integration check-asan check-asan-unit check-stress check-stress-ci check-stress-kvm-ci check-workloads bench compat compat-full clean
