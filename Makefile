@@ -52,6 +52,12 @@ CLI_OBJS := $(CLI_SRCS:%.c=$(BUILD)/%.o)
 IMAGE_LIBS := -lcurl -larchive -lcrypto
 IMAGE_CLI_SRCS := src/cli/cmd_pull.c src/cli/cmd_load.c src/cli/cmd_images.c src/cli/cmd_rmi.c \
                   src/cli/cmd_box.c $(wildcard src/cli/box_*.c)
+# The functions-as-a-service gateway (src/faas: libmicrohttpd, json-c) and its commands serve
+# and fn (libcurl) live in vmjail-image too: never in the static command or in libvmjail.
+IMAGE_CLI_SRCS += src/cli/cmd_serve.c src/cli/cmd_fn.c
+FAAS_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(wildcard src/faas/*.c))
+FAAS_A := $(BUILD)/libvmjail-faas.a
+FAAS_LIBS := -lmicrohttpd
 CLI_STATIC_OBJS := $(filter-out $(IMAGE_CLI_SRCS:%.c=$(BUILD)/%.o),$(CLI_OBJS)) \
                    $(BUILD)/src/cli/image_exec.o
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
@@ -100,16 +106,20 @@ $(BUILD)/libvmjail.so: $(BUILD)/libvmjail.so.$(VERSION)
 ifneq ($(STATIC),)
 $(BUILD)/vmjail: $(CLI_STATIC_OBJS) $(BUILD)/libvmjail.a
 	$(CC) $(VJ_CFLAGS) $(CFLAGS) $(LDFLAGS) $(STATIC) -o $@ $(CLI_STATIC_OBJS) $(BUILD)/libvmjail.a $(LDLIBS)
-$(BUILD)/vmjail-image: $(CLI_OBJS) $(BUILD)/libvmjail.a
-	$(CC) $(VJ_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $(CLI_OBJS) $(BUILD)/libvmjail.a $(LDLIBS) $(IMAGE_LIBS)
+$(BUILD)/vmjail-image: $(CLI_OBJS) $(FAAS_A) $(BUILD)/libvmjail.a
+	$(CC) $(VJ_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $(CLI_OBJS) $(FAAS_A) $(BUILD)/libvmjail.a $(LDLIBS) $(IMAGE_LIBS) $(FAAS_LIBS)
 else
-$(BUILD)/vmjail: $(CLI_OBJS) $(BUILD)/libvmjail.a
-	$(CC) $(VJ_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $(CLI_OBJS) $(BUILD)/libvmjail.a $(LDLIBS) $(IMAGE_LIBS)
+$(BUILD)/vmjail: $(CLI_OBJS) $(FAAS_A) $(BUILD)/libvmjail.a
+	$(CC) $(VJ_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $(CLI_OBJS) $(FAAS_A) $(BUILD)/libvmjail.a $(LDLIBS) $(IMAGE_LIBS) $(FAAS_LIBS)
 endif
 
-$(BUILD)/tests/unit/%: tests/unit/%.c $(BUILD)/libvmjail.a tests/unit/tap.h
+$(FAAS_A): $(FAAS_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/tests/unit/%: tests/unit/%.c $(FAAS_A) $(BUILD)/libvmjail.a tests/unit/tap.h
 	@mkdir -p $(dir $@)
-	$(CC) $(VJ_CFLAGS) $(CFLAGS) $(LDFLAGS) -Itests/unit -o $@ $< $(BUILD)/libvmjail.a $(LDLIBS) $(IMAGE_LIBS)
+	$(CC) $(VJ_CFLAGS) $(CFLAGS) $(LDFLAGS) -Itests/unit -o $@ $< $(FAAS_A) $(BUILD)/libvmjail.a $(LDLIBS) $(IMAGE_LIBS)
 
 # The library's sandbox handles driven as an embedder drives them (tests/integration/library).
 API_TEST := $(BUILD)/tests/integration/sandbox_api
@@ -174,14 +184,14 @@ REPLAY_BINS := $(FUZZ_NAMES:%=$(BUILD)/tests/fuzz/replay_%)
 
 # The target's code run over files, without libFuzzer: the committed corpus and regression
 # inputs, in make check (and under the sanitizers in make check-asan).
-$(BUILD)/tests/fuzz/replay_%: tests/fuzz/%.c tests/fuzz/replay.c $(BUILD)/libvmjail.a
+$(BUILD)/tests/fuzz/replay_%: tests/fuzz/%.c tests/fuzz/replay.c $(FAAS_A) $(BUILD)/libvmjail.a
 	@mkdir -p $(dir $@)
-	$(CC) $(VJ_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< tests/fuzz/replay.c $(BUILD)/libvmjail.a $(LDLIBS) $(IMAGE_LIBS)
+	$(CC) $(VJ_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< tests/fuzz/replay.c $(FAAS_A) $(BUILD)/libvmjail.a $(LDLIBS) $(IMAGE_LIBS)
 
 # The libFuzzer binaries (the fuzz build only: every object built with -fsanitize=fuzzer-no-link).
-$(BUILD)/tests/fuzz/%: tests/fuzz/%.c $(BUILD)/libvmjail.a
+$(BUILD)/tests/fuzz/%: tests/fuzz/%.c $(FAAS_A) $(BUILD)/libvmjail.a
 	@mkdir -p $(dir $@)
-	$(CC) $(VJ_CFLAGS) $(CFLAGS) -fsanitize=fuzzer $(LDFLAGS) -o $@ $< $(BUILD)/libvmjail.a $(LDLIBS) $(IMAGE_LIBS)
+	$(CC) $(VJ_CFLAGS) $(CFLAGS) -fsanitize=fuzzer $(LDFLAGS) -o $@ $< $(FAAS_A) $(BUILD)/libvmjail.a $(LDLIBS) $(IMAGE_LIBS)
 
 check-fuzz-replay: $(REPLAY_BINS)
 	@for n in $(FUZZ_NAMES); do printf 'replay %s: ' $$n; \
@@ -205,7 +215,7 @@ fuzz-ci:
 DEPS := gcc make musl-tools busybox-static golang-go clang python3 perl sqlite3 \
         libjson-c-dev libseccomp-dev libcap-dev jq iproute2 util-linux runc podman containerd \
         passt pkgconf groff-base debootstrap uidmap gdb \
-        libcurl4-openssl-dev libarchive-dev libssl-dev docker-registry skopeo apache2-utils zstd
+        libcurl4-openssl-dev libarchive-dev libssl-dev libmicrohttpd-dev docker-registry skopeo apache2-utils zstd
 deps:
 	@./scripts/install-deps $(DEPS)
 
@@ -313,6 +323,8 @@ check: deps all payloads $(UNIT_BINS) check-layout check-syscall-doc
 	@./tests/install-check $(BUILD)
 	@echo "== the image commands against a local docker-registry, on this machine (no KVM needed)"
 	@./tests/images/run $(BUILD)
+	@echo "== the functions-as-a-service gateway (vmjail serve, fn), on this machine (no KVM needed)"
+	@./tests/faas/run $(BUILD)
 	@echo "== integration tests on the process platform, on this machine (it needs no KVM)"
 	@VJ_PLATFORM=process VJ_SECCOMP=$(VJ_SECCOMP) VJ_SYSCALL_PATH=$(or $(VJ_SYSCALL_PATH),poll) ./tests/integration/run $(BUILD)
 	@echo "== OCI runtime tests on this machine, on the platform run.vmjail.platform=auto takes here: $$($(BUILD)/vmjail info | sed -n 's/^platform auto.*takes: //p')"
@@ -323,6 +335,10 @@ check: deps all payloads $(UNIT_BINS) check-layout check-syscall-doc
 # with images the test makes and pushes with skopeo (tests/images/run; part of make check).
 check-images: deps all
 	@./tests/images/run $(BUILD)
+
+# vmjail serve and vmjail fn end to end (tests/faas/run; part of make check): under 60 s.
+check-faas: deps all
+	@./tests/faas/run $(BUILD)
 
 # The OCI runtime: conformance cases (tests/oci/conformance), podman and containerd end to end,
 # and the cgroup v2 path, all against $(BUILD)/vmjail.
@@ -398,4 +414,4 @@ clean:
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 
-.PHONY: check-gdb check-images check-layout check-syscall-doc syscall-doc check-fuzz-replay fuzz fuzz-ci all payloads deps asan-deps demo check check-oci check-unit check-unit-integration check-asan check-asan-unit check-stress check-stress-ci check-stress-kvm-ci check-workloads bench compat compat-full clean
+.PHONY: check-gdb check-images check-faas check-layout check-syscall-doc syscall-doc check-fuzz-replay fuzz fuzz-ci all payloads deps asan-deps demo check check-oci check-unit check-unit-integration check-asan check-asan-unit check-stress check-stress-ci check-stress-kvm-ci check-workloads bench compat compat-full clean

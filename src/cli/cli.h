@@ -45,6 +45,9 @@ int cmd_load(int argc, char **argv);
 int cmd_images(int argc, char **argv);
 int cmd_rmi(int argc, char **argv);
 int cmd_box(int argc, char **argv);
+/* The functions-as-a-service gateway and its client (src/faas), in vmjail-image too. */
+int cmd_serve(int argc, char **argv);
+int cmd_fn(int argc, char **argv);
 
 extern const struct cli_command cli_commands[];
 

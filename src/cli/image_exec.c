@@ -61,3 +61,13 @@ int cmd_box(int argc, char **argv)
 {
     return run_helper(argc, argv);
 }
+
+int cmd_serve(int argc, char **argv)
+{
+    return run_helper(argc, argv);
+}
+
+int cmd_fn(int argc, char **argv)
+{
+    return run_helper(argc, argv);
+}

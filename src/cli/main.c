@@ -25,6 +25,8 @@ const struct cli_command cli_commands[] = {
     {"images", "list the images of the image store", cmd_images},
     {"rmi", "remove an image from the image store", cmd_rmi},
     {"box", "boxes of images: box run [-d] IMAGE, box ls, logs, stop, rm, attach", cmd_box},
+    {"serve", "the functions-as-a-service gateway (docs/faas.md)", cmd_serve},
+    {"fn", "deploy, invoke, list and remove functions of vmjail serve", cmd_fn},
     {"features", "print what this runtime supports (JSON)", cmd_features},
     {"info", "say which platforms this host can run payloads on", cmd_info},
     {"spec", "write a default config.json", cmd_spec},
