@@ -67,6 +67,17 @@ static void memory(struct faas_argv *a, const struct faas_fn *fn)
     add(&a->argv, &a->argc, m);
 }
 
+/* The end of a program function's `vmjail run`: its memory, then "--", the program and its
+ * arguments. */
+static void program_tail(struct faas_argv *a, const struct faas_fn *fn)
+{
+    memory(a, fn);
+    add(&a->argv, &a->argc, "--");
+    add(&a->argv, &a->argc, fn->program);
+    for (size_t i = 0; i < fn->nargs; i++)
+        add(&a->argv, &a->argc, fn->args[i]);
+}
+
 int faas_argv_invoke(struct faas_argv *a, const char *vmjail, const struct faas_fn *fn,
                      const char *snapshot, char *const http_env[])
 {
@@ -96,11 +107,7 @@ int faas_argv_invoke(struct faas_argv *a, const char *vmjail, const struct faas_
         add(&a->argv, &a->argc, snapshot);
         return 0;
     }
-    memory(a, fn);
-    add(&a->argv, &a->argc, "--");
-    add(&a->argv, &a->argc, fn->program);
-    for (size_t i = 0; i < fn->nargs; i++)
-        add(&a->argv, &a->argc, fn->args[i]);
+    program_tail(a, fn);
     return 0;
 }
 
@@ -115,11 +122,7 @@ int faas_argv_snapshot(struct faas_argv *a, const char *vmjail, const struct faa
     add(&a->argv, &a->argc, fn->snapshot_at);
     add(&a->argv, &a->argc, "--snapshot-file");
     add(&a->argv, &a->argc, file);
-    memory(a, fn);
-    add(&a->argv, &a->argc, "--");
-    add(&a->argv, &a->argc, fn->program);
-    for (size_t i = 0; i < fn->nargs; i++)
-        add(&a->argv, &a->argc, fn->args[i]);
+    program_tail(a, fn);
     return 0;
 }
 
