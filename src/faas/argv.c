@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <unistd.h>
 
 #include "faas/faas.h"
@@ -85,9 +86,17 @@ int faas_argv_invoke(struct faas_argv *a, const char *vmjail, const struct faas_
     base_env(a, fn, http_env);
     add(&a->argv, &a->argc, vmjail);
     if (fn->image) {
+        /* A name of its own, for removing the box should the invocation time out. */
+        unsigned char rnd[8] = {0};
+        if (getrandom(rnd, sizeof rnd, 0) != (ssize_t)sizeof rnd)
+            snprintf((char *)rnd, sizeof rnd, "%07x", (unsigned)getpid() & 0xfffffff);
+        snprintf(a->box, sizeof a->box, "faas-%02x%02x%02x%02x%02x%02x%02x%02x", rnd[0], rnd[1],
+                 rnd[2], rnd[3], rnd[4], rnd[5], rnd[6], rnd[7]);
         add(&a->argv, &a->argc, "box");
         add(&a->argv, &a->argc, "run");
         add(&a->argv, &a->argc, "--rm");
+        add(&a->argv, &a->argc, "--name");
+        add(&a->argv, &a->argc, a->box);
         for (size_t i = 0; i < fn->nenv; i++) {
             add(&a->argv, &a->argc, "-e");
             add(&a->argv, &a->argc, fn->env[i]);
@@ -108,6 +117,22 @@ int faas_argv_invoke(struct faas_argv *a, const char *vmjail, const struct faas_
         return 0;
     }
     program_tail(a, fn);
+    return 0;
+}
+
+int faas_argv_box_rm(struct faas_argv *a, const char *vmjail, const struct faas_argv *inv)
+{
+    memset(a, 0, sizeof *a);
+    for (size_t i = 0; i < inv->envc && inv->envp[i]; i++) /* PATH, VMJAIL_STORE */
+        if (strncmp(inv->envp[i], "PATH=", 5) == 0 || strncmp(inv->envp[i], "VMJAIL_STORE=", 13) == 0)
+            add(&a->envp, &a->envc, inv->envp[i]);
+    if (a->envp == NULL)
+        add(&a->envp, &a->envc, NULL);
+    add(&a->argv, &a->argc, vmjail);
+    add(&a->argv, &a->argc, "box");
+    add(&a->argv, &a->argc, "rm");
+    add(&a->argv, &a->argc, "-f");
+    add(&a->argv, &a->argc, inv->box);
     return 0;
 }
 

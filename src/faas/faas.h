@@ -107,12 +107,16 @@ struct faas_argv {
     char **argv;
     char **envp;
     size_t argc, envc;
+    char box[40]; /* an image's invocation: the name of its box ("faas-" and 16 hex), else "" */
 };
 int faas_argv_invoke(struct faas_argv *a, const char *vmjail, const struct faas_fn *fn,
                      const char *snapshot, char *const http_env[]);
 int faas_argv_snapshot(struct faas_argv *a, const char *vmjail, const struct faas_fn *fn,
                        const char *file);
 void faas_argv_free(struct faas_argv *a);
+/* After an image's invocation INV timed out: the command that removes its box, killing what
+ * runs in it (its supervisor and payload are not in the invocation's process group). */
+int faas_argv_box_rm(struct faas_argv *a, const char *vmjail, const struct faas_argv *inv);
 
 /* Take FN's snapshot at deploy time into the state directory: 0 and the file's path in OUT,
  * or -1 and WHY (one line: why it runs cold). */

@@ -79,6 +79,17 @@ void faas_invoke(struct faas_gw *gw, const char *name, char *const http_env[], c
         vmjail_error_free(err);
         res.seconds = 0;
     } else if (res.timed_out) {
+        if (a.box[0]) { /* an image's box outlives its killed client: removed, killed */
+            struct faas_argv rm;
+            struct faas_run_result rr;
+            vmjail_error *rerr = NULL;
+            faas_argv_box_rm(&rm, gw->vmjail, &a);
+            if (faas_run(rm.argv, rm.envp, NULL, 0, 20000, 4096, &rr, &rerr) < 0)
+                vmjail_error_free(rerr);
+            else
+                faas_run_result_free(&rr);
+            faas_argv_free(&rm);
+        }
         faas_reply_text(r, 504, "%s timed out after %u s (its VM was killed)", name, fn.timeout);
     } else if (res.too_much) {
         faas_reply_text(r, 500, "%s wrote more than %u bytes", name, OUT_MAX);

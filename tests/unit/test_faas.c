@@ -112,9 +112,17 @@ static void spec_ok(void)
     struct faas_argv a;
     char *http[] = {"Http_Method=POST", NULL};
     faas_argv_invoke(&a, "/v", &f, NULL, http);
-    ok(a.argc == 7 && strcmp(a.argv[1], "box") == 0 && strcmp(a.argv[3], "--rm") == 0 &&
-           strcmp(a.argv[5], "Http_Method=POST") == 0 && strcmp(a.argv[6], "busybox:1") == 0,
-       "an image runs as box run --rm -e ... IMAGE");
+    ok(a.argc == 9 && strcmp(a.argv[1], "box") == 0 && strcmp(a.argv[3], "--rm") == 0 &&
+           strcmp(a.argv[4], "--name") == 0 && strcmp(a.argv[5], a.box) == 0 &&
+           strncmp(a.box, "faas-", 5) == 0 && strlen(a.box) == 21 &&
+           strcmp(a.argv[7], "Http_Method=POST") == 0 && strcmp(a.argv[8], "busybox:1") == 0,
+       "an image runs as box run --rm --name faas-HEX -e ... IMAGE (%s)", a.box);
+    struct faas_argv rm;
+    faas_argv_box_rm(&rm, "/v", &a);
+    ok(rm.argc == 5 && strcmp(rm.argv[2], "rm") == 0 && strcmp(rm.argv[3], "-f") == 0 &&
+           strcmp(rm.argv[4], a.box) == 0 && rm.envp[0] && strncmp(rm.envp[0], "PATH=", 5) == 0,
+       "its box removed by name after a timeout: box rm -f %s", a.box);
+    faas_argv_free(&rm);
     faas_argv_free(&a);
     faas_fn_free(&f);
     j = "{\"service\":\"e\",\"program\":\"/bin/busybox\",\"args\":[\"cat\"],\"envVars\":{\"K\":\"V\"},"
