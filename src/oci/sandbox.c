@@ -228,6 +228,24 @@ static int state_root(char *out, size_t size, vmjail_error **err)
 
 /* Sandboxes whose vmjail was killed leave their state (their payload ended with them, by the
  * watch pipe): each run-PID whose container has stopped is deleted, with its pasta. */
+/* A run killed while it made its container (ID in DIR) left no state: its fifo, and as root
+ * its cgroup (the default path), removed. */
+static void sweep_unmade(const char *dir, const char *id)
+{
+    char path[PATH_MAX + 300];
+    if (snprintf(path, sizeof path, "%s/%.255s/exec.fifo", dir, id) >= (int)sizeof path)
+        return;
+    unlink(path);
+    *strrchr(path, '/') = '\0';
+    if (rmdir(path) < 0)
+        return; /* something else is in it: not ours to guess */
+    if (geteuid() == 0) {
+        char cg[300];
+        oci_cgroup_default_path(id, cg, sizeof cg);
+        oci_cgroup_destroy(cg, NULL);
+    }
+}
+
 static void sweep_stale(const char *dir)
 {
     DIR *d = opendir(dir);
@@ -236,9 +254,16 @@ static void sweep_stale(const char *dir)
         int pid;
         char tail;
         struct oci_state st;
-        if (sscanf(e->d_name, "run-%d%c", &pid, &tail) != 1 ||
-            oci_state_open(dir, e->d_name, &st, NULL) < 0)
+        if (sscanf(e->d_name, "run-%d%c", &pid, &tail) != 1)
             continue;
+        if (oci_state_open(dir, e->d_name, &st, NULL) < 0) {
+            /* The vmjail that made it (its pid in the name) is gone: killed before it saved
+             * the state.  A pid alive (that run still starting, or another process since)
+             * leaves it. */
+            if (pid > 0 && kill(pid, 0) < 0 && errno == ESRCH)
+                sweep_unmade(dir, e->d_name);
+            continue;
+        }
         bool stopped = oci_state_status(&st) == OCI_STOPPED;
         oci_state_close(&st);
         if (stopped) {
