@@ -14,24 +14,7 @@
 #include "cli/box.h"
 #include "cli/cli.h"
 #include "image/image.h"
-
-/* Run ARGV (a full path) and wait: its exit status, or 128+N for signal N. */
-static int run_wait(char **argv)
-{
-    pid_t pid = fork();
-    if (pid < 0)
-        return -1;
-    if (pid == 0) {
-        execv(argv[0], argv);
-        fprintf(stderr, "vmjail: %s: %s\n", argv[0], strerror(errno));
-        _exit(EXIT_VMJAIL_ERROR);
-    }
-    int st;
-    while (waitpid(pid, &st, 0) < 0)
-        if (errno != EINTR)
-            return -1;
-    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-}
+#include "oci/oci.h"
 
 /* The overlay: DIR/ID/{upper,work} over TREE, mounted on DIR/ID/rootfs; DIR/ID/lower names
  * the tree, so that the store keeps it while the box exists (img_store_gc).  -1 if the
@@ -75,8 +58,11 @@ int box_tree_make(const char *dir, const char *id, const char *tree, bool *overl
     box_path(copy, sizeof copy, dir, id, "rootfs");
     rmdir(copy); /* an overlay's mount point, if one was tried */
     char *cp[] = {"/bin/cp", "-a", "--reflink=auto", (char *)tree, copy, NULL};
-    if (run_wait(cp) != 0) {
-        cli_error("box run: copying %s failed", tree);
+    char said[512];
+    int st;
+    if (oci_run_helper(cp, said, sizeof said, &st) < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+        said[strcspn(said, "\n")] = '\0';
+        cli_error("box run: copying %s failed%s%s", tree, said[0] ? ": " : "", said);
         return -1;
     }
     return 0;
